@@ -1,0 +1,140 @@
+/*
+ * frame.c: cutting frames out of a read buffer and starting/finishing
+ * frames in a write buffer (see frame.h for the header layout). Used by
+ * wwd, wwd-worker and libwwd alike.
+ */
+#include <errno.h>
+
+#include "frame.h"
+
+void
+ipc_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+void
+ipc_put64(uint8_t *p, uint64_t v)
+{
+	ipc_put32(p, v >> 32);
+	ipc_put32(p + 4, (uint32_t)v);
+}
+
+uint32_t
+ipc_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+uint64_t
+ipc_get64(const uint8_t *p)
+{
+	return (uint64_t)ipc_get32(p) << 32 | ipc_get32(p + 4);
+}
+
+/*
+ * Cut the next whole frame from the head of b. Returns 1 with f filled
+ * (f->body stays valid until b is next reserved or appended to), 0 when
+ * more bytes are needed, or a negative errno with *why when the header is
+ * bad: -EMSGSIZE for a body over max, -EPROTO for non-zero flags. The
+ * length is checked before anyone allocates for the body.
+ */
+int
+ipc_frame_next(struct ipc_buf *b, uint32_t max, struct ipc_frame *f,
+    const char **why)
+{
+	uint8_t		*p = ipc_buf_head(b);
+	uint32_t	 len;
+
+	if (ipc_buf_used(b) < IPC_HEADER_SIZE)
+		return 0;
+	len = ipc_get32(p);
+	if (len > max) {
+		*why = "frame body exceeds the size limit";
+		return -EMSGSIZE;
+	}
+	if (p[6] != 0 || p[7] != 0) {
+		*why = "frame flags must be 0";
+		return -EPROTO;
+	}
+	if (ipc_buf_used(b) - IPC_HEADER_SIZE < len)
+		return 0;
+	f->type = (uint16_t)(p[4] << 8 | p[5]);
+	f->flags = 0;
+	f->port = ipc_get64(p + 8);
+	f->body = p + IPC_HEADER_SIZE;
+	f->len = len;
+	f->raw = p;
+	ipc_buf_consume(b, IPC_HEADER_SIZE + len);
+	return 1;
+}
+
+/*
+ * How many bytes the frame at the head of b still needs, so a reader can
+ * reserve room for a large frame in one step (0 if the header is
+ * incomplete). Call only after ipc_frame_next returned 0.
+ */
+size_t
+ipc_frame_want(const struct ipc_buf *b)
+{
+	size_t	used = ipc_buf_used(b);
+
+	if (used < IPC_HEADER_SIZE)
+		return IPC_HEADER_SIZE - used;
+	return IPC_HEADER_SIZE + ipc_get32(ipc_buf_head(b)) - used;
+}
+
+/*
+ * Start a frame of the given type and port at the tail of b; *start
+ * remembers where, for ipc_frame_end, as an offset from the head so that
+ * a compaction while the body is appended does not invalidate it (nothing
+ * may be consumed between begin and end). 0 or -ENOMEM.
+ */
+int
+ipc_frame_begin(struct ipc_buf *b, uint16_t type, uint64_t port,
+    size_t *start)
+{
+	uint8_t	*p;
+	int	 rc;
+
+	if ((rc = ipc_buf_reserve(b, IPC_HEADER_SIZE)) < 0)
+		return rc;
+	*start = ipc_buf_used(b);
+	p = ipc_buf_tail(b);
+	ipc_put32(p, 0);
+	p[4] = type >> 8;
+	p[5] = (uint8_t)type;
+	p[6] = p[7] = 0;
+	ipc_put64(p + 8, port);
+	b->len += IPC_HEADER_SIZE;
+	return 0;
+}
+
+/*
+ * Finish the frame begun at start: patch its body length. The body must
+ * have been appended since ipc_frame_begin. 0, or -EMSGSIZE if the body
+ * outgrew the format (the frame is then removed again).
+ */
+int
+ipc_frame_end(struct ipc_buf *b, size_t start)
+{
+	size_t	len = ipc_buf_used(b) - start - IPC_HEADER_SIZE;
+
+	if (len > UINT32_MAX) {
+		b->len = b->off + start;
+		return -EMSGSIZE;
+	}
+	ipc_put32(ipc_buf_head(b) + start, (uint32_t)len);
+	return 0;
+}
+
+/* Rewrite the port of a frame in place (raw points at its header). */
+void
+ipc_frame_set_port(uint8_t *raw, uint64_t port)
+{
+	ipc_put64(raw + 8, port);
+}

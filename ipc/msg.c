@@ -1,0 +1,435 @@
+/*
+ * msg.c: names, directions and body codecs of the message list in
+ * msg.h. Every body is a msgpack array; most are described once as a
+ * table of fields, which drives both the encoder and the decoder, so the
+ * two cannot drift apart. POST is written by hand: the daemon must be able
+ * to forward it untouched and the worker packs payloads straight into it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <msgpack.h>
+
+#include "check.h"
+#include "frame.h"
+#include "msg.h"
+
+static const struct {
+	const char	*name;
+	unsigned	 dirs;
+} types[] = {
+#define X(name, num, dirs) [num] = { #name, dirs },
+	IPC_MESSAGES(X)
+#undef X
+};
+
+#define NTYPES (sizeof types / sizeof types[0])
+
+/* The type's name for logs, or NULL for an unknown type. */
+const char *
+ipc_type_name(unsigned type)
+{
+	return type < NTYPES ? types[type].name : NULL;
+}
+
+/* Whether type may travel in direction dir (one IPC_C2D... bit). */
+int
+ipc_type_allowed(unsigned type, unsigned dir)
+{
+	return type < NTYPES && (types[type].dirs & dir) != 0;
+}
+
+/* A slice over a C string (NULL gives the empty string). */
+struct ipc_str
+ipc_str(const char *s)
+{
+	struct ipc_str	r = { s ? s : "", s ? (uint32_t)strlen(s) : 0 };
+
+	return r;
+}
+
+/* Whether slice a equals the C string s. */
+int
+ipc_str_eq(struct ipc_str a, const char *s)
+{
+	return strlen(s) == a.len && memcmp(a.ptr, s, a.len) == 0;
+}
+
+/* A NUL-terminated heap copy of the slice; the caller frees it. */
+char *
+ipc_str_dup(struct ipc_str a)
+{
+	char	*s;
+
+	if ((s = malloc((size_t)a.len + 1)) == NULL)
+		return NULL;
+	memcpy(s, a.ptr, a.len);
+	s[a.len] = '\0';
+	return s;
+}
+
+enum field_kind { F_U32, F_U64, F_I32, F_STR, F_BIN };
+
+struct field {
+	enum field_kind	 kind;
+	void		*p;
+	const char	*err;	/* what a wrongly typed value is told */
+};
+
+#define U32(name, dst) { F_U32, dst, name " must be an unsigned integer" }
+#define U64(name, dst) { F_U64, dst, name " must be an unsigned integer" }
+#define I32(name, dst) { F_I32, dst, name " must be an integer" }
+#define STR(name, dst) { F_STR, dst, name " must be a string" }
+#define BIN(name, dst) { F_BIN, dst, name " must be binary" }
+#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
+
+static int
+buf_write(void *data, const char *p, size_t n)
+{
+	return ipc_buf_append(data, p, n) < 0 ? -1 : 0;
+}
+
+/* Append a frame whose body is the array of fields. 0 or -ENOMEM. */
+static int
+encode(struct ipc_buf *b, uint16_t type, uint64_t port,
+    const struct field *f, size_t n)
+{
+	msgpack_packer	pk;
+	size_t		start, i;
+	int		rc = 0;
+
+	if (ipc_frame_begin(b, type, port, &start) < 0)
+		return -ENOMEM;
+	msgpack_packer_init(&pk, b, buf_write);
+	rc |= msgpack_pack_array(&pk, n);
+	for (i = 0; i < n; i++) {
+		const struct ipc_str *s = f[i].p;
+
+		switch (f[i].kind) {
+		case F_U32:
+			rc |= msgpack_pack_uint32(&pk, *(uint32_t *)f[i].p);
+			break;
+		case F_U64:
+			rc |= msgpack_pack_uint64(&pk, *(uint64_t *)f[i].p);
+			break;
+		case F_I32:
+			rc |= msgpack_pack_int32(&pk, *(int32_t *)f[i].p);
+			break;
+		case F_STR:
+			rc |= msgpack_pack_str_with_body(&pk, s->ptr, s->len);
+			break;
+		case F_BIN:
+			rc |= msgpack_pack_bin_with_body(&pk, s->ptr, s->len);
+			break;
+		}
+	}
+	if (rc != 0) {
+		b->len = b->off + start;
+		return -ENOMEM;
+	}
+	return ipc_frame_end(b, start);
+}
+
+/* Store one decoded object into a field. 0 or -EBADMSG. */
+static int
+decode_field(const msgpack_object *o, const struct field *f)
+{
+	struct ipc_str	*s = f->p;
+
+	switch (f->kind) {
+	case F_U32:
+		if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		    o->via.u64 > UINT32_MAX)
+			return -EBADMSG;
+		*(uint32_t *)f->p = (uint32_t)o->via.u64;
+		return 0;
+	case F_U64:
+		if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			return -EBADMSG;
+		*(uint64_t *)f->p = o->via.u64;
+		return 0;
+	case F_I32:
+		if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+		    o->via.u64 <= INT32_MAX)
+			*(int32_t *)f->p = (int32_t)o->via.u64;
+		else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER &&
+		    o->via.i64 >= INT32_MIN)
+			*(int32_t *)f->p = (int32_t)o->via.i64;
+		else
+			return -EBADMSG;
+		return 0;
+	case F_STR:
+		if (o->type != MSGPACK_OBJECT_STR)
+			return -EBADMSG;
+		s->ptr = o->via.str.ptr;
+		s->len = o->via.str.size;
+		return 0;
+	case F_BIN:
+		if (o->type != MSGPACK_OBJECT_BIN)
+			return -EBADMSG;
+		s->ptr = o->via.bin.ptr;
+		s->len = o->via.bin.size;
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+/*
+ * Validate, unpack and check a body against a field table: exactly one
+ * array of exactly n elements of the right types. The caller must call
+ * msgpack_unpacked_destroy(u) whatever the result. 0 or -EBADMSG.
+ */
+static int
+unpack(const uint8_t *p, size_t len, msgpack_unpacked *u, uint32_t n,
+    const char **why)
+{
+	size_t	off = 0;
+	int	rc;
+
+	msgpack_unpacked_init(u);
+	if ((rc = ipc_check(p, len, IPC_DEPTH_MAX, why)) < 0)
+		return rc;
+	if (msgpack_unpack_next(u, (const char *)p, len, &off) !=
+	    MSGPACK_UNPACK_SUCCESS || off != len) {
+		*why = "body is not one msgpack object";
+		return -EBADMSG;
+	}
+	if (u->data.type != MSGPACK_OBJECT_ARRAY) {
+		*why = "body must be an array";
+		return -EBADMSG;
+	}
+	if (u->data.via.array.size != n) {
+		*why = "body array has the wrong number of fields";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int
+decode(const uint8_t *p, size_t len, const struct field *f, size_t n,
+    const char **why)
+{
+	msgpack_unpacked	u;
+	size_t			i;
+	int			rc;
+
+	if ((rc = unpack(p, len, &u, n, why)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (decode_field(&u.data.via.array.ptr[i], &f[i]) < 0) {
+			*why = f[i].err;
+			rc = -EBADMSG;
+			goto out;
+		}
+	}
+out:
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
+
+/*
+ * Each body once, as a field table; the pair of functions below each
+ * table is the message's encode/decode.
+ */
+#define FIELDS_HELLO(m) {						\
+	U32("version", &(m)->version), STR("role", &(m)->role),		\
+	STR("software", &(m)->software),				\
+	U64("port_base", &(m)->port_base),				\
+	U64("port_count", &(m)->port_count) }
+#define FIELDS_ERROR(m) {						\
+	STR("code", &(m)->code), STR("message", &(m)->message) }
+#define FIELDS_CREATE(m) {						\
+	STR("kind", &(m)->kind), STR("url", &(m)->url),			\
+	STR("name", &(m)->name), STR("origin", &(m)->origin),		\
+	STR("root", &(m)->root), STR("source", &(m)->source) }
+#define FIELDS_STARTED(m) {						\
+	U64("worker_id", &(m)->worker_id), U32("pid", &(m)->pid) }
+#define FIELDS_EXIT(m) {						\
+	I32("code", &(m)->code), I32("signal", &(m)->signal),		\
+	STR("reason", &(m)->reason), STR("message", &(m)->message) }
+#define FIELDS_INIT(m) {						\
+	U64("worker_id", &(m)->worker_id), STR("kind", &(m)->kind),	\
+	STR("url", &(m)->url), STR("name", &(m)->name),			\
+	STR("origin", &(m)->origin), STR("root", &(m)->root),		\
+	STR("source", &(m)->source),					\
+	U64("port_base", &(m)->port_base),				\
+	U64("port_count", &(m)->port_count),				\
+	U32("log_level", &(m)->log_level) }
+#define FIELDS_CLOSING(m) {						\
+	STR("reason", &(m)->reason), STR("message", &(m)->message) }
+#define FIELDS_FAULT(m) {						\
+	STR("message", &(m)->message), STR("filename", &(m)->filename),	\
+	U32("lineno", &(m)->lineno), U32("colno", &(m)->colno) }
+#define FIELDS_CONSOLE(m) {						\
+	STR("level", &(m)->level), STR("text", &(m)->text),		\
+	BIN("args", &(m)->args) }
+
+/* Encoders take const messages; the field table only reads through p. */
+#define CODEC(lname, TYPE, FIELDS)					\
+int									\
+ipc_##lname##_decode(const uint8_t *p, size_t len,			\
+    struct ipc_##lname *m, const char **why)				\
+{									\
+	const struct field f[] = FIELDS(m);				\
+									\
+	return decode(p, len, f, NFIELDS(f), why);			\
+}
+#define ENCODER_PORT(lname, TYPE, FIELDS)				\
+int									\
+ipc_##lname##_encode(struct ipc_buf *b, uint64_t port,		\
+    const struct ipc_##lname *cm)					\
+{									\
+	struct ipc_##lname *m = (struct ipc_##lname *)cm;		\
+	const struct field f[] = FIELDS(m);				\
+									\
+	return encode(b, IPC_##TYPE, port, f, NFIELDS(f));		\
+}
+#define ENCODER(lname, TYPE, FIELDS)					\
+int									\
+ipc_##lname##_encode(struct ipc_buf *b, const struct ipc_##lname *cm)	\
+{									\
+	struct ipc_##lname *m = (struct ipc_##lname *)cm;		\
+	const struct field f[] = FIELDS(m);				\
+									\
+	return encode(b, IPC_##TYPE, 0, f, NFIELDS(f));			\
+}
+
+CODEC(hello, HELLO, FIELDS_HELLO)
+ENCODER(hello, HELLO, FIELDS_HELLO)
+CODEC(error, ERROR, FIELDS_ERROR)
+ENCODER(error, ERROR, FIELDS_ERROR)
+CODEC(create, CREATE, FIELDS_CREATE)
+ENCODER_PORT(create, CREATE, FIELDS_CREATE)
+CODEC(started, STARTED, FIELDS_STARTED)
+ENCODER_PORT(started, STARTED, FIELDS_STARTED)
+CODEC(exit, EXIT, FIELDS_EXIT)
+ENCODER_PORT(exit, EXIT, FIELDS_EXIT)
+CODEC(init, INIT, FIELDS_INIT)
+ENCODER_PORT(init, INIT, FIELDS_INIT)
+CODEC(closing, CLOSING, FIELDS_CLOSING)
+ENCODER(closing, CLOSING, FIELDS_CLOSING)
+CODEC(fault, FAULT, FIELDS_FAULT)
+ENCODER_PORT(fault, FAULT, FIELDS_FAULT)
+CODEC(console, CONSOLE, FIELDS_CONSOLE)
+ENCODER_PORT(console, CONSOLE, FIELDS_CONSOLE)
+
+/* Append a frame with an empty body array (TERMINATE, CLOSE). */
+int
+ipc_empty_encode(struct ipc_buf *b, uint16_t type, uint64_t port)
+{
+	return encode(b, type, port, NULL, 0);
+}
+
+/* Check that a body is the empty array. 0 or -EBADMSG. */
+int
+ipc_empty_decode(const uint8_t *p, size_t len, const char **why)
+{
+	return decode(p, len, NULL, 0, why);
+}
+
+/*
+ * POST: [transfer: array of u64, data: bin]. The data is always a bin32
+ * so that ipc_post_begin can leave its length to be patched: the worker
+ * packs a payload straight into the frame, no copy. *m remembers where,
+ * for ipc_post_end. 0 or -ENOMEM / -E2BIG.
+ */
+int
+ipc_post_begin(struct ipc_buf *b, uint64_t port, const uint64_t *transfer,
+    uint32_t ntransfer, struct ipc_mark *m)
+{
+	msgpack_packer	pk;
+	uint32_t	i;
+	int		rc = 0;
+
+	if (ntransfer > IPC_TRANSFER_MAX)
+		return -E2BIG;
+	if (ipc_frame_begin(b, IPC_POST, port, &m->frame) < 0)
+		return -ENOMEM;
+	msgpack_packer_init(&pk, b, buf_write);
+	rc |= msgpack_pack_array(&pk, 2);
+	rc |= msgpack_pack_array(&pk, ntransfer);
+	for (i = 0; i < ntransfer; i++)
+		rc |= msgpack_pack_uint64(&pk, transfer[i]);
+	m->bin = ipc_buf_used(b);
+	rc |= buf_write(b, "\xc6\0\0\0\0", 5);
+	if (rc != 0) {
+		b->len = b->off + m->frame;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Finish a POST begun with ipc_post_begin: patch the bin and frame length. */
+int
+ipc_post_end(struct ipc_buf *b, const struct ipc_mark *m)
+{
+	size_t	binlen = ipc_buf_used(b) - m->bin - 5;
+
+	if (binlen > UINT32_MAX) {
+		b->len = b->off + m->frame;
+		return -EMSGSIZE;
+	}
+	ipc_put32(ipc_buf_head(b) + m->bin + 1, (uint32_t)binlen);
+	return ipc_frame_end(b, m->frame);
+}
+
+/* Append a whole POST frame carrying p->data. */
+int
+ipc_post_encode(struct ipc_buf *b, uint64_t port, const struct ipc_post *p)
+{
+	struct ipc_mark	m;
+	int		rc;
+
+	if ((rc = ipc_post_begin(b, port, p->transfer, p->ntransfer, &m)) < 0)
+		return rc;
+	if (ipc_buf_append(b, p->data.ptr, p->data.len) < 0) {
+		b->len = b->off + m.frame;
+		return -ENOMEM;
+	}
+	return ipc_post_end(b, &m);
+}
+
+/* Decode a POST body; the data slice points into it. 0 or -EBADMSG. */
+int
+ipc_post_decode(const uint8_t *p, size_t len, struct ipc_post *m,
+    const char **why)
+{
+	msgpack_unpacked	 u;
+	const msgpack_object	*t, *d;
+	uint32_t		 i;
+	int			 rc;
+
+	if ((rc = unpack(p, len, &u, 2, why)) < 0)
+		goto out;
+	t = &u.data.via.array.ptr[0];
+	d = &u.data.via.array.ptr[1];
+	rc = -EBADMSG;
+	if (t->type != MSGPACK_OBJECT_ARRAY) {
+		*why = "transfer must be an array";
+		goto out;
+	}
+	if (t->via.array.size > IPC_TRANSFER_MAX) {
+		*why = "transfer list is too long";
+		goto out;
+	}
+	for (i = 0; i < t->via.array.size; i++) {
+		if (t->via.array.ptr[i].type !=
+		    MSGPACK_OBJECT_POSITIVE_INTEGER) {
+			*why = "transfer must hold port ids";
+			goto out;
+		}
+		m->transfer[i] = t->via.array.ptr[i].via.u64;
+	}
+	m->ntransfer = t->via.array.size;
+	if (d->type != MSGPACK_OBJECT_BIN) {
+		*why = "data must be binary";
+		goto out;
+	}
+	m->data.ptr = d->via.bin.ptr;
+	m->data.len = d->via.bin.size;
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	return rc;
+}
