@@ -10,7 +10,11 @@
 #include <stdint.h>
 
 #define IPC_DEPTH_MAX	32	/* nesting allowed in control bodies */
-#define IPC_CLONE_DEPTH	128	/* nesting allowed in message payloads */
+/*
+ * msgpack-c's unpacker gives up past MSGPACK_EMBED_STACK_SIZE (32) levels,
+ * so more than that would pass here and then fail to unpack.
+ */
+#define IPC_CLONE_DEPTH	32	/* nesting allowed in message payloads */
 #define IPC_CHECK_DEPTH	256	/* the most ipc_check can be asked for */
 
 int	ipc_check(const uint8_t *, size_t, unsigned, const char **);

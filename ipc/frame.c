@@ -85,7 +85,7 @@ ipc_frame_want(const struct ipc_buf *b)
 
 	if (used < IPC_HEADER_SIZE)
 		return IPC_HEADER_SIZE - used;
-	return IPC_HEADER_SIZE + ipc_get32(ipc_buf_head(b)) - used;
+	return IPC_HEADER_SIZE + (size_t)ipc_get32(ipc_buf_head(b)) - used;
 }
 
 /*
