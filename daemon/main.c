@@ -1,0 +1,342 @@
+/*
+ * main.c: the wwd process: options, the socket and worker paths,
+ * detaching from the terminal (before any libuv loop exists), signals,
+ * the ready descriptor, and an orderly shutdown that closes every handle
+ * so the loop can be closed. main() owns the struct wwd and the path
+ * strings it points at.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wwd.h"
+
+#ifndef WWD_LIBEXECDIR
+#define WWD_LIBEXECDIR "/usr/libexec/wwd"
+#endif
+
+struct main_options {
+	char	*socket_path;	/* owned */
+	char	*worker_path;	/* owned */
+	int	 foreground;
+	int	 ready_fd;	/* -1 if none */
+	int	 level;
+};
+
+static void
+main_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: wwd [--foreground] [--socket PATH] [--worker PATH]\n"
+	    "           [--ready-fd N] [--log-level error|warn|info|debug]\n"
+	    "           [--help] [--version]\n");
+}
+
+static __attribute__((noreturn)) void
+main_bad_usage(const char *msg, const char *arg)
+{
+	if (msg != NULL)
+		fprintf(stderr, "wwd: %s '%s'\n", msg, arg);
+	fprintf(stderr, "Try 'wwd --help' for more information.\n");
+	exit(2);
+}
+
+static char *
+main_strdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		log_fatal("strdup");
+	return p;
+}
+
+static char *
+main_join(const char *dir, const char *name)
+{
+	size_t	 n = strlen(dir) + strlen(name) + 2;
+	char	*p;
+
+	if ((p = malloc(n)) == NULL)
+		log_fatal("malloc");
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* --socket, $WWD_SOCKET, $XDG_RUNTIME_DIR/wwd.sock (not root), /run. */
+static char *
+main_socket_path(const char *opt)
+{
+	const char	*s;
+
+	if (opt != NULL)
+		return main_strdup(opt);
+	if ((s = getenv("WWD_SOCKET")) != NULL && *s != '\0')
+		return main_strdup(s);
+	if (geteuid() != 0 && (s = getenv("XDG_RUNTIME_DIR")) != NULL &&
+	    *s != '\0')
+		return main_join(s, "wwd.sock");
+	return main_strdup("/run/wwd/wwd.sock");
+}
+
+/* --worker, $WWD_WORKER, wwd-worker beside this binary, libexec. */
+static char *
+main_worker_path(const char *opt)
+{
+	const char	*s;
+	char		 exe[PATH_MAX], *slash, *p, *real;
+	ssize_t		 n;
+
+	if (opt != NULL)
+		s = opt;
+	else if ((s = getenv("WWD_WORKER")) != NULL && *s != '\0')
+		;
+	else {
+		s = WWD_LIBEXECDIR "/wwd-worker";
+		n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			if ((slash = strrchr(exe, '/')) != NULL) {
+				*slash = '\0';
+				p = main_join(exe, "wwd-worker");
+				if (access(p, X_OK) == 0)
+					return p;
+				free(p);
+			}
+		}
+	}
+	/* A relative path must survive chdir("/") when detaching. */
+	if (strchr(s, '/') != NULL && s[0] != '/' &&
+	    (real = realpath(s, NULL)) != NULL)
+		return real;
+	return main_strdup(s);
+}
+
+/* Create the socket's directory (and its parents) if missing, 0755. */
+static void
+main_make_dir(const char *path)
+{
+	char	*dir, *p;
+
+	dir = main_strdup(path);
+	if ((p = strrchr(dir, '/')) == NULL || p == dir) {
+		free(dir);
+		return;
+	}
+	*p = '\0';
+	for (p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			log_fatal("mkdir %s", dir);
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_fatal("mkdir %s", dir);
+	free(dir);
+}
+
+static void
+main_parse(int argc, char **argv, struct main_options *o)
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "worker", required_argument, NULL, 'w' },
+		{ "ready-fd", required_argument, NULL, 'r' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*sock = NULL, *worker = NULL;
+	char		*end;
+	long		 n;
+	int		 ch;
+
+	memset(o, 0, sizeof *o);
+	o->ready_fd = -1;
+	o->level = LOG_LEVEL_INFO;
+	while ((ch = getopt_long(argc, argv, "fs:w:r:l:hV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'w':
+			worker = optarg;
+			break;
+		case 'r':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 0 || n > INT_MAX || fcntl((int)n, F_GETFD) < 0)
+				main_bad_usage("bad --ready-fd", optarg);
+			o->ready_fd = (int)n;
+			break;
+		case 'l':
+			if ((o->level = log_parse_level(optarg)) < 0)
+				main_bad_usage("bad --log-level", optarg);
+			break;
+		case 'h':
+			main_usage(stdout);
+			exit(0);
+		case 'V':
+			printf("wwd %s\n", WWD_VERSION);
+			exit(0);
+		default:
+			main_bad_usage(NULL, NULL);
+		}
+	}
+	if (optind < argc)
+		main_bad_usage("unexpected argument", argv[optind]);
+	o->socket_path = main_socket_path(sock);
+	o->worker_path = main_worker_path(worker);
+}
+
+/* Detach: fork, setsid, fork, chdir /, stdio to /dev/null, syslog. */
+static void
+main_daemonize(void)
+{
+	pid_t	pid;
+	int	fd;
+
+	if ((pid = fork()) < 0)
+		log_fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		log_fatal("setsid");
+	if ((pid = fork()) < 0)
+		log_fatal("fork");
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		log_fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		log_fatal("open /dev/null");
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+	log_syslog(1);
+}
+
+/* Begin an orderly shutdown; the loop ends once every handle closed. */
+void
+main_stop(struct wwd *w)
+{
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	log_info("shutting down");
+	server_stop(w);
+	supervisor_kill_all(w);
+	conn_close_all(w);
+	uv_close((uv_handle_t *)&w->sigterm, NULL);
+	uv_close((uv_handle_t *)&w->sigint, NULL);
+}
+
+static void
+main_signal_cb(uv_signal_t *h, int sig)
+{
+	log_info("caught %s", strsignal(sig));
+	main_stop(h->data);
+}
+
+static void
+main_prepare_cb(uv_prepare_t *h)
+{
+	conn_flush_all(h->data);
+}
+
+static void
+main_setup(struct wwd *w, int fd)
+{
+	int	rc;
+
+	if ((rc = uv_loop_init(&w->loop)) < 0)
+		log_fatalx("uv_loop_init: %s", uv_strerror(rc));
+	TAILQ_INIT(&w->conns);
+	TAILQ_INIT(&w->dirty);
+	LIST_INIT(&w->workers);
+	w->next_serial = 1;
+	w->next_worker = 1;
+	if (router_init(w) < 0)
+		log_fatalx("out of memory");
+	uv_prepare_init(&w->loop, &w->flusher);
+	w->flusher.data = w;
+	uv_prepare_start(&w->flusher, main_prepare_cb);
+	/* The flusher alone must not keep the loop running. */
+	uv_unref((uv_handle_t *)&w->flusher);
+	uv_signal_init(&w->loop, &w->sigterm);
+	uv_signal_init(&w->loop, &w->sigint);
+	w->sigterm.data = w->sigint.data = w;
+	if ((rc = uv_signal_start(&w->sigterm, main_signal_cb, SIGTERM)) < 0 ||
+	    (rc = uv_signal_start(&w->sigint, main_signal_cb, SIGINT)) < 0)
+		log_fatalx("uv_signal_start: %s", uv_strerror(rc));
+	if ((rc = server_start(w, fd)) < 0)
+		log_fatalx("listen on %s: %s", w->socket_path, uv_strerror(rc));
+}
+
+/* wwd: listen, supervise workers until SIGTERM/SIGINT, exit 0. */
+int
+main(int argc, char **argv)
+{
+	struct main_options	 o;
+	struct wwd		 w;
+	const char		*why;
+	int			 fd, rc;
+
+	log_init("wwd", LOG_LEVEL_INFO);
+	main_parse(argc, argv, &o);
+	log_set_level(o.level);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&w, 0, sizeof w);
+	w.socket_path = o.socket_path;
+	w.worker_path = o.worker_path;
+	main_make_dir(o.socket_path);
+	if ((fd = server_listen_fd(o.socket_path, &why)) < 0) {
+		if (why != NULL)
+			log_fatalx("%s: %s", o.socket_path, why);
+		errno = -fd;
+		log_fatal("%s", o.socket_path);
+	}
+	if (!o.foreground)
+		main_daemonize();
+
+	main_setup(&w, fd);
+	log_info("listening on %s (worker %s)", w.socket_path, w.worker_path);
+	if (o.ready_fd >= 0) {
+		if (write(o.ready_fd, "R", 1) != 1)
+			log_warn("write to --ready-fd %d", o.ready_fd);
+		close(o.ready_fd);
+	}
+
+	uv_run(&w.loop, UV_RUN_DEFAULT);
+	conn_flush_all(&w);
+	uv_close((uv_handle_t *)&w.flusher, NULL);
+	uv_run(&w.loop, UV_RUN_DEFAULT);
+	if ((rc = uv_loop_close(&w.loop)) < 0)
+		log_warnx("uv_loop_close: %s", uv_strerror(rc));
+	router_clear(&w);
+	free(o.socket_path);
+	free(o.worker_path);
+	log_info("exiting");
+	return 0;
+}

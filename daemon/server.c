@@ -1,0 +1,360 @@
+/*
+ * server.c: wwd's listening socket and its client connections. The
+ * socket is made before the daemon detaches (so that start-up errors
+ * reach the terminal) and handed to libuv once the loop exists. Each
+ * accepted client gets a conn (conn.c) and a struct client owned by it;
+ * server_dispatch is the client channel's one switch: a case per type,
+ * decode, call a named handler.
+ */
+#define _GNU_SOURCE /* struct ucred */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "wwd.h"
+
+#define SERVER_BACKLOG	128
+
+/* Per-client protocol state; owned by its conn (conn->owner). */
+struct client {
+	int		hello;		/* handshake done */
+	uint64_t	port_base;	/* ids the client may mint */
+	uint64_t	port_count;
+};
+
+static int
+server_fill_addr(struct sockaddr_un *sun, const char *path,
+    const char **why)
+{
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun->sun_path) {
+		*why = "socket path is too long";
+		return -ENAMETOOLONG;
+	}
+	strcpy(sun->sun_path, path);
+	return 0;
+}
+
+/*
+ * Make path's socket file free: a stale socket (nobody accepts) is
+ * removed, a live one means another wwd. 0 or -errno with *why.
+ */
+static int
+server_clear_stale(const char *path, const struct sockaddr_un *sun,
+    const char **why)
+{
+	struct stat	st;
+	int		fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		*why = "exists and is not a socket";
+		return -EEXIST;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	close(fd);
+	if (rc == 0) {
+		*why = "another wwd is running on it";
+		return -EADDRINUSE;
+	}
+	if (errno != ECONNREFUSED)
+		return -errno;
+	log_info("removing stale socket %s", path);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Create, bind and listen on the Unix socket at path (mode 0600). The
+ * caller owns the returned descriptor. A descriptor, or -errno with *why
+ * set when words help.
+ */
+int
+server_listen_fd(const char *path, const char **why)
+{
+	struct sockaddr_un	sun;
+	mode_t			old;
+	int			fd, rc;
+
+	*why = NULL;
+	if ((rc = server_fill_addr(&sun, path, why)) < 0)
+		return rc;
+	if ((rc = server_clear_stale(path, &sun, why)) < 0)
+		return rc;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -errno;
+	old = umask(0177);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (rc < 0 || chmod(path, 0600) < 0 ||
+	    listen(fd, SERVER_BACKLOG) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	return fd;
+}
+
+static void
+server_hello(struct conn *c, struct client *cl, struct ipc_frame *f)
+{
+	struct ipc_hello	 h;
+	struct ipc_buf		*b;
+	const char		*why;
+
+	if (cl->hello) {
+		conn_error(c, "handshake", "HELLO sent twice");
+		return;
+	}
+	if (ipc_hello_decode(f->body, f->len, &h, &why) < 0) {
+		conn_error(c, "bad-body", "HELLO: %s", why);
+		return;
+	}
+	if (h.version != IPC_VERSION) {
+		conn_error(c, "version", "protocol version %u is not "
+		    "supported (wwd speaks %u)", h.version, IPC_VERSION);
+		return;
+	}
+	if (!ipc_str_eq(h.role, "client")) {
+		conn_error(c, "handshake", "role must be \"client\" on this "
+		    "socket");
+		return;
+	}
+	cl->hello = 1;
+	log_debug("client %llu: hello from %.*s", (unsigned long long)c->id,
+	    (int)h.software.len, h.software.ptr);
+	h.role = ipc_str("daemon");
+	h.software = ipc_str(WWD_SOFTWARE);
+	h.port_base = cl->port_base;
+	h.port_count = cl->port_count;
+	if ((b = conn_out(c)) != NULL && ipc_hello_encode(b, &h) < 0)
+		conn_abort(c);
+}
+
+static void
+server_create(struct conn *c, struct client *cl, struct ipc_frame *f)
+{
+	struct ipc_create	 m;
+	const char		*why;
+
+	if (ipc_create_decode(f->body, f->len, &m, &why) < 0) {
+		conn_error(c, "bad-body", "CREATE: %s", why);
+		return;
+	}
+	if (f->port < cl->port_base ||
+	    f->port - cl->port_base >= cl->port_count) {
+		conn_error(c, "bad-port", "CREATE: port %llu is outside the "
+		    "client's range", (unsigned long long)f->port);
+		return;
+	}
+	if (router_find(c->w, f->port) != NULL) {
+		conn_error(c, "bad-port", "CREATE: port %llu is already in "
+		    "use", (unsigned long long)f->port);
+		return;
+	}
+	if (!ipc_str_eq(m.kind, "dedicated")) {
+		conn_error(c, "unsupported", "CREATE: kind \"%.*s\" is not "
+		    "supported", (int)m.kind.len, m.kind.ptr);
+		return;
+	}
+	if (supervisor_create(c->w, c, f->port, &m) < 0)
+		conn_error(c, "unsupported", "CREATE: out of memory");
+}
+
+/* Find the port c holds for TERMINATE/CLOSE, or answer unknown-port. */
+static struct port *
+server_port(struct conn *c, struct ipc_frame *f)
+{
+	struct port	*p;
+	const char	*why;
+
+	if (ipc_empty_decode(f->body, f->len, &why) < 0) {
+		conn_error(c, "bad-body", "%s: %s", ipc_type_name(f->type),
+		    why);
+		return NULL;
+	}
+	if ((p = router_held(c->w, c, f->port)) == NULL)
+		conn_error(c, "unknown-port", "%s: port %llu is not held by "
+		    "this client", ipc_type_name(f->type),
+		    (unsigned long long)f->port);
+	return p;
+}
+
+static void
+server_post(struct conn *c, struct ipc_frame *f)
+{
+	struct ipc_post	 m;
+	const char	*why;
+
+	if (ipc_post_decode(f->body, f->len, &m, &why) < 0) {
+		conn_error(c, "bad-body", "POST: %s", why);
+		return;
+	}
+	if (m.ntransfer > 0) {
+		conn_error(c, "unsupported", "POST: transferring ports is not "
+		    "supported yet");
+		return;
+	}
+	if (router_forward(c->w, c, f) < 0)
+		conn_error(c, "unknown-port", "POST: port %llu is not held by "
+		    "this client", (unsigned long long)f->port);
+}
+
+/* The client channel's dispatch: one case per type. */
+static void
+server_dispatch(struct conn *c, struct ipc_frame *f)
+{
+	struct client	*cl = c->owner;
+	struct port	*p;
+
+	if (ipc_type_name(f->type) == NULL) {
+		conn_error(c, "unknown-type", "unknown message type %u",
+		    f->type);
+		return;
+	}
+	if (!ipc_type_allowed(f->type, IPC_C2D)) {
+		conn_error(c, "wrong-direction", "%s may not be sent by a "
+		    "client", ipc_type_name(f->type));
+		return;
+	}
+	if (!cl->hello && f->type != IPC_HELLO) {
+		conn_error(c, "handshake", "the first frame must be HELLO, "
+		    "not %s", ipc_type_name(f->type));
+		return;
+	}
+	switch (f->type) {
+	case IPC_HELLO:
+		server_hello(c, cl, f);
+		break;
+	case IPC_CREATE:
+		server_create(c, cl, f);
+		break;
+	case IPC_TERMINATE:
+		if ((p = server_port(c, f)) != NULL)
+			supervisor_terminate(c->w, p);
+		break;
+	case IPC_CLOSE:
+		if ((p = server_port(c, f)) != NULL)
+			supervisor_close_port(c->w, p);
+		break;
+	case IPC_POST:
+		server_post(c, f);
+		break;
+	default:
+		conn_error(c, "wrong-direction", "%s may not be sent by a "
+		    "client", ipc_type_name(f->type));
+		break;
+	}
+}
+
+static void
+server_eof(struct conn *c, int status)
+{
+	if (ipc_buf_used(&c->in) > 0)
+		conn_error(c, "bad-frame", "truncated frame at end of stream");
+	else if (status != UV_EOF)
+		log_info("client %llu: read: %s", (unsigned long long)c->id,
+		    uv_strerror(status));
+	conn_close(c);
+}
+
+static void
+server_gone(struct conn *c)
+{
+	log_info("client %llu disconnected", (unsigned long long)c->id);
+	supervisor_client_gone(c->w, c);
+	router_drop_holder(c->w, c);
+	free(c->owner);
+	c->owner = NULL;
+}
+
+static const struct conn_ops server_client_ops = {
+	.frame = server_dispatch,
+	.eof = server_eof,
+	.gone = server_gone,
+};
+
+/* Log who connected, by SO_PEERCRED. */
+static void
+server_log_peer(struct conn *c)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof cred;
+	uv_os_fd_t	fd;
+
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		log_info("client %llu connected (pid %ld, uid %ld)",
+		    (unsigned long long)c->id, (long)cred.pid,
+		    (long)cred.uid);
+	else
+		log_info("client %llu connected", (unsigned long long)c->id);
+}
+
+static void
+server_accept_cb(uv_stream_t *s, int status)
+{
+	struct wwd	*w = s->data;
+	struct client	*cl;
+	struct conn	*c;
+	int		 rc;
+
+	if (status < 0) {
+		log_warnx("accept: %s", uv_strerror(status));
+		return;
+	}
+	if ((cl = calloc(1, sizeof *cl)) == NULL ||
+	    (c = conn_create(w, CONN_CLIENT, w->next_serial, &server_client_ops,
+	    cl)) == NULL) {
+		free(cl);
+		log_warnx("accept: out of memory");
+		return;
+	}
+	cl->port_base = w->next_serial++ << 32;
+	cl->port_count = 1ULL << 32;
+	uv_pipe_init(&w->loop, &c->pipe, 0);
+	if ((rc = uv_accept(s, (uv_stream_t *)&c->pipe)) < 0 ||
+	    (rc = conn_start(c)) < 0) {
+		log_warnx("accept: %s", uv_strerror(rc));
+		conn_abort(c);
+		return;
+	}
+	server_log_peer(c);
+}
+
+/* Serve on the listening descriptor fd (now owned by w). 0 or an error. */
+int
+server_start(struct wwd *w, int fd)
+{
+	int	rc;
+
+	if ((rc = uv_pipe_init(&w->loop, &w->listener, 0)) < 0)
+		return rc;
+	w->listener.data = w;
+	if ((rc = uv_pipe_open(&w->listener, fd)) < 0)
+		return rc;
+	return uv_listen((uv_stream_t *)&w->listener, SERVER_BACKLOG,
+	    server_accept_cb);
+}
+
+/* Stop accepting and remove the socket file. */
+void
+server_stop(struct wwd *w)
+{
+	if (!uv_is_closing((uv_handle_t *)&w->listener))
+		uv_close((uv_handle_t *)&w->listener, NULL);
+	if (unlink(w->socket_path) < 0 && errno != ENOENT)
+		log_warn("unlink %s", w->socket_path);
+}

@@ -1,0 +1,519 @@
+/*
+ * supervisor.c: wwd's worker table and the policy around it: creating a
+ * dedicated worker for a client, the worker channel's dispatch, killing
+ * (terminate, closed port, owner gone, protocol violation, shutdown) and
+ * deciding how a worker ended. spawn.c does the acting. A worker record
+ * lives until both its process handle and its channel are closed; the
+ * EXIT for its owner is sent once the process exited and the channel
+ * reached EOF, so every frame the worker wrote is forwarded first.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "wwd.h"
+
+static void	supervisor_report(struct worker *);
+
+static void
+supervisor_free(struct worker *k)
+{
+	struct port	*p;
+
+	if ((k->proc_init && !k->proc_closed) || k->conn != NULL)
+		return;
+	if ((p = router_find(k->w, k->outside)) != NULL && p->worker == k)
+		p->worker = NULL;
+	LIST_REMOVE(k, entry);
+	free(k->url);
+	free(k->end_message);
+	free(k->closing_reason);
+	free(k->closing_message);
+	free(k);
+}
+
+static void
+supervisor_proc_close_cb(uv_handle_t *h)
+{
+	struct worker	*k = h->data;
+
+	k->proc_closed = 1;
+	supervisor_free(k);
+}
+
+static void
+supervisor_exit_cb(uv_process_t *proc, int64_t status, int sig)
+{
+	struct worker	*k = proc->data;
+
+	k->exited = 1;
+	k->exit_status = status;
+	k->term_signal = sig;
+	log_debug("worker[%llu]: pid %d exited (status %lld, signal %d)",
+	    (unsigned long long)k->id, k->pid, (long long)status, sig);
+	supervisor_report(k);
+	uv_close((uv_handle_t *)&k->proc, supervisor_proc_close_cb);
+}
+
+/* Record why wwd ended k, unless an earlier reason stands. */
+static void
+supervisor_set_end(struct worker *k, enum worker_end end, const char *msg)
+{
+	if (k->end != WORKER_END_NONE)
+		return;
+	k->end = end;
+	free(k->end_message);
+	k->end_message = strdup(msg);
+}
+
+/*
+ * Policy: how worker k ended, as an EXIT body. Strings point into k or
+ * into buf (len bytes, for a composed message).
+ */
+void
+supervisor_exit_info(const struct worker *k, struct ipc_exit *e, char *buf,
+    size_t len)
+{
+	const char	*reason = k->closing_reason ? k->closing_reason : "";
+	const char	*emsg = k->end_message ? k->end_message : "";
+
+	e->code = k->term_signal ? -1 : (int32_t)k->exit_status;
+	e->signal = k->term_signal;
+	e->message = ipc_str("");
+	if (k->end == WORKER_END_FAILED) {
+		e->code = -1;
+		e->reason = ipc_str("failed");
+		e->message = ipc_str(emsg);
+	} else if (k->end == WORKER_END_KILLED) {
+		e->reason = ipc_str("killed");
+		e->message = ipc_str(emsg);
+	} else if (k->end == WORKER_END_PROTOCOL) {
+		e->reason = ipc_str("crashed");
+		e->message = ipc_str(emsg);
+	} else if (k->term_signal) {
+		snprintf(buf, len, "killed by signal %d (%s)", k->term_signal,
+		    strsignal(k->term_signal));
+		e->reason = ipc_str("crashed");
+		e->message = ipc_str(buf);
+	} else if (strcmp(reason, "closed") == 0 && k->exit_status == 0) {
+		e->reason = ipc_str("closed");
+	} else if (strcmp(reason, "failed") == 0) {
+		e->reason = ipc_str("failed");
+		e->message = ipc_str(k->closing_message);
+	} else {
+		snprintf(buf, len, "exited with status %lld",
+		    (long long)k->exit_status);
+		e->reason = ipc_str("crashed");
+		e->message = ipc_str(buf);
+	}
+}
+
+/* Send EXIT to the owner once the process and its channel are done. */
+static void
+supervisor_report(struct worker *k)
+{
+	struct ipc_exit	 e;
+	struct ipc_buf	*b;
+	struct port	*p;
+	char		 buf[128];
+
+	if (k->reported || !k->exited || !k->chan_done)
+		return;
+	k->reported = 1;
+	supervisor_exit_info(k, &e, buf, sizeof buf);
+	log_info("worker[%llu] exited: %.*s%s%.*s", (unsigned long long)k->id,
+	    (int)e.reason.len, e.reason.ptr, e.message.len ? ": " : "",
+	    (int)e.message.len, e.message.ptr);
+	if ((p = router_find(k->w, k->outside)) == NULL || p->worker != k)
+		return;
+	p->worker = NULL;
+	if ((b = conn_out(p->holder)) != NULL &&
+	    ipc_exit_encode(b, p->id, &e) < 0)
+		conn_abort(p->holder);
+}
+
+/*
+ * Kill worker k (SIGKILL) for the reason why, unless it already ended;
+ * frames it has not delivered yet are discarded.
+ */
+void
+supervisor_kill(struct worker *k, const char *why)
+{
+	int	rc;
+
+	if (k->exited || k->reported)
+		return;
+	log_debug("worker[%llu]: killing: %s", (unsigned long long)k->id, why);
+	supervisor_set_end(k, WORKER_END_KILLED, why);
+	if ((rc = spawn_kill(k)) < 0)
+		log_warnx("worker[%llu]: kill: %s", (unsigned long long)k->id,
+		    uv_strerror(rc));
+	if (k->conn != NULL)
+		conn_close(k->conn);
+	k->chan_done = 1;
+}
+
+/* The worker broke the protocol: ERROR to it, kill it, crashed. */
+static void
+supervisor_protocol(struct worker *k, const char *code, const char *fmt, ...)
+{
+	char	msg[512], end[600];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	snprintf(end, sizeof end, "protocol error: %s: %s", code, msg);
+	supervisor_set_end(k, WORKER_END_PROTOCOL, end);
+	conn_error(k->conn, code, "%s", msg);
+	supervisor_kill(k, end);
+}
+
+static void
+supervisor_hello(struct worker *k, struct ipc_frame *f)
+{
+	struct ipc_hello	 h;
+	const char		*why;
+
+	if (k->hello) {
+		supervisor_protocol(k, "handshake", "HELLO sent twice");
+		return;
+	}
+	if (ipc_hello_decode(f->body, f->len, &h, &why) < 0) {
+		supervisor_protocol(k, "bad-body", "HELLO: %s", why);
+		return;
+	}
+	if (h.version != IPC_VERSION) {
+		supervisor_protocol(k, "version", "protocol version %u is not "
+		    "supported (wwd speaks %u)", h.version, IPC_VERSION);
+		return;
+	}
+	if (!ipc_str_eq(h.role, "worker")) {
+		supervisor_protocol(k, "handshake", "role must be \"worker\"");
+		return;
+	}
+	k->hello = 1;
+	log_debug("worker[%llu]: hello from %.*s", (unsigned long long)k->id,
+	    (int)h.software.len, h.software.ptr);
+}
+
+static void
+supervisor_closing(struct worker *k, struct ipc_frame *f)
+{
+	struct ipc_closing	 m;
+	const char		*why;
+
+	if (ipc_closing_decode(f->body, f->len, &m, &why) < 0) {
+		supervisor_protocol(k, "bad-body", "CLOSING: %s", why);
+		return;
+	}
+	free(k->closing_reason);
+	free(k->closing_message);
+	k->closing_reason = ipc_str_dup(m.reason);
+	k->closing_message = ipc_str_dup(m.message);
+	log_debug("worker[%llu]: closing: %.*s", (unsigned long long)k->id,
+	    (int)m.reason.len, m.reason.ptr);
+}
+
+/* Route a POST, FAULT or CONSOLE from the worker to the owner's side. */
+static void
+supervisor_forward(struct worker *k, struct ipc_frame *f)
+{
+	if (router_forward(k->w, k->conn, f) < 0)
+		supervisor_protocol(k, "unknown-port", "%s: port %llu is not "
+		    "held by this worker", ipc_type_name(f->type),
+		    (unsigned long long)f->port);
+}
+
+static void
+supervisor_post(struct worker *k, struct ipc_frame *f)
+{
+	struct ipc_post	 m;
+	const char	*why;
+
+	if (ipc_post_decode(f->body, f->len, &m, &why) < 0)
+		supervisor_protocol(k, "bad-body", "POST: %s", why);
+	else if (m.ntransfer > 0)
+		supervisor_protocol(k, "unsupported", "POST: transferring "
+		    "ports is not supported yet");
+	else
+		supervisor_forward(k, f);
+}
+
+static void
+supervisor_fault(struct worker *k, struct ipc_frame *f)
+{
+	struct ipc_fault	 m;
+	const char		*why;
+
+	if (ipc_fault_decode(f->body, f->len, &m, &why) < 0) {
+		supervisor_protocol(k, "bad-body", "FAULT: %s", why);
+		return;
+	}
+	if (m.filename.len > 0)
+		log_info("worker[%llu]: uncaught: %.*s at %.*s:%u:%u",
+		    (unsigned long long)k->id, (int)m.message.len,
+		    m.message.ptr, (int)m.filename.len, m.filename.ptr,
+		    m.lineno, m.colno);
+	else
+		log_info("worker[%llu]: uncaught: %.*s",
+		    (unsigned long long)k->id, (int)m.message.len,
+		    m.message.ptr);
+	supervisor_forward(k, f);
+}
+
+static void
+supervisor_console(struct worker *k, struct ipc_frame *f)
+{
+	struct ipc_console	 m;
+	const char		*why;
+
+	if (ipc_console_decode(f->body, f->len, &m, &why) < 0) {
+		supervisor_protocol(k, "bad-body", "CONSOLE: %s", why);
+		return;
+	}
+	log_info("worker[%llu]: console.%.*s: %.*s", (unsigned long long)k->id,
+	    (int)m.level.len, m.level.ptr, (int)m.text.len, m.text.ptr);
+	supervisor_forward(k, f);
+}
+
+/* The worker channel's dispatch: one case per type. */
+static void
+supervisor_dispatch(struct conn *c, struct ipc_frame *f)
+{
+	struct worker	*k = c->owner;
+
+	if (ipc_type_name(f->type) == NULL) {
+		supervisor_protocol(k, "unknown-type", "unknown message type "
+		    "%u", f->type);
+		return;
+	}
+	if (!ipc_type_allowed(f->type, IPC_W2D)) {
+		supervisor_protocol(k, "wrong-direction", "%s may not be sent "
+		    "by a worker", ipc_type_name(f->type));
+		return;
+	}
+	if (!k->hello && f->type != IPC_HELLO) {
+		supervisor_protocol(k, "handshake", "the first frame must be "
+		    "HELLO, not %s", ipc_type_name(f->type));
+		return;
+	}
+	switch (f->type) {
+	case IPC_HELLO:
+		supervisor_hello(k, f);
+		break;
+	case IPC_CLOSING:
+		supervisor_closing(k, f);
+		break;
+	case IPC_POST:
+		supervisor_post(k, f);
+		break;
+	case IPC_FAULT:
+		supervisor_fault(k, f);
+		break;
+	case IPC_CONSOLE:
+		supervisor_console(k, f);
+		break;
+	default:
+		supervisor_protocol(k, "wrong-direction", "%s may not be sent "
+		    "by a worker", ipc_type_name(f->type));
+		break;
+	}
+}
+
+static void
+supervisor_eof(struct conn *c, int status)
+{
+	struct worker	*k = c->owner;
+
+	if (ipc_buf_used(&c->in) > 0 && !k->exited)
+		supervisor_protocol(k, "bad-frame", "truncated frame at end "
+		    "of stream");
+	else if (ipc_buf_used(&c->in) > 0)
+		supervisor_set_end(k, WORKER_END_PROTOCOL, "protocol error: "
+		    "truncated frame at end of stream");
+	else if (status != UV_EOF)
+		log_debug("worker[%llu]: read: %s", (unsigned long long)k->id,
+		    uv_strerror(status));
+	k->chan_done = 1;
+	conn_close(c);
+	supervisor_report(k);
+}
+
+static void
+supervisor_gone(struct conn *c)
+{
+	struct worker	*k = c->owner;
+
+	router_drop_holder(k->w, c);
+	k->conn = NULL;
+	k->chan_done = 1;
+	supervisor_report(k);
+	supervisor_free(k);
+}
+
+static const struct conn_ops supervisor_worker_ops = {
+	.frame = supervisor_dispatch,
+	.eof = supervisor_eof,
+	.gone = supervisor_gone,
+};
+
+/* Queue HELLO and INIT for a freshly spawned worker. 0 or -ENOMEM. */
+static int
+supervisor_greet(struct worker *k, const struct ipc_create *m)
+{
+	struct ipc_hello	 h;
+	struct ipc_init		 in;
+	struct ipc_buf		*b;
+
+	if ((b = conn_out(k->conn)) == NULL)
+		return -ENOMEM;
+	h.version = IPC_VERSION;
+	h.role = ipc_str("daemon");
+	h.software = ipc_str(WWD_SOFTWARE);
+	h.port_base = k->inside + 1;
+	h.port_count = (1ULL << 32) - 1;
+	in.worker_id = k->id;
+	in.kind = m->kind;
+	in.url = m->url;
+	in.name = m->name;
+	in.origin = m->origin;
+	in.root = m->root;
+	in.source = m->source;
+	in.port_base = h.port_base;
+	in.port_count = h.port_count;
+	in.log_level = (uint32_t)log_get_level();
+	if (ipc_hello_encode(b, &h) < 0 ||
+	    ipc_init_encode(b, k->inside, &in) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* Spawning failed: the owner gets EXIT "failed" now. */
+static void
+supervisor_failed(struct worker *k, int rc, const char *step)
+{
+	char	msg[512];
+
+	if (strcmp(step, "spawn") == 0)
+		snprintf(msg, sizeof msg, "cannot start %s: %s",
+		    k->w->worker_path, strerror(-rc));
+	else
+		snprintf(msg, sizeof msg, "cannot start %s: %s: %s",
+		    k->w->worker_path, step, strerror(-rc));
+	log_warnx("worker[%llu]: %s", (unsigned long long)k->id, msg);
+	supervisor_set_end(k, WORKER_END_FAILED, msg);
+	if (k->spawned)
+		(void)spawn_kill(k);
+	else
+		k->exited = 1;
+	if (k->conn != NULL)
+		conn_abort(k->conn);
+	k->exit_status = -1;
+	k->chan_done = 1;
+	supervisor_report(k);
+	if (k->proc_init && !uv_is_closing((uv_handle_t *)&k->proc) &&
+	    !k->spawned)
+		uv_close((uv_handle_t *)&k->proc, supervisor_proc_close_cb);
+	supervisor_free(k);
+}
+
+/*
+ * CREATE from client c on its new port outside: make the port pair,
+ * spawn the worker, queue HELLO+INIT to it and STARTED (or EXIT
+ * "failed") to c. The worker table owns the record. 0, or -ENOMEM when
+ * nothing could be started (the caller answers the client).
+ */
+int
+supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
+    const struct ipc_create *m)
+{
+	struct ipc_started	 st;
+	struct worker		*k;
+	struct ipc_buf		*b;
+	struct port		*op;
+	const char		*step = NULL;
+	int			 rc;
+
+	if ((k = calloc(1, sizeof *k)) == NULL)
+		return -ENOMEM;
+	k->w = w;
+	if ((k->url = ipc_str_dup(m->url)) == NULL ||
+	    router_add(w, outside, 0, c, &op) < 0) {
+		free(k->url);
+		free(k);
+		return -ENOMEM;
+	}
+	k->id = w->next_worker++;
+	k->outside = outside;
+	k->inside = w->next_serial++ << 32;
+	op->peer = k->inside;
+	op->worker = k;
+	LIST_INSERT_HEAD(&w->workers, k, entry);
+	if ((rc = spawn_worker(w, k, supervisor_exit_cb,
+	    &supervisor_worker_ops, &step)) < 0 ||
+	    (rc = router_add(w, k->inside, outside, k->conn, NULL)) < 0 ||
+	    (rc = supervisor_greet(k, m)) < 0) {
+		supervisor_failed(k, rc, step ? step : "setup");
+		return 0;
+	}
+	log_info("worker[%llu] started: pid %d, %s, for client %llu",
+	    (unsigned long long)k->id, k->pid, k->url,
+	    (unsigned long long)c->id);
+	st.worker_id = k->id;
+	st.pid = (uint32_t)k->pid;
+	if ((b = conn_out(c)) != NULL &&
+	    ipc_started_encode(b, outside, &st) < 0)
+		conn_abort(c);
+	return 0;
+}
+
+/* TERMINATE on outside port p: kill its worker; EXIT "killed" follows. */
+void
+supervisor_terminate(struct wwd *w, struct port *p)
+{
+	(void)w;
+	if (p->worker != NULL)
+		supervisor_kill(p->worker, "terminated by its owner");
+}
+
+/* CLOSE on port p: kill its worker if it runs (no EXIT), forget p. */
+void
+supervisor_close_port(struct wwd *w, struct port *p)
+{
+	struct worker	*k = p->worker;
+
+	p->worker = NULL;
+	if (k != NULL)
+		supervisor_kill(k, "its port was closed");
+	router_free(w, p);
+}
+
+/* Client c is going away: kill the workers it owns (no EXIT). */
+void
+supervisor_client_gone(struct wwd *w, struct conn *c)
+{
+	struct worker	*k;
+	struct port	*p;
+
+	(void)w;
+	LIST_FOREACH(p, &c->ports, hold) {
+		if ((k = p->worker) == NULL)
+			continue;
+		p->worker = NULL;
+		supervisor_kill(k, "its owner disconnected");
+	}
+}
+
+/* Shutdown: kill every worker still running. */
+void
+supervisor_kill_all(struct wwd *w)
+{
+	struct worker	*k;
+
+	LIST_FOREACH(k, &w->workers, entry)
+		supervisor_kill(k, "wwd is shutting down");
+}

@@ -1,0 +1,205 @@
+/*
+ * wwd.h: the supervisor daemon's one header, a section per .c file.
+ *
+ * wwd runs one libuv loop in one thread. struct wwd (main.c) owns the
+ * loop, the listening socket, every connection (conn.c), the worker table
+ * (supervisor.c) and the port table (router.c). Connections to clients
+ * and to worker processes share one I/O mechanism; what a frame means is
+ * decided by the dispatch switch of the connection's kind (server.c for
+ * clients, supervisor.c for workers).
+ */
+#ifndef WWD_H
+#define WWD_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "msg.h"
+
+#define WWD_SOFTWARE	"wwd " WWD_VERSION
+
+struct conn;
+struct port;
+struct worker;
+
+/* The whole daemon; one per process, owned by main(). */
+struct wwd {
+	uv_loop_t	 loop;
+	uv_pipe_t	 listener;
+	uv_signal_t	 sigterm;
+	uv_signal_t	 sigint;
+	uv_prepare_t	 flusher;	/* flushes and reaps connections */
+
+	const char	*socket_path;	/* owned by main() */
+	const char	*worker_path;	/* owned by main() */
+	int		 stopping;	/* SIGTERM/SIGINT seen */
+
+	uint64_t	 next_serial;	/* connection serials: port ranges */
+	uint64_t	 next_worker;	/* worker ids, from 1 */
+
+	TAILQ_HEAD(, conn)	conns;	/* every live connection */
+	TAILQ_HEAD(, conn)	dirty;	/* output or a close to handle */
+	LIST_HEAD(, worker)	workers;
+
+	struct port	**ports;	/* router: hash chains */
+	size_t		  nslots;	/* power of two */
+	size_t		  nports;
+};
+
+/* main.c */
+void	main_stop(struct wwd *);
+
+/* conn.c: one connection to a client or a worker process */
+#define CONN_READ_MIN	(64 * 1024)
+
+enum conn_kind {
+	CONN_CLIENT,
+	CONN_WORKER,
+};
+
+struct conn_ops {
+	/* One whole frame; f->raw may be rewritten and forwarded. */
+	void	(*frame)(struct conn *, struct ipc_frame *);
+	/* The peer closed its end, or reading failed. */
+	void	(*eof)(struct conn *, int);
+	/* At the fixed point, just before the connection is freed. */
+	void	(*gone)(struct conn *);
+};
+
+/*
+ * A peer connection. Owned by the wwd's conns list; freed only in the
+ * pipe's close callback, which runs after conn_close was requested and
+ * the flusher (a fixed point in the loop) found nothing left to write.
+ * out collects frames during a loop turn; wbuf is the one write in
+ * flight; in holds bytes read but not yet cut into frames.
+ */
+struct conn {
+	struct wwd		*w;
+	enum conn_kind		 kind;
+	uint64_t		 id;		/* client serial or worker id */
+	const struct conn_ops	*ops;
+	void			*owner;		/* struct client or worker */
+
+	uv_pipe_t		 pipe;
+	uv_write_t		 wreq;
+	struct ipc_buf		 in;
+	struct ipc_buf		 out;
+	struct ipc_buf		 wbuf;
+
+	unsigned		 reading:1;	/* uv_read_start active */
+	unsigned		 writing:1;	/* wreq in flight */
+	unsigned		 sealed:1;	/* nothing more to send */
+	unsigned		 closing:1;	/* close after the flush */
+	unsigned		 closed:1;	/* uv_close called */
+	unsigned		 in_dirty:1;
+
+	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
+	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 dirty_entry;
+};
+
+struct conn	*conn_create(struct wwd *, enum conn_kind, uint64_t,
+		    const struct conn_ops *, void *);
+int		 conn_start(struct conn *);
+void		 conn_stop(struct conn *);
+struct ipc_buf	*conn_out(struct conn *);
+void		 conn_append(struct conn *, const void *, size_t);
+void		 conn_error(struct conn *, const char *, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+void		 conn_close(struct conn *);
+void		 conn_abort(struct conn *);
+const char	*conn_name(const struct conn *, char *, size_t);
+void		 conn_flush_all(struct wwd *);
+void		 conn_close_all(struct wwd *);
+
+/* server.c: the listening socket and client connections */
+int	server_listen_fd(const char *, const char **);
+int	server_start(struct wwd *, int);
+void	server_stop(struct wwd *);
+
+/* router.c: port id -> {holder, peer id, worker} */
+struct port {
+	uint64_t		 id;
+	uint64_t		 peer;		/* the entangled port's id */
+	struct conn		*holder;
+	struct worker		*worker;	/* outside port: its worker */
+	struct port		*next;		/* hash chain */
+	LIST_ENTRY(port)	 hold;		/* holder's list */
+};
+
+int		 router_init(struct wwd *);
+void		 router_clear(struct wwd *);
+struct port	*router_find(struct wwd *, uint64_t);
+struct port	*router_held(struct wwd *, struct conn *, uint64_t);
+int		 router_add(struct wwd *, uint64_t, uint64_t, struct conn *,
+		    struct port **);
+void		 router_free(struct wwd *, struct port *);
+void		 router_drop_holder(struct wwd *, struct conn *);
+int		 router_forward(struct wwd *, struct conn *,
+		    struct ipc_frame *);
+
+/* supervisor.c: worker table and policy */
+enum worker_end {
+	WORKER_END_NONE,	/* still running, or ended on its own */
+	WORKER_END_KILLED,	/* wwd killed it */
+	WORKER_END_PROTOCOL,	/* it broke the protocol */
+	WORKER_END_FAILED,	/* it could not be spawned */
+};
+
+/*
+ * One worker process. Owned by the wwd's workers list; freed once its
+ * process handle is closed and its channel connection is gone. EXIT goes
+ * to the outside port's holder once the process exited and the channel
+ * reached EOF (or was stopped), and only if that port still leads here.
+ */
+struct worker {
+	struct wwd		*w;
+	uint64_t		 id;
+	uint64_t		 outside;	/* port the owner holds */
+	uint64_t		 inside;	/* port the worker holds */
+	char			*url;		/* owned; for logs */
+
+	uv_process_t		 proc;
+	struct conn		*conn;		/* NULL once gone */
+	int			 pid;
+
+	unsigned		 proc_init:1;	/* proc needs uv_close */
+	unsigned		 spawned:1;	/* a process was started */
+	unsigned		 exited:1;	/* exit callback ran */
+	unsigned		 proc_closed:1;	/* proc handle closed */
+	unsigned		 chan_done:1;	/* EOF, or stopped on kill */
+	unsigned		 reported:1;	/* EXIT decided */
+	unsigned		 hello:1;	/* its HELLO arrived */
+
+	enum worker_end		 end;
+	char			*end_message;	/* owned; why it ended */
+	char			*closing_reason; /* owned; from CLOSING */
+	char			*closing_message;
+	int64_t			 exit_status;
+	int			 term_signal;
+
+	LIST_ENTRY(worker)	 entry;
+};
+
+int	supervisor_create(struct wwd *, struct conn *, uint64_t,
+	    const struct ipc_create *);
+void	supervisor_kill(struct worker *, const char *);
+void	supervisor_terminate(struct wwd *, struct port *);
+void	supervisor_close_port(struct wwd *, struct port *);
+void	supervisor_client_gone(struct wwd *, struct conn *);
+void	supervisor_kill_all(struct wwd *);
+void	supervisor_exit_info(const struct worker *, struct ipc_exit *,
+	    char *, size_t);
+
+/* spawn.c: starting and signalling worker processes */
+int	spawn_worker(struct wwd *, struct worker *, uv_exit_cb,
+	    const struct conn_ops *, const char **);
+int	spawn_kill(struct worker *);
+
+#endif
