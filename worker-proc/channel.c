@@ -1,0 +1,172 @@
+/*
+ * channel.c: wwd-worker's I/O with wwd over fd 3 (a SOCK_STREAM Unix
+ * socket). A uv_poll watches the descriptor; reads go into one large
+ * buffer (w->in) and whole frames are cut out of it and handed to
+ * main_dispatch in order; frames are queued in w->out and written with
+ * at most one write per loop turn, from a prepare handle, so everything
+ * the tasks of a turn produced leaves in one syscall.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker.h"
+
+static void	channel_poll_cb(uv_poll_t *, int, int);
+
+/* Watch for readability, and writability while output is stuck. */
+static void
+set_events(struct worker *w, int events)
+{
+	if (w->polling == events || w->done)
+		return;
+	w->polling = events;
+	uv_poll_start(&w->poll, events, channel_poll_cb);
+}
+
+/* Write what the socket takes now; ask for UV_WRITABLE for the rest. */
+static int
+write_some(struct worker *w)
+{
+	ssize_t	n;
+
+	while (ipc_buf_used(&w->out) > 0) {
+		n = write(w->fd, ipc_buf_head(&w->out), ipc_buf_used(&w->out));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0)
+			return -errno;
+		ipc_buf_consume(&w->out, (size_t)n);
+	}
+	set_events(w, ipc_buf_used(&w->out) > 0 ? UV_READABLE | UV_WRITABLE :
+	    UV_READABLE);
+	return 0;
+}
+
+/* Read once into w->in and dispatch every whole frame in it. */
+static void
+read_frames(struct worker *w)
+{
+	struct ipc_frame	 f;
+	const char		*why;
+	size_t			 want;
+	ssize_t			 n;
+	int			 rc;
+
+	want = ipc_frame_want(&w->in);
+	if (ipc_buf_reserve(&w->in, want > WORKER_READ_MIN ? want :
+	    WORKER_READ_MIN) < 0)
+		log_fatalx("out of memory for the read buffer");
+	n = read(w->fd, ipc_buf_tail(&w->in), w->in.cap - w->in.len);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* wwd is gone: nobody is left to tell anything. */
+		if (n < 0)
+			log_debug("channel read: %s", uv_strerror(-errno));
+		main_stop(w, 0);
+		return;
+	}
+	w->in.len += (size_t)n;
+	while (!w->done && !w->closing) {
+		rc = ipc_frame_next(&w->in, IPC_FRAME_MAX, &f, &why);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			log_warnx("bad frame from wwd: %s", why);
+			main_stop(w, 1);
+			return;
+		}
+		main_dispatch(w, &f);
+	}
+}
+
+static void
+channel_poll_cb(uv_poll_t *h, int status, int events)
+{
+	struct worker	*w = h->data;
+
+	if (status < 0) {
+		log_debug("channel poll: %s", uv_strerror(status));
+		main_stop(w, 0);
+		return;
+	}
+	if ((events & UV_WRITABLE) && write_some(w) < 0) {
+		main_stop(w, 0);
+		return;
+	}
+	if ((events & UV_READABLE) && !w->done)
+		read_frames(w);
+}
+
+static void
+channel_prepare_cb(uv_prepare_t *h)
+{
+	channel_flush(h->data);
+}
+
+/* Start watching fd 3 and flushing w->out once per turn. 0 or -errno. */
+int
+channel_start(struct worker *w)
+{
+	int	rc;
+
+	if ((rc = uv_poll_init(&w->loop, &w->poll, w->fd)) < 0)
+		return rc;
+	w->poll.data = w;
+	uv_prepare_init(&w->loop, &w->prepare);
+	w->prepare.data = w;
+	uv_prepare_start(&w->prepare, channel_prepare_cb);
+	uv_unref((uv_handle_t *)&w->prepare);
+	set_events(w, UV_READABLE);
+	return 0;
+}
+
+/* Close both handles (freed with the loop; they live in *w). */
+void
+channel_stop(struct worker *w)
+{
+	if (!uv_is_closing((uv_handle_t *)&w->poll))
+		uv_close((uv_handle_t *)&w->poll, NULL);
+	if (!uv_is_closing((uv_handle_t *)&w->prepare))
+		uv_close((uv_handle_t *)&w->prepare, NULL);
+}
+
+/* Write queued frames without blocking (the gathered write of a turn). */
+void
+channel_flush(struct worker *w)
+{
+	if (w->done || ipc_buf_used(&w->out) == 0 ||
+	    (w->polling & UV_WRITABLE))
+		return;
+	if (write_some(w) < 0)
+		main_stop(w, 0);
+}
+
+/*
+ * Write everything queued, waiting for the socket as needed: the last
+ * act of a worker that exits on its own. Errors mean wwd is gone, and
+ * then there is nobody to write to.
+ */
+void
+channel_flush_sync(struct worker *w)
+{
+	struct pollfd	pfd = { .fd = w->fd, .events = POLLOUT };
+	ssize_t		n;
+
+	while (ipc_buf_used(&w->out) > 0) {
+		n = write(w->fd, ipc_buf_head(&w->out), ipc_buf_used(&w->out));
+		if (n >= 0) {
+			ipc_buf_consume(&w->out, (size_t)n);
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				return;
+		} else if (errno != EINTR)
+			return;
+	}
+}

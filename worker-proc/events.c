@@ -1,0 +1,502 @@
+/*
+ * events.c: EventTarget, Event, MessageEvent, ErrorEvent, DOMException
+ * and dispatch at the worker's global scope, plus "report the
+ * exception" (ErrorEvent, onerror, FAULT to wwd). The classes are a
+ * small ES5 prelude compiled into the binary and run once at start; it
+ * hands back its internal entry points (message, error events), which
+ * C keeps in the registry. Runs in wwd-worker only.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msg.h"
+#include "worker.h"
+
+#define EVENTS_INTERNAL	"wwd.events"	/* registry: prelude entry points */
+
+static const char prelude[] =
+"(function (global, native) {\n"
+"function def(o, n, v) { Object.defineProperty(o, n, { value: v,\n"
+"  writable: false, enumerable: true, configurable: true }); }\n"
+"function hide(o, n, v) { Object.defineProperty(o, n, { value: v,\n"
+"  writable: true, enumerable: false, configurable: true }); }\n"
+"function inherit(C, P) { C.prototype = Object.create(P.prototype);\n"
+"  hide(C.prototype, 'constructor', C); }\n"
+"function expose(n, v) { hide(global, n, v); }\n"
+"var codes = { IndexSizeError: 1, HierarchyRequestError: 3,\n"
+"  WrongDocumentError: 4, InvalidCharacterError: 5,\n"
+"  NoModificationAllowedError: 7, NotFoundError: 8,\n"
+"  NotSupportedError: 9, InvalidStateError: 11, SyntaxError: 12,\n"
+"  InvalidModificationError: 13, NamespaceError: 14,\n"
+"  InvalidAccessError: 15, TypeMismatchError: 17, SecurityError: 18,\n"
+"  NetworkError: 19, AbortError: 20, URLMismatchError: 21,\n"
+"  QuotaExceededError: 22, TimeoutError: 23, InvalidNodeTypeError: 24,\n"
+"  DataCloneError: 25 };\n"
+"function DOMException(message, name) {\n"
+"  if (!(this instanceof DOMException))\n"
+"    throw new TypeError(\"Constructor DOMException requires 'new'\");\n"
+"  hide(this, 'message', message === undefined ? '' : String(message));\n"
+"  name = name === undefined ? 'Error' : String(name);\n"
+"  hide(this, 'name', name);\n"
+"  hide(this, 'code', codes.hasOwnProperty(name) ? codes[name] : 0);\n"
+"  var st = new Error().stackTrace;\n"
+"  if (typeof st === 'string')\n"
+"    hide(this, 'stackTrace', st.replace(/^\\n\\tat [^\\n]*/, ''));\n"
+"}\n"
+"inherit(DOMException, Error);\n"
+"hide(DOMException.prototype, 'name', 'Error');\n"
+"(function () { var legacy = { INDEX_SIZE_ERR: 1, NOT_FOUND_ERR: 8,\n"
+"  NOT_SUPPORTED_ERR: 9, INVALID_STATE_ERR: 11, SYNTAX_ERR: 12,\n"
+"  SECURITY_ERR: 18, NETWORK_ERR: 19, ABORT_ERR: 20,\n"
+"  QUOTA_EXCEEDED_ERR: 22, TIMEOUT_ERR: 23, DATA_CLONE_ERR: 25 };\n"
+"  for (var k in legacy) { def(DOMException, k, legacy[k]);\n"
+"    def(DOMException.prototype, k, legacy[k]); } })();\n"
+"function Event(type, init) {\n"
+"  if (!(this instanceof Event))\n"
+"    throw new TypeError(\"Constructor Event requires 'new'\");\n"
+"  if (arguments.length < 1)\n"
+"    throw new TypeError(\"Failed to construct 'Event': \" +\n"
+"      '1 argument required, but only 0 present.');\n"
+"  init = init == null ? {} : init;\n"
+"  def(this, 'type', String(type));\n"
+"  def(this, 'bubbles', !!init.bubbles);\n"
+"  def(this, 'cancelable', !!init.cancelable);\n"
+"  def(this, 'composed', !!init.composed);\n"
+"  hide(this, '_s', { defaultPrevented: false, target: null,\n"
+"    currentTarget: null, eventPhase: 0, isTrusted: false, stop: 0,\n"
+"    passive: false, dispatching: false });\n"
+"  def(this, 'timeStamp', native.now());\n"
+"}\n"
+"['defaultPrevented', 'target', 'currentTarget', 'eventPhase',\n"
+"  'isTrusted'].forEach(function (n) {\n"
+"  Object.defineProperty(Event.prototype, n, { configurable: true,\n"
+"    enumerable: true, get: function () { return this._s[n]; } });\n"
+"});\n"
+"Object.defineProperty(Event.prototype, 'srcElement', {\n"
+"  configurable: true, get: function () { return this._s.target; } });\n"
+"Event.NONE = 0; Event.CAPTURING_PHASE = 1; Event.AT_TARGET = 2;\n"
+"Event.BUBBLING_PHASE = 3;\n"
+"hide(Event.prototype, 'preventDefault', function () {\n"
+"  if (this.cancelable && !this._s.passive)\n"
+"    this._s.defaultPrevented = true; });\n"
+"hide(Event.prototype, 'stopPropagation', function () {\n"
+"  this._s.stop |= 1; });\n"
+"hide(Event.prototype, 'stopImmediatePropagation', function () {\n"
+"  this._s.stop |= 3; });\n"
+"hide(Event.prototype, 'composedPath', function () {\n"
+"  return this.currentTarget ? [this.currentTarget] : []; });\n"
+"Object.defineProperty(Event.prototype, 'returnValue', {\n"
+"  get: function () { return !this.defaultPrevented; },\n"
+"  set: function (v) { if (!v) this.preventDefault(); },\n"
+"  configurable: true });\n"
+"Object.defineProperty(Event.prototype, 'cancelBubble', {\n"
+"  get: function () { return (this._s.stop & 1) !== 0; },\n"
+"  set: function (v) { if (v) this._s.stop |= 1; },\n"
+"  configurable: true });\n"
+"function MessageEvent(type, init) {\n"
+"  Event.apply(this, arguments);\n"
+"  init = init == null ? {} : init;\n"
+"  def(this, 'data', 'data' in init ? init.data : null);\n"
+"  def(this, 'origin', 'origin' in init ? String(init.origin) : '');\n"
+"  def(this, 'lastEventId',\n"
+"    'lastEventId' in init ? String(init.lastEventId) : '');\n"
+"  def(this, 'source', init.source == null ? null : init.source);\n"
+"  def(this, 'ports', init.ports ? Array.prototype.slice.call(init.ports)\n"
+"    : []);\n"
+"}\n"
+"inherit(MessageEvent, Event);\n"
+"function ErrorEvent(type, init) {\n"
+"  Event.apply(this, arguments);\n"
+"  init = init == null ? {} : init;\n"
+"  def(this, 'message', 'message' in init ? String(init.message) : '');\n"
+"  def(this, 'filename', 'filename' in init ? String(init.filename) : '');\n"
+"  def(this, 'lineno', 'lineno' in init ? init.lineno >>> 0 : 0);\n"
+"  def(this, 'colno', 'colno' in init ? init.colno >>> 0 : 0);\n"
+"  def(this, 'error', 'error' in init ? init.error : undefined);\n"
+"}\n"
+"inherit(ErrorEvent, Event);\n"
+"function listeners(t, type) {\n"
+"  if (!Object.prototype.hasOwnProperty.call(t, '_listeners'))\n"
+"    hide(t, '_listeners', {});\n"
+"  var m = t._listeners;\n"
+"  if (!Object.prototype.hasOwnProperty.call(m, type)) m[type] = [];\n"
+"  return m[type];\n"
+"}\n"
+"function capture(o) {\n"
+"  return typeof o === 'boolean' ? o : !!(o !== null &&\n"
+"    typeof o === 'object' && o.capture); }\n"
+"function add(t, type, cb, o) {\n"
+"  if (arguments.length < 3) throw new TypeError(\"Failed to execute \" +\n"
+"    \"'addEventListener': 2 arguments required.\");\n"
+"  if (cb === null || cb === undefined) return;\n"
+"  if (typeof cb !== 'function' && typeof cb !== 'object')\n"
+"    throw new TypeError(\"Failed to execute 'addEventListener': \" +\n"
+"      \"parameter 2 is not of type 'Object'.\");\n"
+"  var list = listeners(t, String(type)), c = capture(o), i;\n"
+"  for (i = 0; i < list.length; i++)\n"
+"    if (!list[i].handler && list[i].callback === cb &&\n"
+"        list[i].capture === c) return;\n"
+"  var obj = o !== null && typeof o === 'object';\n"
+"  list.push({ callback: cb, capture: c, once: obj && !!o.once,\n"
+"    passive: obj && !!o.passive, removed: false });\n"
+"}\n"
+"function unlink(list, e) {\n"
+"  e.removed = true;\n"
+"  var i = list.indexOf(e); if (i >= 0) list.splice(i, 1); }\n"
+"function remove(t, type, cb, o) {\n"
+"  var list = listeners(t, String(type)), c = capture(o), i;\n"
+"  for (i = 0; i < list.length; i++)\n"
+"    if (!list[i].handler && list[i].callback === cb &&\n"
+"        list[i].capture === c) { unlink(list, list[i]); return; }\n"
+"}\n"
+"function invoke(t, e, ev) {\n"
+"  var cb = e.callback;\n"
+"  if (e.handler) {\n"
+"    cb = e.get();\n"
+"    if (typeof cb !== 'function') return;\n"
+"    if (ev.type === 'error' && ev instanceof ErrorEvent && t === global) {\n"
+"      if (cb.call(t, ev.message, ev.filename, ev.lineno, ev.colno,\n"
+"          ev.error) === true) ev.preventDefault();\n"
+"    } else if (cb.call(t, ev) === false) ev.preventDefault();\n"
+"  } else if (typeof cb === 'function') cb.call(t, ev);\n"
+"  else {\n"
+"    var h = cb.handleEvent;\n"
+"    if (typeof h !== 'function')\n"
+"      throw new TypeError('handleEvent is not a function');\n"
+"    h.call(cb, ev);\n"
+"  }\n"
+"}\n"
+"function dispatch(t, ev, trusted) {\n"
+"  var list = listeners(t, ev.type).slice(), all = listeners(t, ev.type);\n"
+"  var s = ev._s;\n"
+"  s.dispatching = true; s.isTrusted = trusted;\n"
+"  s.target = t; s.currentTarget = t; s.eventPhase = 2;\n"
+"  for (var i = 0; i < list.length; i++) {\n"
+"    var e = list[i];\n"
+"    if (e.removed) continue;\n"
+"    if (e.once) unlink(all, e);\n"
+"    s.passive = e.passive;\n"
+"    try { invoke(t, e, ev); } catch (x) { native.report(x); }\n"
+"    s.passive = false;\n"
+"    if (s.stop & 2) break;\n"
+"  }\n"
+"  s.currentTarget = null; s.eventPhase = 0;\n"
+"  s.dispatching = false; s.stop = 0;\n"
+"  return !s.defaultPrevented;\n"
+"}\n"
+"function dispatchEvent(t, ev) {\n"
+"  if (!(ev instanceof Event))\n"
+"    throw new TypeError(\"Failed to execute 'dispatchEvent': \" +\n"
+"      \"parameter 1 is not of type 'Event'.\");\n"
+"  if (ev._s.dispatching)\n"
+"    throw new DOMException('The event is already being dispatched.',\n"
+"      'InvalidStateError');\n"
+"  return dispatch(t, ev, false);\n"
+"}\n"
+"function handler(t, type) {\n"
+"  var value = null, entry = null;\n"
+"  Object.defineProperty(t, 'on' + type, { enumerable: true,\n"
+"    configurable: true, get: function () { return value; },\n"
+"    set: function (v) {\n"
+"      value = v !== null && (typeof v === 'function' ||\n"
+"        typeof v === 'object') ? v : null;\n"
+"      if (value === null && entry) {\n"
+"        unlink(listeners(t, type), entry); entry = null;\n"
+"      } else if (value !== null && !entry) {\n"
+"        entry = { handler: true, get: function () { return value; },\n"
+"          capture: false, once: false, passive: false, removed: false };\n"
+"        listeners(t, type).push(entry);\n"
+"      }\n"
+"    } });\n"
+"}\n"
+"function EventTarget() {\n"
+"  if (!(this instanceof EventTarget))\n"
+"    throw new TypeError(\"Constructor EventTarget requires 'new'\");\n"
+"  hide(this, '_listeners', {});\n"
+"}\n"
+"hide(EventTarget.prototype, 'addEventListener', function (t, c, o) {\n"
+"  add.apply(null, [this].concat(Array.prototype.slice.call(arguments)));\n"
+"});\n"
+"hide(EventTarget.prototype, 'removeEventListener', function (t, c, o) {\n"
+"  remove(this, t, c, o); });\n"
+"hide(EventTarget.prototype, 'dispatchEvent', function (ev) {\n"
+"  return dispatchEvent(this, ev); });\n"
+"expose('EventTarget', EventTarget);\n"
+"expose('Event', Event);\n"
+"expose('MessageEvent', MessageEvent);\n"
+"expose('ErrorEvent', ErrorEvent);\n"
+"expose('DOMException', DOMException);\n"
+"expose('addEventListener', function addEventListener(t, c, o) {\n"
+"  add.apply(null, [global].concat(Array.prototype.slice.call(arguments)));\n"
+"});\n"
+"expose('removeEventListener', function removeEventListener(t, c, o) {\n"
+"  remove(global, t, c, o); });\n"
+"expose('dispatchEvent', function dispatchEvent_(ev) {\n"
+"  return dispatchEvent(global, ev); });\n"
+"handler(global, 'message');\n"
+"handler(global, 'messageerror');\n"
+"handler(global, 'error');\n"
+"return {\n"
+"  message: function (data) {\n"
+"    dispatch(global, new MessageEvent('message', { data: data,\n"
+"      origin: '', lastEventId: '', source: null, ports: [] }), true); },\n"
+"  messageerror: function () {\n"
+"    dispatch(global, new MessageEvent('messageerror', { data: null,\n"
+"      origin: '', lastEventId: '', source: null, ports: [] }), true); },\n"
+"  error: function (message, filename, lineno, colno, error) {\n"
+"    var ev = new ErrorEvent('error', { message: message,\n"
+"      filename: filename, lineno: lineno, colno: colno, error: error,\n"
+"      cancelable: true });\n"
+"    return !dispatch(global, ev, true); },\n"
+"  domexception: function (message, name) {\n"
+"    return new DOMException(message, name); }\n"
+"};\n"
+"})";
+
+static struct worker *
+worker_of(js_State *J)
+{
+	return js_getcontext(J);
+}
+
+/* Milliseconds since the worker started (Event.timeStamp). */
+double
+events_now(struct worker *w)
+{
+	return (double)(uv_hrtime() - w->start_ns) / 1e6;
+}
+
+static void
+fn_now(js_State *J)
+{
+	js_pushnumber(J, events_now(worker_of(J)));
+}
+
+static void
+fn_report(js_State *J)
+{
+	struct worker	*w = worker_of(J);
+
+	js_copy(J, 1);
+	events_report(w, w->url);
+	js_pushundefined(J);
+}
+
+/* Push internal entry point name of the prelude, ready to call. */
+static void
+internal(js_State *J, const char *name)
+{
+	js_getregistry(J, EVENTS_INTERNAL);
+	js_getproperty(J, -1, name);
+	js_rot2(J);
+	js_pop(J, 1);
+	js_pushundefined(J);
+}
+
+/* Throw a DOMException with the given name. Never returns. */
+void
+events_throw(struct worker *w, const char *name, const char *fmt, ...)
+{
+	js_State	*J = w->J;
+	char		 msg[512];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	internal(J, "domexception");
+	js_pushstring(J, msg);
+	js_pushstring(J, name);
+	js_call(J, 2);
+	js_throw(J);
+}
+
+/*
+ * The location of an uncaught error: the first frame of its mujs
+ * stackTrace ("\n\tat f (file:3)" or "\n\tat file:3") that is neither
+ * native code nor our prelude. 0 if there is none.
+ */
+static int
+locate(const char *st, char *file, size_t size, unsigned *line)
+{
+	const char	*p = st, *end, *open, *colon;
+
+	while ((p = strstr(p, "\tat ")) != NULL) {
+		p += 4;
+		end = p + strcspn(p, "\n");
+		if (end > p && end[-1] == ')') {
+			for (open = end - 1; open > p && *open != '('; open--)
+				;
+			if (*open == '(') {
+				p = open + 1;
+				end--;
+			}
+		}
+		for (colon = end; colon > p && *colon != ':'; colon--)
+			;
+		if (colon > p && colon + 1 < end &&
+		    strncmp(p, "wwd:", 4) != 0 &&
+		    (size_t)(colon - p) < size) {
+			memcpy(file, p, colon - p);
+			file[colon - p] = '\0';
+			*line = (unsigned)strtoul(colon + 1, NULL, 10);
+			return 1;
+		}
+		p = end;
+	}
+	return 0;
+}
+
+/* Send FAULT for an error nobody cancelled. */
+static void
+fault(struct worker *w, const char *msg, const char *file, unsigned line,
+    unsigned col)
+{
+	struct ipc_fault	 f = { { NULL, 0 }, { NULL, 0 }, line, col };
+	char			*m, *fn;
+	size_t			 mlen, flen;
+
+	log_debug("uncaught: %s (%s:%u:%u)", msg, file, line, col);
+	m = text_wire_dup(msg, &mlen);
+	fn = text_wire_dup(file, &flen);
+	if (m != NULL && fn != NULL) {
+		f.message.ptr = m;
+		f.message.len = (uint32_t)mlen;
+		f.filename.ptr = fn;
+		f.filename.len = (uint32_t)flen;
+	}
+	if (m == NULL || fn == NULL || ipc_fault_encode(&w->out, w->port,
+	    &f) < 0)
+		log_warnx("out of memory for FAULT");
+	free(m);
+	free(fn);
+}
+
+/*
+ * Describe the error at slot err: "Uncaught " + String(error) in msg,
+ * the place it came from in file and *line (left alone if unknown).
+ */
+static void
+describe(js_State *J, int err, char *msg, size_t msize, char *file,
+    size_t fsize, unsigned *line)
+{
+	if (js_try(J)) {
+		js_pop(J, 1);
+		snprintf(msg, msize, "Uncaught exception");
+		return;
+	}
+	/* js_tostring converts in place: work on a copy. */
+	js_copy(J, err);
+	snprintf(msg, msize, "Uncaught %s", js_tostring(J, -1));
+	js_pop(J, 1);
+	if (js_isobject(J, err)) {
+		js_getproperty(J, err, "stackTrace");
+		if (js_isstring(J, -1))
+			locate(js_tostring(J, -1), file, fsize, line);
+		js_pop(J, 1);
+	}
+	js_endtry(J);
+}
+
+/*
+ * "Report the exception" for the value on top of the stack (popped):
+ * an ErrorEvent at the global scope, onerror first; uncancelled, it
+ * goes to wwd as FAULT. fallback is the file named for thrown values
+ * that carry no location. An error while reporting goes straight to
+ * FAULT, so a throwing onerror cannot recurse.
+ */
+void
+events_report(struct worker *w, const char *fallback)
+{
+	js_State	*J = w->J;
+	char		 msg[1024], file[512];
+	unsigned	 line = 0, col;
+	int		 cancelled = 0, err = js_gettop(J) - 1;
+
+	snprintf(file, sizeof file, "%s", fallback ? fallback : "");
+	describe(J, err, msg, sizeof msg, file, sizeof file, &line);
+	/* mujs has no columns: see scope_colno for the approximation. */
+	col = line > 0 ? (unsigned)scope_colno(w, file, line) : 0;
+	if (!w->reporting && !w->done) {
+		w->reporting = 1;
+		internal(J, "error");
+		js_pushstring(J, msg);
+		js_pushstring(J, file);
+		js_pushnumber(J, line);
+		js_pushnumber(J, col);
+		js_copy(J, err);
+		if (js_pcall(J, 5) == 0)
+			cancelled = js_toboolean(J, -1);
+		js_pop(J, 1);
+		w->reporting = 0;
+	}
+	if (!cancelled)
+		fault(w, msg, file, line, col);
+	js_pop(J, 1);
+}
+
+/*
+ * A message task: decode the payload and fire "message", or fire
+ * "messageerror" if it does not decode.
+ */
+void
+events_fire_message(struct worker *w, const uint8_t *p, size_t n)
+{
+	js_State	*J = w->J;
+	const char	*why;
+	int		 top = js_gettop(J);
+
+	if (js_try(J)) {
+		log_warnx("message task: %s", js_trystring(J, -1, "error"));
+		js_pop(J, js_gettop(J) - top);
+		return;
+	}
+	internal(J, "message");
+	if (clone_decode(w, p, n, &why) < 0) {
+		log_debug("undecodable message: %s", why);
+		js_pop(J, 2);
+		internal(J, "messageerror");
+		js_endtry(J);
+		loop_call(w, 0, w->url);
+		return;
+	}
+	js_endtry(J);
+	loop_call(w, 1, w->url);
+}
+
+/* Run the prelude: the classes, listeners and on* handlers. 0 or -1. */
+int
+events_install(struct worker *w)
+{
+	js_State	*J = w->J;
+
+	if (js_ploadstring(J, "wwd:events.js", prelude)) {
+		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	js_pushundefined(J);
+	if (js_pcall(J, 0)) {
+		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	/* The script's value is the function; call it with its helpers. */
+	js_pushundefined(J);
+	js_pushglobal(J);
+	js_newobject(J);
+	js_newcfunction(J, fn_now, "now", 0);
+	js_setproperty(J, -2, "now");
+	js_newcfunction(J, fn_report, "report", 1);
+	js_setproperty(J, -2, "report");
+	if (js_pcall(J, 2)) {
+		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	js_setregistry(J, EVENTS_INTERNAL);
+	/* self === the global object, read-only like [Replaceable]. */
+	js_pushglobal(J);
+	js_defglobal(J, "self", JS_DONTENUM);
+	return 0;
+}

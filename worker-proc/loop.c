@@ -1,0 +1,362 @@
+/*
+ * loop.c: the worker's event loop model on top of libuv. A task (a
+ * message, a timer callback, the top-level script) is followed by a
+ * microtask checkpoint that drains the microtask FIFO; after that a
+ * worker whose close() was called ends. Timers follow the HTML timer
+ * rules (shared id space, nesting level over 5 clamps to 4 ms, extra
+ * arguments, string handlers). The microtask queue is a small C API so
+ * that Promise jobs can share it. Kept JS values are registry refs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "worker.h"
+
+#define LOOP_NESTING_CLAMP	5	/* nesting level above which... */
+#define LOOP_MIN_DELAY		4	/* ...delays are at least 4 ms */
+
+/*
+ * One setTimeout/setInterval. Owned by w->timers from set to clear;
+ * the memory is freed in the handle's close callback. ref is the
+ * registry ref of [handler, args...]. A timer cleared while its
+ * callback runs is freed when the callback returns.
+ */
+struct loop_timer {
+	uv_timer_t		 handle;
+	struct worker		*w;
+	uint32_t		 id;
+	int			 repeat;
+	int			 nesting;
+	uint64_t		 delay;
+	const char		*ref;
+	int			 running;
+	int			 cleared;
+	struct loop_timer	*next;
+};
+
+static struct worker *
+worker_of(js_State *J)
+{
+	return js_getcontext(J);
+}
+
+/*
+ * Call the function below this, args on the stack (fn, this, n args),
+ * protected. An exception is reported as uncaught (fallback names the
+ * file for thrown non-errors). Pops everything; 0, or -1 if it threw.
+ */
+int
+loop_call(struct worker *w, int nargs, const char *fallback)
+{
+	js_State	*J = w->J;
+
+	if (w->done) {
+		js_pop(J, nargs + 2);
+		return -1;
+	}
+	if (js_pcall(J, nargs)) {
+		events_report(w, fallback);
+		return -1;
+	}
+	js_pop(J, 1);
+	return 0;
+}
+
+/*
+ * Run a packed call [handler, args...] on top of the stack with this =
+ * global or undefined; a string handler is compiled and run as a
+ * script. Pops the array.
+ */
+static void
+run_packed(struct worker *w, int global_this)
+{
+	js_State	*J = w->J;
+	int		 n, i, arr = js_gettop(J) - 1;
+
+	n = js_getlength(J, arr);
+	js_getindex(J, arr, 0);
+	if (js_isstring(J, -1)) {
+		const char	*code = js_tostring(J, -1);
+
+		if (js_ploadstring(J, w->url, code)) {
+			events_report(w, w->url);
+			js_pop(J, 2);
+			return;
+		}
+		js_remove(J, -2);
+		js_pushglobal(J);
+		loop_call(w, 0, w->url);
+		js_pop(J, 1);
+		return;
+	}
+	if (global_this)
+		js_pushglobal(J);
+	else
+		js_pushundefined(J);
+	for (i = 1; i < n; i++)
+		js_getindex(J, arr, i);
+	loop_call(w, n - 1, w->url);
+	js_pop(J, 1);
+}
+
+/* Pack n + 1 stack values (fn, args) into an array ref; pops them. */
+static const char *
+pack(js_State *J, int nargs)
+{
+	int	i, base = js_gettop(J) - (nargs + 1);
+
+	js_newarray(J);
+	for (i = 0; i <= nargs; i++) {
+		js_copy(J, base + i);
+		js_setindex(J, -2, i);
+	}
+	return js_ref(J);
+}
+
+/*
+ * Queue a microtask: the callable and its nargs arguments are on the
+ * stack (callable deepest) and are popped. It runs at the next
+ * checkpoint, this = undefined. Throws only when out of memory.
+ */
+void
+loop_queue_microtask(struct worker *w, int nargs)
+{
+	js_State	*J = w->J;
+	const char	*ref;
+	const char	**p;
+	size_t		 cap;
+
+	if (w->micro_head > 0 && w->micro_head == w->micro_len)
+		w->micro_head = w->micro_len = 0;
+	if (w->micro_len == w->micro_cap) {
+		if (w->micro_head > 0) {
+			memmove(w->micro, w->micro + w->micro_head,
+			    (w->micro_len - w->micro_head) * sizeof *p);
+			w->micro_len -= w->micro_head;
+			w->micro_head = 0;
+		} else {
+			cap = w->micro_cap ? 2 * w->micro_cap : 64;
+			if ((p = realloc(w->micro, cap * sizeof *p)) == NULL)
+				js_error(J, "out of memory");
+			w->micro = p;
+			w->micro_cap = cap;
+		}
+	}
+	ref = pack(J, nargs);
+	js_pop(J, nargs + 1);
+	w->micro[w->micro_len++] = ref;
+}
+
+/* Drain the microtask FIFO, including microtasks queued meanwhile. */
+void
+loop_checkpoint(struct worker *w)
+{
+	const char	*ref;
+
+	while (!w->done && w->micro_head < w->micro_len) {
+		ref = w->micro[w->micro_head++];
+		js_getregistry(w->J, ref);
+		js_unref(w->J, ref);
+		run_packed(w, 0);
+	}
+	if (w->micro_head == w->micro_len)
+		w->micro_head = w->micro_len = 0;
+}
+
+/* After every task: the checkpoint, then the end of a closing worker. */
+void
+loop_task_done(struct worker *w)
+{
+	if (w->done)
+		return;
+	loop_checkpoint(w);
+	if (w->closing && !w->done)
+		main_finish(w);
+}
+
+static void
+free_timer_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+/* Unlink a timer, drop its callback and close its handle. */
+static void
+timer_free(struct loop_timer *t)
+{
+	struct worker		 *w = t->w;
+	struct loop_timer	**pp;
+
+	for (pp = &w->timers; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	if (w->J != NULL)
+		js_unref(w->J, t->ref);
+	uv_close((uv_handle_t *)&t->handle, free_timer_cb);
+}
+
+static void	timer_cb(uv_timer_t *);
+
+static void
+timer_start(struct loop_timer *t)
+{
+	uint64_t	delay = t->delay;
+
+	if (t->nesting > LOOP_NESTING_CLAMP && delay < LOOP_MIN_DELAY)
+		delay = LOOP_MIN_DELAY;
+	uv_timer_start(&t->handle, timer_cb, delay, 0);
+}
+
+static void
+timer_cb(uv_timer_t *h)
+{
+	struct loop_timer	*t = h->data;
+	struct worker		*w = t->w;
+	int			 saved = w->nesting;
+
+	if (w->done)
+		return;
+	t->running = 1;
+	w->nesting = t->nesting;
+	js_getregistry(w->J, t->ref);
+	run_packed(w, 1);
+	w->nesting = saved;
+	t->running = 0;
+	if (!t->repeat || t->cleared)
+		timer_free(t);
+	else {
+		t->nesting++;
+		timer_start(t);
+	}
+	loop_task_done(w);
+}
+
+/* setTimeout and setInterval: (handler, timeout, ...args) -> id. */
+static void
+timer_set(js_State *J, int repeat)
+{
+	struct worker		*w = worker_of(J);
+	struct loop_timer	*t;
+	int			 i, top = js_gettop(J);
+	int32_t			 delay = 0;
+
+	/* WebIDL long: ToInt32, so 2^31 wraps negative and becomes 0. */
+	if (top > 2)
+		delay = js_toint32(J, 2);
+	if (delay < 0)
+		delay = 0;
+	if (js_iscallable(J, 1))
+		js_copy(J, 1);
+	else
+		js_pushstring(J, top > 1 ? js_tostring(J, 1) : "undefined");
+	for (i = 3; i < top; i++)
+		js_copy(J, i);
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		js_error(J, "out of memory");
+	t->ref = pack(J, top > 3 ? top - 3 : 0);
+	t->w = w;
+	t->repeat = repeat;
+	t->delay = (uint64_t)delay;
+	t->nesting = w->nesting + 1;
+	if (++w->timer_id == 0 || w->timer_id > INT32_MAX)
+		w->timer_id = 1;
+	t->id = w->timer_id;
+	uv_timer_init(&w->loop, &t->handle);
+	t->handle.data = t;
+	t->next = w->timers;
+	w->timers = t;
+	timer_start(t);
+	js_pushnumber(J, t->id);
+}
+
+static void
+fn_set_timeout(js_State *J)
+{
+	timer_set(J, 0);
+}
+
+static void
+fn_set_interval(js_State *J)
+{
+	timer_set(J, 1);
+}
+
+/* clearTimeout and clearInterval: one id space, unknown ids ignored. */
+static void
+fn_clear_timer(js_State *J)
+{
+	struct worker		*w = worker_of(J);
+	struct loop_timer	*t;
+	double			 id = js_tonumber(J, 1);
+
+	for (t = w->timers; t != NULL; t = t->next)
+		if (t->id == id && !t->cleared)
+			break;
+	if (t != NULL) {
+		t->cleared = 1;
+		uv_timer_stop(&t->handle);
+		if (!t->running)
+			timer_free(t);
+	}
+	js_pushundefined(J);
+}
+
+static void
+fn_queue_microtask(js_State *J)
+{
+	if (!js_iscallable(J, 1))
+		js_typeerror(J, "Failed to execute 'queueMicrotask': "
+		    "parameter 1 is not of type 'Function'.");
+	js_copy(J, 1);
+	loop_queue_microtask(worker_of(J), 0);
+	js_pushundefined(J);
+}
+
+/* Drop every queued task: timers now (microtasks go with the state). */
+void
+loop_discard(struct worker *w)
+{
+	struct loop_timer	*t, *next;
+
+	for (t = w->timers; t != NULL; t = next) {
+		next = t->next;
+		uv_timer_stop(&t->handle);
+		t->cleared = 1;
+		if (!t->running)
+			timer_free(t);
+	}
+}
+
+/* Free the loop's JS-side state before the JS state goes. */
+void
+loop_clear(struct worker *w)
+{
+	loop_discard(w);
+	while (w->J != NULL && w->micro_head < w->micro_len)
+		js_unref(w->J, w->micro[w->micro_head++]);
+	free(w->micro);
+	w->micro = NULL;
+	w->micro_head = w->micro_len = w->micro_cap = 0;
+}
+
+static void
+defun(js_State *J, const char *name, js_CFunction f, int n)
+{
+	js_newcfunction(J, f, name, n);
+	js_defglobal(J, name, JS_DONTENUM);
+}
+
+/* Define setTimeout & co and queueMicrotask on the global object. */
+void
+loop_install(struct worker *w)
+{
+	defun(w->J, "setTimeout", fn_set_timeout, 1);
+	defun(w->J, "setInterval", fn_set_interval, 1);
+	defun(w->J, "clearTimeout", fn_clear_timer, 0);
+	defun(w->J, "clearInterval", fn_clear_timer, 0);
+	defun(w->J, "queueMicrotask", fn_queue_microtask, 1);
+}

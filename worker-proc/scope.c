@@ -1,0 +1,467 @@
+/*
+ * scope.c: the dedicated worker's global scope (WHATWG "Web workers"):
+ * name, origin, location, navigator, postMessage, close and
+ * importScripts, and the running of scripts (main and imported) whose
+ * sources are kept by URL for column numbers. importScripts reads
+ * file: and data: URLs, and http(s) URLs of the worker's own origin
+ * under INIT's root directory. Runs in wwd-worker only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "worker.h"
+
+#define SCOPE_SCRIPT_MAX	(64u * 1024 * 1024)
+
+static struct worker *
+worker_of(js_State *J)
+{
+	return js_getcontext(J);
+}
+
+/* Keep a script's text by URL (the newest first); takes text. */
+static int
+keep_source(struct worker *w, const char *url, char *text)
+{
+	struct worker_source	*s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL ||
+	    (s->url = strdup(url)) == NULL) {
+		free(s);
+		free(text);
+		return -ENOMEM;
+	}
+	s->text = text;
+	s->next = w->sources;
+	w->sources = s;
+	return 0;
+}
+
+/*
+ * The column of an error at file:line. mujs records no columns, so
+ * this is an approximation: the 1-based column of the first non-blank
+ * character of that line in the source we ran, 0 if unknown.
+ */
+int
+scope_colno(struct worker *w, const char *file, unsigned line)
+{
+	struct worker_source	*s;
+	const char		*p;
+	unsigned		 n = 1;
+	int			 col = 1;
+
+	for (s = w->sources; s != NULL; s = s->next)
+		if (strcmp(s->url, file) == 0)
+			break;
+	if (s == NULL || line == 0)
+		return 0;
+	for (p = s->text; *p != '\0' && n < line; p++)
+		if (*p == '\n')
+			n++;
+	if (n < line)
+		return 0;
+	while (*p == ' ' || *p == '\t') {
+		p++;
+		col++;
+	}
+	return *p == '\n' || *p == '\0' ? 0 : col;
+}
+
+/*
+ * Run the main script: compile it (a failure sends CLOSING "failed"
+ * and stops the worker: -EINVAL), then run it as a task; a runtime
+ * exception is reported as uncaught and the worker carries on.
+ */
+int
+scope_run(struct worker *w, const char *url, const char *text)
+{
+	js_State	*J = w->J;
+	char		*copy, msg[1024];
+
+	if ((copy = strdup(text)) == NULL || keep_source(w, url, copy) < 0)
+		return -ENOMEM;
+	if (js_ploadstring(J, url, text)) {
+		snprintf(msg, sizeof msg, "%s",
+		    js_trystring(J, -1, "SyntaxError"));
+		js_pop(J, 1);
+		log_info("script failed to compile: %s", msg);
+		main_leave(w, "failed", msg, 1);
+		return -EINVAL;
+	}
+	js_pushglobal(J);
+	loop_call(w, 0, url);
+	return 0;
+}
+
+/* Read a whole file (at most SCOPE_SCRIPT_MAX); *out is malloc'd. */
+static int
+read_file(const char *path, char **out)
+{
+	struct stat	 st;
+	char		*b = NULL;
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd, rc = -EIO;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > SCOPE_SCRIPT_MAX)
+		goto fail;
+	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	while (n < (size_t)st.st_size &&
+	    (r = read(fd, b + n, (size_t)st.st_size - n)) > 0)
+		n += (size_t)r;
+	b[n] = '\0';
+	close(fd);
+	*out = b;
+	return 0;
+fail:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+/* Whether path, symlinks resolved, lies under root. 0, -EPERM or -errno. */
+static int
+inside_root(const char *root, const char *path)
+{
+	char	*r, *p;
+	size_t	 n;
+	int	 rc;
+
+	if ((r = realpath(root, NULL)) == NULL)
+		return -errno;
+	if ((p = realpath(path, NULL)) == NULL) {
+		rc = -errno;
+		free(r);
+		return rc;
+	}
+	n = strlen(r);
+	rc = strncmp(p, r, n) == 0 && (p[n] == '/' || r[n - 1] == '/') ?
+	    0 : -EPERM;
+	free(p);
+	free(r);
+	return rc;
+}
+
+/*
+ * Fetch an imported script's text: file: (the percent-decoded path),
+ * data:, or http(s) of the worker's own origin mapped under root.
+ * *out is malloc'd. 0 or -errno with *why.
+ */
+static int
+fetch(struct worker *w, const struct url *u, char **out, const char **why)
+{
+	char	*path = NULL, *o = NULL, *full = NULL, *wo;
+	size_t	 n;
+	int	 rc;
+
+	*why = "unsupported URL scheme";
+	if (strcmp(u->scheme, "data") == 0) {
+		*why = "bad data: URL";
+		return url_data(u, out, &n);
+	}
+	if (strcmp(u->scheme, "file") == 0) {
+		if (url_decode(u->path, strlen(u->path), &path, &n) < 0)
+			return -ENOMEM;
+		*why = "cannot read the file";
+		rc = strlen(path) != n ? -EINVAL : read_file(path, out);
+		free(path);
+		return rc;
+	}
+	if (strcmp(u->scheme, "http") != 0 && strcmp(u->scheme, "https") != 0)
+		return -EPROTONOSUPPORT;
+	*why = "http(s) scripts need a root and the worker's origin";
+	if (w->root[0] == '\0' || w->purl.scheme == NULL)
+		return -EPERM;
+	o = url_origin(u);
+	wo = url_origin(&w->purl);
+	rc = o && wo && strcmp(o, wo) == 0 && strcmp(o, "null") != 0 ?
+	    0 : -EPERM;
+	free(o);
+	free(wo);
+	if (rc < 0)
+		return rc;
+	if (url_decode(u->path, strlen(u->path), &path, &n) < 0)
+		return -ENOMEM;
+	*why = "path escapes the root";
+	/* Dot segments are gone after parsing; refuse any left encoded. */
+	if (strlen(path) != n || strstr(path, "/../") != NULL ||
+	    (n >= 3 && strcmp(path + n - 3, "/..") == 0)) {
+		free(path);
+		return -EPERM;
+	}
+	if ((full = malloc(strlen(w->root) + n + 1)) == NULL) {
+		free(path);
+		return -ENOMEM;
+	}
+	strcpy(full, w->root);
+	strcat(full, path);
+	rc = inside_root(w->root, full);
+	*why = rc == -EPERM ? "path escapes the root" : "cannot read the file";
+	if (rc == 0)
+		rc = read_file(full, out);
+	free(full);
+	free(path);
+	return rc;
+}
+
+/* importScripts(...urls): fetch and run each in order, here and now. */
+static void
+fn_import_scripts(js_State *J)
+{
+	struct worker	*w = worker_of(J);
+	struct url	 u;
+	const char	*why;
+	char		*href, *raw, *text = NULL;
+	int		 i, top = js_gettop(J), rc;
+
+	if (w->purl.path == NULL)
+		events_throw(w, "SyntaxError", "the worker URL is invalid");
+	/* Resolve them all first: a bad URL throws before anything runs. */
+	for (i = 1; i < top; i++) {
+		if (url_resolve(&w->purl, js_tostring(J, i), &u) < 0)
+			events_throw(w, "SyntaxError",
+			    "Failed to execute 'importScripts': The URL '%s' "
+			    "is invalid.", js_tostring(J, i));
+		href = url_format(&u);
+		url_clear(&u);
+		if (href == NULL)
+			js_error(J, "out of memory");
+		js_pushstring(J, href);
+		free(href);
+		js_replace(J, i);
+	}
+	for (i = 1; i < top; i++) {
+		const char	*s = js_tostring(J, i);
+
+		if (url_parse(s, &u) < 0)
+			js_error(J, "out of memory");
+		rc = fetch(w, &u, &raw, &why);
+		url_clear(&u);
+		if (rc < 0)
+			events_throw(w, "NetworkError",
+			    "Failed to execute 'importScripts': The script at "
+			    "'%s' failed to load (%s).", s, why);
+		text = text_js(raw, strlen(raw), NULL);
+		free(raw);
+		if (text == NULL)
+			js_error(J, "out of memory");
+		/* The kept source owns the text from here on. */
+		if (keep_source(w, s, text) < 0)
+			js_error(J, "out of memory");
+		js_loadstring(J, s, text);
+		js_pushglobal(J);
+		js_call(J, 0);
+		js_pop(J, 1);
+	}
+	js_pushundefined(J);
+}
+
+/* postMessage(message[, transfer]): packed straight into the output. */
+static void
+fn_post_message(js_State *J)
+{
+	struct worker	*w = worker_of(J);
+	struct ipc_mark	 m;
+
+	if (js_gettop(J) < 2)
+		js_typeerror(J, "Failed to execute 'postMessage': "
+		    "1 argument required, but only 0 present.");
+	if (js_gettop(J) > 2 && !js_isundefined(J, 2)) {
+		if (js_isarray(J, 2)) {
+			if (js_getlength(J, 2) > 0)
+				events_throw(w, "NotSupportedError",
+				    "Failed to execute 'postMessage': "
+				    "transferring objects is not supported yet.");
+		} else if (js_isobject(J, 2) && !js_iscallable(J, 2)) {
+			/* A StructuredSerializeOptions dictionary. */
+			js_getproperty(J, 2, "transfer");
+			if (js_isarray(J, -1) && js_getlength(J, -1) > 0)
+				events_throw(w, "NotSupportedError",
+				    "Failed to execute 'postMessage': "
+				    "transferring objects is not supported yet.");
+			if (!js_isundefined(J, -1) && !js_isarray(J, -1))
+				js_typeerror(J, "Failed to execute "
+				    "'postMessage': transfer is not a sequence.");
+			js_pop(J, 1);
+		} else
+			js_typeerror(J, "Failed to execute 'postMessage': "
+			    "The provided value cannot be converted to a "
+			    "sequence.");
+	}
+	if (ipc_post_begin(&w->out, w->port, NULL, 0, &m) < 0)
+		js_error(J, "out of memory");
+	if (js_try(J)) {
+		w->out.len = w->out.off + m.frame;
+		js_throw(J);
+	}
+	clone_encode(w, &w->out, 1);
+	js_endtry(J);
+	if (ipc_post_end(&w->out, &m) < 0)
+		events_throw(w, "DataCloneError", "the message is too large");
+	js_pushundefined(J);
+}
+
+/* close(): the current task finishes, then the worker ends. */
+static void
+fn_close(js_State *J)
+{
+	worker_of(J)->closing = 1;
+	js_pushundefined(J);
+}
+
+static void
+fn_location_to_string(js_State *J)
+{
+	js_getproperty(J, 0, "href");
+}
+
+static void
+ro(js_State *J, const char *name, const char *value)
+{
+	js_pushstring(J, value ? value : "");
+	js_defproperty(J, -2, name, JS_READONLY | JS_DONTCONF);
+}
+
+/* The strings of a WorkerLocation, owned by install_location. */
+struct location {
+	char	*host;
+	char	*origin;
+	char	*proto;
+	char	*search;
+	char	*hash;
+};
+
+/* Define the location global; 0 or -1 if mujs ran out of memory. */
+static int
+define_location(struct worker *w, const struct location *l)
+{
+	js_State	*J = w->J;
+
+	if (js_try(J)) {
+		js_pop(J, 1);
+		return -1;
+	}
+	js_newobject(J);
+	ro(J, "href", w->url);
+	ro(J, "origin", l->origin);
+	ro(J, "protocol", l->proto);
+	ro(J, "host", l->host);
+	ro(J, "hostname", w->purl.host);
+	ro(J, "port", w->purl.port);
+	ro(J, "pathname", w->purl.path);
+	ro(J, "search", l->search);
+	ro(J, "hash", l->hash);
+	js_newcfunction(J, fn_location_to_string, "toString", 0);
+	js_defproperty(J, -2, "toString", JS_DONTENUM);
+	js_defglobal(J, "location", JS_READONLY | JS_DONTENUM);
+	js_endtry(J);
+	return 0;
+}
+
+/* WorkerLocation: the parts of the worker's URL, read-only. */
+static int
+install_location(struct worker *w)
+{
+	struct url	*u = &w->purl;
+	struct location	 l = { NULL, NULL, NULL, NULL, NULL };
+	const char	*q = u->query ? u->query : "";
+	const char	*h = u->fragment ? u->fragment : "";
+	int		 rc = -ENOMEM;
+
+	if ((l.host = url_host(u)) == NULL ||
+	    (l.origin = url_origin(u)) == NULL ||
+	    (l.proto = malloc(strlen(u->scheme ? u->scheme : "") + 2)) ==
+	    NULL || (l.search = malloc(strlen(q) + 2)) == NULL ||
+	    (l.hash = malloc(strlen(h) + 2)) == NULL)
+		goto fail;
+	sprintf(l.proto, "%s:", u->scheme ? u->scheme : "");
+	/* An empty query or fragment reads as "", like in browsers. */
+	sprintf(l.search, "%s%s", *q ? "?" : "", q);
+	sprintf(l.hash, "%s%s", *h ? "#" : "", h);
+	rc = define_location(w, &l);
+fail:
+	free(l.hash);
+	free(l.search);
+	free(l.proto);
+	free(l.origin);
+	free(l.host);
+	return rc;
+}
+
+/* WorkerNavigator. */
+static void
+install_navigator(struct worker *w)
+{
+	js_State	*J = w->J;
+	struct utsname	 un;
+	char		 ua[64], platform[160];
+	long		 cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	snprintf(ua, sizeof ua, "wwd/%s", WWD_VERSION);
+	if (uname(&un) == 0)
+		snprintf(platform, sizeof platform, "%s %s", un.sysname,
+		    un.machine);
+	else
+		snprintf(platform, sizeof platform, "Linux x86_64");
+	js_newobject(J);
+	ro(J, "userAgent", ua);
+	ro(J, "appCodeName", "Mozilla");
+	ro(J, "appName", "Netscape");
+	ro(J, "appVersion", WWD_VERSION);
+	ro(J, "platform", platform);
+	ro(J, "product", "Gecko");
+	ro(J, "language", "en-US");
+	js_newarray(J);
+	js_pushstring(J, "en-US");
+	js_setindex(J, -2, 0);
+	js_defproperty(J, -2, "languages", JS_READONLY | JS_DONTCONF);
+	js_pushboolean(J, 1);
+	js_defproperty(J, -2, "onLine", JS_READONLY | JS_DONTCONF);
+	js_pushnumber(J, cpus > 0 ? (double)cpus : 1);
+	js_defproperty(J, -2, "hardwareConcurrency",
+	    JS_READONLY | JS_DONTCONF);
+	js_defglobal(J, "navigator", JS_READONLY | JS_DONTENUM);
+}
+
+static void
+defun(js_State *J, const char *name, js_CFunction f, int n)
+{
+	js_newcfunction(J, f, name, n);
+	js_defglobal(J, name, JS_DONTENUM);
+}
+
+/* Define the worker-specific globals. 0 or -1. */
+int
+scope_install(struct worker *w)
+{
+	js_State	*J = w->J;
+
+	js_pushstring(J, w->name);
+	js_defglobal(J, "name", JS_DONTENUM);
+	js_pushstring(J, w->origin);
+	js_defglobal(J, "origin", JS_READONLY | JS_DONTENUM);
+	if (install_location(w) < 0)
+		return -1;
+	if (js_try(J))
+		return -1;
+	install_navigator(w);
+	defun(J, "postMessage", fn_post_message, 1);
+	defun(J, "close", fn_close, 0);
+	defun(J, "importScripts", fn_import_scripts, 0);
+	js_endtry(J);
+	return 0;
+}

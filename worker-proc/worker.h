@@ -1,0 +1,133 @@
+/*
+ * worker.h: wwd-worker, the process that runs one JavaScript worker:
+ * one libuv loop, one mujs state, one channel to wwd on fd 3. The one
+ * struct worker lives in main()'s frame and owns everything here; each
+ * section below is one .c file. Functions marked "may throw" raise a JS
+ * exception and must be called inside a js_try/js_pcall.
+ */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+#include <mujs.h>
+#include <uv.h>
+
+#include "buf.h"
+#include "frame.h"
+#include "url.h"
+
+#define WORKER_FD	3		/* the channel to wwd */
+#define WORKER_READ_MIN	(64 * 1024)	/* room asked for before a read */
+
+enum worker_state {
+	WORKER_HELLO,		/* waiting for wwd's HELLO */
+	WORKER_INIT,		/* waiting for INIT */
+	WORKER_RUNNING,		/* script started, POSTs are tasks */
+};
+
+/* A script the worker ran (main or imported), kept for column numbers. */
+struct worker_source {
+	char			*url;
+	char			*text;
+	struct worker_source	*next;
+};
+
+struct loop_timer;
+
+/*
+ * The process. Strings are owned (malloc'd); the JS state is freed by
+ * main() after the loop stopped. closing = close() was called, the
+ * current task still runs; done = the loop is stopping and no more JS
+ * may run (exit_code says how it ends).
+ */
+struct worker {
+	uv_loop_t		 loop;
+	uv_poll_t		 poll;		/* fd 3 */
+	uv_prepare_t		 prepare;	/* one gathered write per turn */
+	int			 fd;
+	int			 polling;	/* events poll is started with */
+	struct ipc_buf		 in;		/* bytes read, frames cut here */
+	struct ipc_buf		 out;		/* frames to write */
+	struct ipc_buf		 scratch;	/* console args payload */
+	enum worker_state	 state;
+	int			 closing;
+	int			 done;
+	int			 exit_code;
+	int			 reporting;	/* inside "report the exception" */
+
+	uint64_t		 id;
+	uint64_t		 port;		/* the inside port */
+	char			*url;
+	char			*name;
+	char			*origin;
+	char			*root;
+	struct url		 purl;		/* url, parsed */
+	js_State		*J;
+	struct worker_source	*sources;
+
+	/* loop.c: microtask FIFO of registry refs, timer list */
+	const char		**micro;
+	size_t			 micro_head;
+	size_t			 micro_len;
+	size_t			 micro_cap;
+	struct loop_timer	*timers;
+	uint32_t		 timer_id;	/* last id handed out */
+	int			 nesting;	/* of the running timer task */
+	uint64_t		 start_ns;	/* uv_hrtime at start */
+};
+
+/* main.c */
+void	main_dispatch(struct worker *, const struct ipc_frame *);
+void	main_stop(struct worker *, int);
+void	main_finish(struct worker *);
+void	main_leave(struct worker *, const char *, const char *, int);
+
+/* channel.c */
+int	channel_start(struct worker *);
+void	channel_stop(struct worker *);
+void	channel_flush(struct worker *);
+void	channel_flush_sync(struct worker *);
+
+/* loop.c */
+void	loop_install(struct worker *);
+void	loop_clear(struct worker *);
+void	loop_queue_microtask(struct worker *, int);
+void	loop_checkpoint(struct worker *);
+void	loop_task_done(struct worker *);
+void	loop_discard(struct worker *);
+int	loop_call(struct worker *, int, const char *);
+
+/* scope.c */
+int	scope_install(struct worker *);
+int	scope_run(struct worker *, const char *, const char *);
+int	scope_colno(struct worker *, const char *, unsigned);
+
+/* events.c */
+int	events_install(struct worker *);
+void	events_report(struct worker *, const char *);
+void	events_fire_message(struct worker *, const uint8_t *, size_t);
+JS_NORETURN void events_throw(struct worker *, const char *, const char *,
+	    ...) JS_PRINTFLIKE(3, 4);
+double	events_now(struct worker *);
+
+/* clone.c */
+void	clone_encode(struct worker *, struct ipc_buf *, int);
+int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
+
+/* text.c */
+char	*text_js(const char *, size_t, size_t *);
+void	 text_push(js_State *, const char *, size_t);
+size_t	 text_wire(const char *, char *);
+int	 text_pack(msgpack_packer *, const char *);
+char	*text_wire_dup(const char *, size_t *);
+
+/* fixes.c */
+void	 fixes_install(struct worker *);
+
+/* console.c */
+int	console_install(struct worker *);
+
+#endif
