@@ -1,0 +1,513 @@
+/*
+ * worker.c: libwwd's worker handles. Creating one mints the outside port
+ * from the connection's range and queues CREATE; posts may follow at
+ * once. Frames about the port (STARTED, POST, FAULT, CONSOLE, EXIT) are
+ * decoded here and turned into the user's callbacks. The connection
+ * owns the handles; a handle is freed after its exit callback returns
+ * (CLOSE is then sent for its port) or when the user releases it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "client.h"
+#include "msg.h"
+
+/* Look up the worker holding the outside port, NULL if none. */
+struct wwd_worker *
+wwd_worker_find(struct wwd_conn *c, uint64_t port)
+{
+	struct wwd_worker	*w;
+
+	for (w = c->workers; w != NULL; w = w->next)
+		if (w->port == port)
+			return w->released ? NULL : w;
+	return NULL;
+}
+
+/* Unlink and free a handle, no callbacks, no frames. */
+void
+wwd_worker_free(struct wwd_worker *w)
+{
+	struct wwd_conn	*c;
+
+	if (w == NULL)
+		return;
+	c = w->conn;
+	if (w->prev != NULL)
+		w->prev->next = w->next;
+	else
+		c->workers = w->next;
+	if (w->next != NULL)
+		w->next->prev = w->prev;
+	free(w->url);
+	free(w);
+}
+
+/* Queue CLOSE for the worker's port (a dead connection needs none). */
+static void
+worker_send_close(struct wwd_worker *w)
+{
+	struct wwd_conn	*c = w->conn;
+
+	if (c->fd < 0)
+		return;
+	if (ipc_empty_encode(&c->out, IPC_CLOSE, w->port) < 0) {
+		/* Cannot tell the daemon: dropping the connection does. */
+		return;
+	}
+	wwd_queued(c);
+}
+
+/* After a callback: finish a release made inside it. */
+static void
+worker_leave(struct wwd_worker *w)
+{
+	if (--w->busy == 0 && w->released)
+		wwd_worker_free(w);
+}
+
+/* Create a worker from source text; the common path of the creators. */
+static int
+worker_create(struct wwd_conn *c, const char *source, size_t len,
+    const char *url, const struct wwd_worker_options *o,
+    const struct wwd_worker_callbacks *cb, void *data,
+    struct wwd_worker **out)
+{
+	struct wwd_worker	*w = NULL;
+	struct ipc_create	 m;
+	int			 rc;
+
+	*out = NULL;
+	if (c->fatal)
+		return wwd_set_error(c, c->fatal, "%s", c->fatal_msg);
+	if (len > IPC_FRAME_MAX / 2)
+		return wwd_set_error(c, -EFBIG, "the script is too large");
+	if ((w = calloc(1, sizeof *w)) == NULL ||
+	    (w->url = strdup(url)) == NULL) {
+		rc = wwd_set_error(c, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = wwd_mint_port(c, &w->port)) < 0)
+		goto fail;
+	m.kind = ipc_str("dedicated");
+	m.url = ipc_str(url);
+	m.name = ipc_str(o != NULL ? o->name : NULL);
+	m.origin = ipc_str(o != NULL ? o->origin : NULL);
+	m.root = ipc_str(o != NULL ? o->root : NULL);
+	m.source.ptr = source;
+	m.source.len = (uint32_t)len;
+	if ((rc = ipc_create_encode(&c->out, w->port, &m)) < 0) {
+		rc = wwd_set_error(c, rc, "cannot encode CREATE: %s",
+		    wwd_strerror(rc));
+		goto fail;
+	}
+	w->conn = c;
+	if (cb != NULL)
+		w->cb = *cb;
+	w->data = data;
+	w->next = c->workers;
+	if (c->workers != NULL)
+		c->workers->prev = w;
+	c->workers = w;
+	*out = w;
+	wwd_queued(c);
+	return 0;
+fail:
+	if (w != NULL)
+		free(w->url);
+	free(w);
+	return rc;
+}
+
+/* Create a worker from source text; see wwd.h. */
+int
+wwd_worker_create_source(struct wwd_conn *c, const char *source, size_t len,
+    const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
+    void *data, struct wwd_worker **out)
+{
+	char	*url = NULL;
+	int	 rc;
+
+	if (o != NULL && o->url != NULL)
+		return worker_create(c, source, len, o->url, o, cb, data, out);
+	if ((url = wwd_url_from_path("eval.js")) == NULL)
+		return wwd_set_error(c, -errno,
+		    "cannot make the worker URL: %s", strerror(errno));
+	rc = worker_create(c, source, len, url, o, cb, data, out);
+	free(url);
+	return rc;
+}
+
+/* Create a worker from a script file; see wwd.h. */
+int
+wwd_worker_create_file(struct wwd_conn *c, const char *path,
+    const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
+    void *data, struct wwd_worker **out)
+{
+	char	*src = NULL, *url = NULL;
+	size_t	 len;
+	int	 rc;
+
+	*out = NULL;
+	if ((rc = wwd_url_read_file(path, &src, &len)) < 0)
+		return wwd_set_error(c, rc, "cannot read %s: %s", path,
+		    strerror(-rc));
+	if (o == NULL || o->url == NULL) {
+		if ((url = wwd_url_from_path(path)) == NULL) {
+			rc = wwd_set_error(c, -errno,
+			    "cannot make the URL of %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+	}
+	rc = worker_create(c, src, len, url != NULL ? url : o->url, o, cb,
+	    data, out);
+out:
+	free(url);
+	free(src);
+	return rc;
+}
+
+/* Create a worker from a data: or file: URL; see wwd.h. */
+int
+wwd_worker_create_url(struct wwd_conn *c, const char *url,
+    const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
+    void *data, struct wwd_worker **out)
+{
+	char		*src = NULL, *path = NULL;
+	const char	*why = NULL;
+	size_t		 len;
+	int		 rc;
+
+	*out = NULL;
+	if (strncmp(url, "data:", 5) == 0) {
+		if ((rc = wwd_url_data_decode(url, &src, &len, &why)) < 0)
+			return wwd_set_error(c, rc, "bad data: URL: %s",
+			    why != NULL ? why : strerror(-rc));
+	} else if (strncmp(url, "file:", 5) == 0) {
+		if ((rc = wwd_url_file_path(url, &path)) < 0)
+			return wwd_set_error(c, rc, "bad file: URL %s", url);
+		rc = wwd_url_read_file(path, &src, &len);
+		if (rc < 0) {
+			rc = wwd_set_error(c, rc, "cannot read %s: %s", path,
+			    strerror(-rc));
+			free(path);
+			return rc;
+		}
+		free(path);
+	} else
+		return wwd_set_error(c, -EINVAL,
+		    "only data: and file: URLs can be loaded here");
+	rc = worker_create(c, src, len, o != NULL && o->url != NULL ? o->url :
+	    url, o, cb, data, out);
+	free(src);
+	return rc;
+}
+
+/* Whether the worker can still be posted to; 0 or -errno. */
+static int
+worker_usable(struct wwd_worker *w)
+{
+	struct wwd_conn	*c = w->conn;
+
+	if (c->fatal)
+		return wwd_set_error(c, c->fatal, "%s", c->fatal_msg);
+	if (w->exited || w->released)
+		return wwd_set_error(c, -ESRCH, "the worker has exited");
+	return 0;
+}
+
+/* Post msgpack bytes; see wwd.h. */
+int
+wwd_worker_post(struct wwd_worker *w, const void *p, size_t len)
+{
+	struct wwd_conn	*c = w->conn;
+	struct ipc_post	 m;
+	const char	*why = NULL;
+	int		 rc;
+
+	if ((rc = worker_usable(w)) < 0)
+		return rc;
+	if (len > IPC_FRAME_MAX - 64)
+		return wwd_set_error(c, -EMSGSIZE, "the message is too large");
+	if (ipc_check(p, len, IPC_CLONE_DEPTH, &why) < 0)
+		return wwd_set_error(c, -EINVAL, "invalid message: %s", why);
+	m.ntransfer = 0;
+	m.data.ptr = p;
+	m.data.len = (uint32_t)len;
+	if ((rc = ipc_post_encode(&c->out, w->port, &m)) < 0)
+		return wwd_set_error(c, rc, "cannot queue the message: %s",
+		    wwd_strerror(rc));
+	wwd_queued(c);
+	return 0;
+}
+
+/* Post JSON text, converted straight into the frame; see wwd.h. */
+int
+wwd_worker_post_json(struct wwd_worker *w, const char *json, size_t len)
+{
+	struct wwd_conn	*c = w->conn;
+	struct ipc_mark	 mark;
+	const char	*why = NULL;
+	size_t		 pos = 0, bin;
+	int		 rc;
+
+	if ((rc = worker_usable(w)) < 0)
+		return rc;
+	if ((rc = ipc_post_begin(&c->out, w->port, NULL, 0, &mark)) < 0)
+		return wwd_set_error(c, rc, "out of memory");
+	bin = ipc_buf_used(&c->out);
+	rc = wwd_json_pack(&c->out, json, len, &why, &pos);
+	if (rc == 0 && ipc_buf_used(&c->out) - bin > IPC_FRAME_MAX - 64)
+		rc = -EMSGSIZE;
+	if (rc < 0) {
+		c->out.len = c->out.off + mark.frame;
+		if (rc == -EINVAL)
+			return wwd_set_error(c, rc,
+			    "invalid JSON at byte %zu: %s", pos + 1, why);
+		return wwd_set_error(c, rc, "%s", rc == -EMSGSIZE ?
+		    "the message is too large" : "out of memory");
+	}
+	if ((rc = ipc_post_end(&c->out, &mark)) < 0)
+		return wwd_set_error(c, rc, "the message is too large");
+	wwd_queued(c);
+	return 0;
+}
+
+/* Queue TERMINATE; see wwd.h. */
+int
+wwd_worker_terminate(struct wwd_worker *w)
+{
+	struct wwd_conn	*c = w->conn;
+	int		 rc;
+
+	if ((rc = worker_usable(w)) < 0)
+		return rc == -ESRCH ? 0 : rc;
+	if (w->terminated)
+		return 0;
+	if ((rc = ipc_empty_encode(&c->out, IPC_TERMINATE, w->port)) < 0)
+		return wwd_set_error(c, rc, "out of memory");
+	w->terminated = 1;
+	wwd_queued(c);
+	return 0;
+}
+
+/* Forget a worker; see wwd.h. */
+void
+wwd_worker_release(struct wwd_worker *w)
+{
+	if (w == NULL || w->released)
+		return;
+	w->released = 1;
+	if (!w->exited)
+		worker_send_close(w);
+	if (w->busy == 0)
+		wwd_worker_free(w);
+}
+
+/* Getters. */
+uint64_t
+wwd_worker_id(const struct wwd_worker *w)
+{
+	return w->id;
+}
+
+/* The worker's process id, 0 until started. */
+int
+wwd_worker_pid(const struct wwd_worker *w)
+{
+	return w->pid;
+}
+
+/* The URL given at creation. */
+const char *
+wwd_worker_url(const struct wwd_worker *w)
+{
+	return w->url;
+}
+
+/* The owning connection. */
+struct wwd_conn *
+wwd_worker_conn(const struct wwd_worker *w)
+{
+	return w->conn;
+}
+
+/* The user pointer. */
+void *
+wwd_worker_data(const struct wwd_worker *w)
+{
+	return w->data;
+}
+
+/* Run the exit callback, then CLOSE the port and free the handle. */
+static void
+worker_exit(struct wwd_worker *w, const struct wwd_exit *e)
+{
+	w->exited = 1;
+	w->busy++;
+	if (w->cb.exit != NULL && !w->released)
+		w->cb.exit(w, e, w->data);
+	w->busy--;
+	worker_send_close(w);
+	wwd_worker_free(w);
+}
+
+/* The connection died: a synthetic exit, reason "disconnected". */
+void
+wwd_worker_disconnect(struct wwd_worker *w, const char *msg)
+{
+	struct wwd_exit	e = { -1, 0, "disconnected", msg };
+
+	worker_exit(w, &e);
+}
+
+static void
+worker_messageerror(struct wwd_worker *w, const char *why)
+{
+	if (w->cb.messageerror != NULL)
+		w->cb.messageerror(w, why, w->data);
+}
+
+static void
+worker_on_post(struct wwd_worker *w, const struct ipc_frame *f)
+{
+	struct ipc_post	 m;
+	const char	*why = NULL;
+
+	if (ipc_post_decode(f->body, f->len, &m, &why) < 0) {
+		worker_messageerror(w, why);
+		return;
+	}
+	if (m.ntransfer > 0) {
+		worker_messageerror(w, "transferred ports are not supported");
+		return;
+	}
+	if (ipc_check((const uint8_t *)m.data.ptr, m.data.len,
+	    IPC_CLONE_DEPTH, &why) < 0) {
+		worker_messageerror(w, why);
+		return;
+	}
+	if (w->cb.message != NULL)
+		w->cb.message(w, m.data.ptr, m.data.len, w->data);
+}
+
+static void
+worker_on_started(struct wwd_worker *w, const struct ipc_frame *f)
+{
+	struct ipc_started	m;
+	const char		*why;
+
+	if (ipc_started_decode(f->body, f->len, &m, &why) < 0)
+		return;
+	w->id = m.worker_id;
+	w->pid = (int)m.pid;
+	if (w->cb.started != NULL)
+		w->cb.started(w, w->data);
+}
+
+static void
+worker_on_fault(struct wwd_worker *w, const struct ipc_frame *f)
+{
+	struct ipc_fault	 m;
+	struct wwd_fault	 e;
+	const char		*why;
+	char			*msg, *file;
+
+	if (ipc_fault_decode(f->body, f->len, &m, &why) < 0)
+		return;
+	msg = ipc_str_dup(m.message);
+	file = ipc_str_dup(m.filename);
+	if (msg != NULL && file != NULL && w->cb.error != NULL) {
+		e.message = msg;
+		e.filename = file;
+		e.lineno = m.lineno;
+		e.colno = m.colno;
+		w->cb.error(w, &e, w->data);
+	}
+	free(file);
+	free(msg);
+}
+
+static void
+worker_on_console(struct wwd_worker *w, const struct ipc_frame *f)
+{
+	struct ipc_console	 m;
+	const char		*why;
+	const void		*args;
+	size_t			 nargs;
+	char			*level, *text;
+
+	if (ipc_console_decode(f->body, f->len, &m, &why) < 0)
+		return;
+	args = m.args.ptr;
+	nargs = m.args.len;
+	if (ipc_check((const uint8_t *)args, nargs, IPC_CLONE_DEPTH,
+	    &why) < 0) {
+		args = NULL;
+		nargs = 0;
+	}
+	level = ipc_str_dup(m.level);
+	text = ipc_str_dup(m.text);
+	if (level != NULL && text != NULL && w->cb.console != NULL)
+		w->cb.console(w, level, text, args, nargs, w->data);
+	free(text);
+	free(level);
+}
+
+static void
+worker_on_exit(struct wwd_worker *w, const struct ipc_frame *f)
+{
+	struct ipc_exit	 m;
+	struct wwd_exit	 e;
+	const char	*why;
+	char		*reason = NULL, *msg = NULL;
+
+	if (ipc_exit_decode(f->body, f->len, &m, &why) < 0) {
+		e.code = -1;
+		e.signal = 0;
+		e.reason = "crashed";
+		e.message = why;
+	} else {
+		reason = ipc_str_dup(m.reason);
+		msg = ipc_str_dup(m.message);
+		e.code = m.code;
+		e.signal = m.signal;
+		e.reason = reason != NULL ? reason : "crashed";
+		e.message = msg != NULL ? msg : "";
+	}
+	worker_exit(w, &e);
+	free(msg);
+	free(reason);
+}
+
+/*
+ * One frame about this worker. Frames the daemon mangled are dropped
+ * (messages become messageerror) rather than killing the connection.
+ */
+void
+wwd_worker_dispatch(struct wwd_worker *w, const struct ipc_frame *f)
+{
+	if (f->type == IPC_EXIT) {
+		worker_on_exit(w, f);	/* frees w */
+		return;
+	}
+	w->busy++;
+	switch (f->type) {
+	case IPC_STARTED:
+		worker_on_started(w, f);
+		break;
+	case IPC_POST:
+		worker_on_post(w, f);
+		break;
+	case IPC_FAULT:
+		worker_on_fault(w, f);
+		break;
+	case IPC_CONSOLE:
+		worker_on_console(w, f);
+		break;
+	}
+	worker_leave(w);
+}
