@@ -1,0 +1,405 @@
+/*
+ * test_run.c: `wwctl run` end to end against a real wwd and wwd-worker:
+ * echo, the close() example of seed 000, uncaught errors and their
+ * cancellation, failing scripts, JSON values both ways, importScripts,
+ * console, and the worker's location/name/navigator. Each test has its
+ * own daemon (fixture) and checks that no worker is left behind.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "json.h"
+
+TestSuite(run, .init = harness_setup, .fini = harness_teardown,
+    .timeout = 60);
+
+/* A string member of an event, or NULL. */
+static const char *
+str_of(const struct json *ev, const char *key)
+{
+	const struct json	*v = json_get(ev, key);
+
+	return v != NULL && v->type == JSON_STRING ? v->str : NULL;
+}
+
+/* Whether the number member key of ev exists and equals want. */
+static int
+num_is(const struct json *ev, const char *key, double want)
+{
+	const struct json	*v = json_get(ev, key);
+
+	return v != NULL && v->type == JSON_NUMBER && v->num == want;
+}
+
+/* --events line i is {"type":"message","data":want} (by value). */
+static void
+expect_message_event(const struct proc *p, size_t i, const char *want)
+{
+	char	*text;
+
+	cr_assert(asprintf(&text, "{\"type\":\"message\",\"data\":%s}",
+	    want) >= 0);
+	expect_json_line(p, i, text);
+	free(text);
+}
+
+/* --events line i is an exit event with this code, signal and reason. */
+static void
+expect_exit_event(const struct proc *p, size_t i, int code, int sig,
+    const char *reason)
+{
+	struct json	*ev = out_json(p, i);
+	const char	*r = str_of(ev, "reason");
+
+	cr_assert(str_of(ev, "type") != NULL &&
+	    strcmp(str_of(ev, "type"), "exit") == 0,
+	    "line %zu should be the exit event; %s", i + 1, proc_describe(p));
+	cr_assert(r != NULL && strcmp(r, reason) == 0,
+	    "exit reason should be \"%s\"; %s", reason, proc_describe(p));
+	cr_assert(num_is(ev, "code", code) && num_is(ev, "signal", sig),
+	    "exit event should have code %d, signal %d; %s", code, sig,
+	    proc_describe(p));
+	json_free(ev);
+}
+
+/* Whether any stdout line is an event of the given type. */
+static int
+has_event(const struct proc *p, const char *type)
+{
+	size_t	n = lines_count(p->obuf), i;
+	int	found = 0;
+
+	for (i = 0; i < n && !found; i++) {
+		struct json	*ev = out_json(p, i);
+		const char	*t = str_of(ev, "type");
+
+		found = t != NULL && strcmp(t, type) == 0;
+		json_free(ev);
+	}
+	return found;
+}
+
+static void
+expect_status(const struct proc *p, int want)
+{
+	cr_assert(proc_exit_code(p) == want, "wwctl should exit %d; %s", want,
+	    proc_describe(p));
+}
+
+static void
+finish(struct proc *p)
+{
+	proc_clear(p);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+Test(run, echo_prints_each_reply_as_a_json_line)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "1\n{\"a\":[1,2,\"x\"]}\n", &p, "--count", "2",
+	    harness_js("echo.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, "1\n{\"a\":[1,2,\"x\"]}\n",
+	    "stdout should be the two values as JSON lines; %s",
+	    proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, events_show_message_and_exit)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "{\"type\":\"message\",\"data\":\"x\"}\n"
+	    "{\"type\":\"message\",\"data\":\"close\"}\n", &p, "--events",
+	    harness_js("echo.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 2, "expected a message and an exit "
+	    "event; %s", proc_describe(&p));
+	expect_message_event(&p, 0, "\"x\"");
+	expect_exit_event(&p, 1, 0, 0, "closed");
+	finish(&p);
+}
+
+Test(run, close_lets_the_running_task_finish_and_drops_timers)
+{
+	struct proc	 p;
+	char		*want = harness_read_file(harness_js("close.out"));
+
+	cr_assert(want != NULL, "tests/js/close.out is missing");
+	wwctl_run(&harness, "", &p, harness_js("close.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, want, "close.js should print foo and bar, "
+	    "never baz; %s", proc_describe(&p));
+	free(want);
+	finish(&p);
+}
+
+Test(run, close_reports_exit_reason_closed)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--events", harness_js("close.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 3, "expected foo, bar and exit; %s",
+	    proc_describe(&p));
+	expect_message_event(&p, 0, "\"foo\"");
+	expect_message_event(&p, 1, "\"bar\"");
+	expect_exit_event(&p, 2, 0, 0, "closed");
+	finish(&p);
+}
+
+Test(run, uncaught_error_reaches_owner_and_worker_keeps_running)
+{
+	struct proc	 p;
+	struct json	*ev;
+	char		*url = harness_file_url(harness_js("error.js"));
+	const char	*s;
+
+	wwctl_run(&harness, "{\"type\":\"message\",\"data\":\"boom\"}\n"
+	    "{\"type\":\"message\",\"data\":\"ok\"}\n", &p, "--events",
+	    "--count", "1", harness_js("error.js"), NULL);
+	expect_status(&p, 0);
+	ev = out_json(&p, 0);
+	s = str_of(ev, "type");
+	cr_assert(s != NULL && strcmp(s, "error") == 0,
+	    "the first event should be the error; %s", proc_describe(&p));
+	s = str_of(ev, "message");
+	cr_assert(s != NULL && strstr(s, "boom") != NULL,
+	    "the error message should contain \"boom\"; %s", proc_describe(&p));
+	s = str_of(ev, "filename");
+	cr_assert(s != NULL && strcmp(s, url) == 0,
+	    "the error filename should be %s; %s", url, proc_describe(&p));
+	cr_assert(num_is(ev, "lineno", 4), "the error lineno should be 4 "
+	    "(the throw); %s", proc_describe(&p));
+	cr_assert(json_get(ev, "colno") != NULL &&
+	    json_get(ev, "colno")->type == JSON_NUMBER,
+	    "the error colno should be a number; %s", proc_describe(&p));
+	json_free(ev);
+	expect_message_event(&p, 1, "\"ok\"");
+	free(url);
+	finish(&p);
+}
+
+Test(run, uncaught_error_is_readable_on_stderr)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "\"boom\"\n\"ok\"\n", &p, "--count", "1",
+	    harness_js("error.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, "\"ok\"\n", "%s", proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "boom") != NULL,
+	    "the error should be printed on stderr; %s", proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, onerror_returning_true_cancels_the_error)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "{\"type\":\"message\",\"data\":\"boom\"}\n"
+	    "{\"type\":\"message\",\"data\":\"ok\"}\n", &p, "--events",
+	    "--count", "2", harness_js("error_onerror.js"), NULL);
+	expect_status(&p, 0);
+	expect_message_event(&p, 0, "[\"onerror\",true,8]");
+	expect_message_event(&p, 1, "\"ok\"");
+	cr_assert(!has_event(&p, "error"), "a cancelled error must not reach "
+	    "the owner; %s", proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, error_listener_prevent_default_cancels_the_error)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "{\"type\":\"message\",\"data\":\"boom\"}\n"
+	    "{\"type\":\"message\",\"data\":\"ok\"}\n", &p, "--events",
+	    "--count", "2", harness_js("error_listener.js"), NULL);
+	expect_status(&p, 0);
+	expect_message_event(&p, 0, "[\"listener\",true,9,true]");
+	expect_message_event(&p, 1, "\"ok\"");
+	cr_assert(!has_event(&p, "error"), "a cancelled error must not reach "
+	    "the owner; %s", proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, syntax_error_fails_to_start)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, harness_js("syntax_error.js"), NULL);
+	expect_status(&p, 1);
+	cr_assert(strstr(p.ebuf, "SyntaxError") != NULL,
+	    "stderr should give the reason; %s", proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, syntax_error_exit_event_is_failed)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--events",
+	    harness_js("syntax_error.js"), NULL);
+	expect_status(&p, 1);
+	cr_assert(lines_count(p.obuf) == 1, "only the exit event expected; "
+	    "%s", proc_describe(&p));
+	expect_exit_event(&p, 0, 1, 0, "failed");
+	finish(&p);
+}
+
+Test(run, missing_script_fails_naming_the_file)
+{
+	struct proc	 p;
+	char		*path;
+
+	cr_assert(asprintf(&path, "%s/no-such-script.js", harness.dir) >= 0);
+	wwctl_run(&harness, "", &p, path, NULL);
+	expect_status(&p, 1);
+	cr_assert(strstr(p.ebuf, "no-such-script.js") != NULL,
+	    "stderr should name the missing file; %s", proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "", "%s", proc_describe(&p));
+	free(path);
+	finish(&p);
+}
+
+Test(run, json_values_cross_both_ways)
+{
+	/* Line 8 is not JSON: reported naming the line, then skipped. */
+	static const char *in =
+	    "{\"nested\":{\"a\":[1,{\"b\":[true,false,null]}],\"e\":{},"
+	    "\"l\":[]}}\n"
+	    "\"h\\u00e9llo \\ud83d\\ude00\"\n"
+	    "9007199254740992\n"
+	    "-9007199254740992\n"
+	    "0.1\n"
+	    "1e300\n"
+	    "-1.5\n"
+	    "{broken\n"
+	    "true\n"
+	    "null\n"
+	    "\"tab\\tquote\\\"back\\\\slash\"\n";
+	/* What a browser or Node prints for values.js and this input. */
+	static const char *want[] = {
+	    "{\"int\":9007199254740992,\"neg\":-9007199254740992,\"f\":0.1,"
+	    "\"big\":1e+300,\"m\":-1.5,\"t\":true,\"fa\":false,\"n\":null,"
+	    "\"s\":\"h\\u00e9llo \\ud83d\\ude00\",\"arr\":[1,[2,[3,{}]]],"
+	    "\"o\":{\"x\":{\"y\":\"z\"}},\"zero\":0}",
+	    "[{\"nested\":{\"a\":[1,{\"b\":[true,false,null]}],\"e\":{},"
+	    "\"l\":[]}},\"object:{\\\"nested\\\":{\\\"a\\\":[1,{\\\"b\\\":"
+	    "[true,false,null]}],\\\"e\\\":{},\\\"l\\\":[]}}\"]",
+	    "[\"h\\u00e9llo \\ud83d\\ude00\","
+	    "\"string:h%C3%A9llo%20%F0%9F%98%80\"]",
+	    "[9007199254740992,\"number:9007199254740992\"]",
+	    "[-9007199254740992,\"number:-9007199254740992\"]",
+	    "[0.1,\"number:0.1\"]",
+	    "[1e+300,\"number:1e+300\"]",
+	    "[-1.5,\"number:-1.5\"]",
+	    "[true,\"boolean:true\"]",
+	    "[null,\"null\"]",
+	    "[\"tab\\tquote\\\"back\\\\slash\","
+	    "\"string:tab%09quote%22back%5Cslash\"]",
+	};
+	size_t		n = sizeof want / sizeof want[0], i;
+	struct proc	p;
+
+	wwctl_run(&harness, in, &p, "--count", "11",
+	    harness_js("values.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == n, "expected %zu lines; %s", n,
+	    proc_describe(&p));
+	for (i = 0; i < n; i++)
+		expect_json_line(&p, i, want[i]);
+	cr_assert(strstr(p.ebuf, "line 8") != NULL, "the bad stdin line "
+	    "should be reported on stderr naming line 8; %s",
+	    proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, import_scripts_file_and_data_urls)
+{
+	struct proc	 p;
+	char		*want = harness_read_file(harness_js("import.out"));
+
+	cr_assert(want != NULL, "tests/js/import.out is missing");
+	wwctl_run(&harness, "", &p, harness_js("import.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 1, "%s", proc_describe(&p));
+	expect_json_line(&p, 0, want);
+	free(want);
+	finish(&p);
+}
+
+Test(run, console_is_readable_on_stderr)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, harness_js("console.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, "", "console output must not go to stdout; "
+	    "%s", proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "hi 1") != NULL, "stderr should show "
+	    "console.log's arguments as text; %s", proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, console_event_carries_level_and_args)
+{
+	struct proc	 p;
+	struct json	*ev, *want;
+	const char	*s;
+
+	wwctl_run(&harness, "", &p, "--events", harness_js("console.js"),
+	    NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 2, "expected console and exit "
+	    "events; %s", proc_describe(&p));
+	ev = out_json(&p, 0);
+	s = str_of(ev, "type");
+	cr_assert(s != NULL && strcmp(s, "console") == 0, "%s",
+	    proc_describe(&p));
+	s = str_of(ev, "level");
+	cr_assert(s != NULL && strcmp(s, "log") == 0, "level should be log; "
+	    "%s", proc_describe(&p));
+	want = json_parse("[\"hi\",1,{\"a\":1}]", NULL);
+	cr_assert(json_equal(json_get(ev, "args"), want),
+	    "args should be [\"hi\",1,{\"a\":1}]; %s", proc_describe(&p));
+	json_free(want);
+	json_free(ev);
+	expect_exit_event(&p, 1, 0, 0, "closed");
+	finish(&p);
+}
+
+Test(run, location_name_and_navigator)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--url",
+	    "http://example.com/dir/w.js?q=1#h", "--name", "n1",
+	    harness_js("location.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 1, "%s", proc_describe(&p));
+	expect_json_line(&p, 0, "{"
+	    "\"href\":\"http://example.com/dir/w.js?q=1#h\","
+	    "\"origin\":\"http://example.com\","
+	    "\"protocol\":\"http:\","
+	    "\"host\":\"example.com\","
+	    "\"hostname\":\"example.com\","
+	    "\"port\":\"\","
+	    "\"pathname\":\"/dir/w.js\","
+	    "\"search\":\"?q=1\","
+	    "\"hash\":\"#h\","
+	    "\"string\":\"http://example.com/dir/w.js?q=1#h\","
+	    "\"name\":\"n1\","
+	    "\"selfName\":\"n1\","
+	    "\"selfIsThis\":true,"
+	    "\"hardwareConcurrency\":\"number\","
+	    "\"userAgent\":\"string\","
+	    "\"onLine\":\"boolean\"}");
+	finish(&p);
+}

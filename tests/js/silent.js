@@ -1,0 +1,2 @@
+// silent.js: takes messages and never answers or closes.
+self.onmessage = function () {};

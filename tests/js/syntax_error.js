@@ -1,0 +1,2 @@
+// syntax_error.js: does not compile, so the worker fails to start.
+var x = ;
