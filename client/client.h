@@ -92,9 +92,6 @@ CLIENT_HIDDEN int	wwd_json_pack(struct ipc_buf *, const char *, size_t,
 			    const char **, size_t *);
 
 /* url.c */
-CLIENT_HIDDEN int	wwd_url_data_decode(const char *, char **, size_t *,
-			    const char **);
-CLIENT_HIDDEN int	wwd_url_file_path(const char *, char **);
 CLIENT_HIDDEN int	wwd_url_read_file(const char *, char **, size_t *);
 
 #endif

@@ -1,15 +1,13 @@
 /*
- * url.c: the few URL chores of libwwd: the file: URL of a local path
- * (absolute, normalised, percent-encoded), the path of a file: URL, the
- * body of a data: URL (percent-decoding, forgiving base64), and reading
- * a script file whole. Pure helpers; results are malloc'd for the caller.
+ * url.c: the file: URL of a local path (absolute, normalised,
+ * percent-encoded) and reading a script file whole. Parsing and decoding
+ * URLs is ipc/url.c's. Results are malloc'd for the caller.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,18 +20,6 @@ url_plain(unsigned char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 	    (ch >= '0' && ch <= '9') ||
 	    (ch != '\0' && strchr("-._~!$&'()*+,;=:@/", ch) != NULL);
-}
-
-static int
-url_hex(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -124,163 +110,6 @@ wwd_url_from_path(const char *path)
 	url[o] = '\0';
 	free(abs);
 	return url;
-}
-
-/* Percent-decode n bytes of s into out (room for n bytes); its length. */
-static size_t
-url_unescape(const char *s, size_t n, char *out)
-{
-	size_t	i, o = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n &&
-		    url_hex(s[i + 1]) >= 0 && url_hex(s[i + 2]) >= 0) {
-			out[o++] = (char)(url_hex(s[i + 1]) << 4 |
-			    url_hex(s[i + 2]));
-			i += 2;
-		} else
-			out[o++] = s[i];
-	}
-	return o;
-}
-
-/*
- * The local path of a file: URL (file:///p or file://localhost/p;
- * query and fragment dropped, percent-decoded). 0, -EINVAL or -ENOMEM.
- */
-int
-wwd_url_file_path(const char *url, char **out)
-{
-	const char	*p = url + 5, *end;
-	char		*path;
-	size_t		 n;
-
-	if (strncmp(p, "//", 2) == 0) {
-		p += 2;
-		if (strncmp(p, "localhost/", 10) == 0)
-			p += 9;
-		else if (*p != '/')
-			return -EINVAL;
-	}
-	if (*p != '/')
-		return -EINVAL;
-	end = p + strcspn(p, "?#");
-	n = (size_t)(end - p);
-	if ((path = malloc(n + 1)) == NULL)
-		return -ENOMEM;
-	n = url_unescape(p, n, path);
-	path[n] = '\0';
-	if (memchr(path, '\0', n) != NULL) {
-		free(path);
-		return -EINVAL;
-	}
-	*out = path;
-	return 0;
-}
-
-static int
-url_b64(int ch)
-{
-	if (ch >= 'A' && ch <= 'Z')
-		return ch - 'A';
-	if (ch >= 'a' && ch <= 'z')
-		return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9')
-		return ch - '0' + 52;
-	if (ch == '+')
-		return 62;
-	if (ch == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Forgiving base64 (WHATWG infra) in place: ASCII whitespace skipped,
- * "=" padding only at the end. The decoded length, or -1.
- */
-static long
-url_base64(char *s, size_t n)
-{
-	size_t		 i, o = 0, pad = 0, k = 0;
-	unsigned	 acc = 0;
-
-	for (i = 0; i < n; i++) {
-		int	v, ch = (unsigned char)s[i];
-
-		if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' ||
-		    ch == '\r')
-			continue;
-		if (ch == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || (v = url_b64(ch)) < 0)
-			return -1;
-		acc = acc << 6 | (unsigned)v;
-		if (++k % 4 == 0) {
-			s[o++] = (char)(acc >> 16);
-			s[o++] = (char)(acc >> 8);
-			s[o++] = (char)acc;
-			acc = 0;
-		}
-	}
-	if (pad > 0 && (k + pad) % 4 != 0)
-		return -1;
-	switch (k % 4) {
-	case 1:
-		return -1;
-	case 2:
-		s[o++] = (char)(acc >> 4);
-		break;
-	case 3:
-		s[o++] = (char)(acc >> 10);
-		s[o++] = (char)(acc >> 2);
-		break;
-	}
-	return (long)o;
-}
-
-/*
- * The body of a data: URL: data:[<mediatype>][;base64],<data>. *out is
- * malloc'd and NUL-terminated. 0, -EINVAL with *why, or -ENOMEM.
- */
-int
-wwd_url_data_decode(const char *url, char **out, size_t *len,
-    const char **why)
-{
-	const char	*comma, *body;
-	char		*p;
-	size_t		 n, mlen;
-	long		 b;
-	int		 base64 = 0;
-
-	if ((comma = strchr(url + 5, ',')) == NULL) {
-		*why = "no comma";
-		return -EINVAL;
-	}
-	/* ";base64" ends the media type, spaces allowed before it. */
-	mlen = (size_t)(comma - (url + 5));
-	while (mlen > 0 && url[5 + mlen - 1] == ' ')
-		mlen--;
-	if (mlen >= 7 && strncasecmp(url + 5 + mlen - 7, ";base64", 7) == 0)
-		base64 = 1;
-	body = comma + 1;
-	n = strcspn(body, "#");
-	if ((p = malloc(n + 1)) == NULL)
-		return -ENOMEM;
-	n = url_unescape(body, n, p);
-	if (base64) {
-		if ((b = url_base64(p, n)) < 0) {
-			free(p);
-			*why = "invalid base64";
-			return -EINVAL;
-		}
-		n = (size_t)b;
-	}
-	p[n] = '\0';
-	*out = p;
-	*len = n;
-	return 0;
 }
 
 /* Read a whole file; *out malloc'd, NUL-terminated. 0 or -errno. */

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "client.h"
 #include "msg.h"
+#include "url.h"
 
 /* Look up the worker holding the outside port, NULL if none. */
 struct wwd_worker *
@@ -176,32 +177,35 @@ wwd_worker_create_url(struct wwd_conn *c, const char *url,
     const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
     void *data, struct wwd_worker **out)
 {
+	struct url	 u;
 	char		*src = NULL, *path = NULL;
-	const char	*why = NULL;
 	size_t		 len;
 	int		 rc;
 
 	*out = NULL;
-	if (strncmp(url, "data:", 5) == 0) {
-		if ((rc = wwd_url_data_decode(url, &src, &len, &why)) < 0)
-			return wwd_set_error(c, rc, "bad data: URL: %s",
-			    why != NULL ? why : strerror(-rc));
-	} else if (strncmp(url, "file:", 5) == 0) {
-		if ((rc = wwd_url_file_path(url, &path)) < 0)
-			return wwd_set_error(c, rc, "bad file: URL %s", url);
-		rc = wwd_url_read_file(path, &src, &len);
-		if (rc < 0) {
+	if (url_parse(url, &u) < 0)
+		return wwd_set_error(c, -EINVAL, "bad URL %s", url);
+	if (strcmp(u.scheme, "data") == 0) {
+		if ((rc = url_data(&u, &src, &len)) < 0)
+			rc = wwd_set_error(c, rc, "bad data: URL: %s",
+			    strerror(-rc));
+	} else if (strcmp(u.scheme, "file") == 0 && (u.host == NULL ||
+	    *u.host == '\0' || strcmp(u.host, "localhost") == 0)) {
+		if ((rc = url_decode(u.path, strlen(u.path), &path, &len)) < 0)
+			rc = wwd_set_error(c, rc, "out of memory");
+		else if (strlen(path) != len)
+			rc = wwd_set_error(c, -EINVAL, "bad file: URL %s", url);
+		else if ((rc = wwd_url_read_file(path, &src, &len)) < 0)
 			rc = wwd_set_error(c, rc, "cannot read %s: %s", path,
 			    strerror(-rc));
-			free(path);
-			return rc;
-		}
 		free(path);
 	} else
-		return wwd_set_error(c, -EINVAL,
+		rc = wwd_set_error(c, -EINVAL,
 		    "only data: and file: URLs can be loaded here");
-	rc = worker_create(c, src, len, o != NULL && o->url != NULL ? o->url :
-	    url, o, cb, data, out);
+	url_clear(&u);
+	if (rc == 0)
+		rc = worker_create(c, src, len, o != NULL && o->url != NULL ?
+		    o->url : url, o, cb, data, out);
 	free(src);
 	return rc;
 }

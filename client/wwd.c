@@ -19,6 +19,7 @@
 #include "check.h"
 #include "client.h"
 #include "msg.h"
+#include "path.h"
 
 #define READ_CHUNK	(64 * 1024)
 #define HELLO_TIMEOUT	30000	/* ms for the daemon's HELLO */
@@ -106,26 +107,6 @@ wwd_mint_port(struct wwd_conn *c, uint64_t *port)
 			return 0;
 		}
 	}
-}
-
-/* The socket path when the caller gave none (see wwd.h). */
-static char *
-conn_default_path(void)
-{
-	const char	*s;
-	char		*p;
-
-	if ((s = getenv("WWD_SOCKET")) != NULL && *s != '\0')
-		return strdup(s);
-	if (geteuid() != 0 && (s = getenv("XDG_RUNTIME_DIR")) != NULL &&
-	    *s == '/') {
-		if ((p = malloc(strlen(s) + sizeof "/wwd.sock")) == NULL)
-			return NULL;
-		strcpy(p, s);
-		strcat(p, "/wwd.sock");
-		return p;
-	}
-	return strdup("/run/wwd/wwd.sock");
 }
 
 /* Exactly n bytes from a blocking socket, within the HELLO timeout. */
@@ -268,7 +249,7 @@ wwd_connect(struct wwd_conn **connp, const char *path)
 	c->fd = -1;
 	ipc_buf_init(&c->in);
 	ipc_buf_init(&c->out);
-	c->path = path != NULL ? strdup(path) : conn_default_path();
+	c->path = path != NULL ? strdup(path) : ipc_socket_path();
 	if (c->path == NULL) {
 		free(c);
 		return -ENOMEM;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "path.h"
 #include "wwd.h"
 
 #ifndef WWD_LIBEXECDIR
@@ -70,22 +71,6 @@ main_join(const char *dir, const char *name)
 		log_fatal("malloc");
 	snprintf(p, n, "%s/%s", dir, name);
 	return p;
-}
-
-/* --socket, $WWD_SOCKET, $XDG_RUNTIME_DIR/wwd.sock (not root), /run. */
-static char *
-main_socket_path(const char *opt)
-{
-	const char	*s;
-
-	if (opt != NULL)
-		return main_strdup(opt);
-	if ((s = getenv("WWD_SOCKET")) != NULL && *s != '\0')
-		return main_strdup(s);
-	if (geteuid() != 0 && (s = getenv("XDG_RUNTIME_DIR")) != NULL &&
-	    *s != '\0')
-		return main_join(s, "wwd.sock");
-	return main_strdup("/run/wwd/wwd.sock");
 }
 
 /* --worker, $WWD_WORKER, wwd-worker beside this binary, libexec. */
@@ -203,7 +188,9 @@ main_parse(int argc, char **argv, struct main_options *o)
 	}
 	if (optind < argc)
 		main_bad_usage("unexpected argument", argv[optind]);
-	o->socket_path = main_socket_path(sock);
+	o->socket_path = sock != NULL ? main_strdup(sock) : ipc_socket_path();
+	if (o->socket_path == NULL)
+		log_fatalx("out of memory");
 	o->worker_path = main_worker_path(worker);
 }
 

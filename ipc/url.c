@@ -441,8 +441,9 @@ url_origin(const struct url *u)
 	return b;
 }
 
-static int
-hexval(int c)
+/* The value of hex digit c, or -1. */
+int
+url_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -465,10 +466,10 @@ url_decode(const char *s, size_t n, char **out, size_t *outlen)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n &&
-		    hexval((unsigned char)s[i + 1]) >= 0 &&
-		    hexval((unsigned char)s[i + 2]) >= 0) {
-			b[o++] = (char)(hexval((unsigned char)s[i + 1]) << 4 |
-			    hexval((unsigned char)s[i + 2]));
+		    url_hexval((unsigned char)s[i + 1]) >= 0 &&
+		    url_hexval((unsigned char)s[i + 2]) >= 0) {
+			b[o++] = (char)(url_hexval((unsigned char)s[i + 1]) <<
+			    4 | url_hexval((unsigned char)s[i + 2]));
 			i += 2;
 		} else
 			b[o++] = s[i];

@@ -30,6 +30,7 @@ char	*url_format(const struct url *);
 char	*url_origin(const struct url *);
 char	*url_host(const struct url *);
 int	 url_default_port(const char *);
+int	 url_hexval(int);
 int	 url_decode(const char *, size_t, char **, size_t *);
 int	 url_data(const struct url *, char **, size_t *);
 

@@ -11,7 +11,7 @@ rm -f "$sock"
 exec 4>"$build/wwd.log"
 mkfifo "$build/ready.fifo" 2>/dev/null || true
 "$bin/wwd" --foreground --socket "$sock" --ready-fd 3 \
-    3>"$build/ready.fifo" 2>&4 &
+    3>"$build/ready.fifo" </dev/null >/dev/null 2>&4 &
 echo $! >"$build/wwd.pid"
 ready=$(head -c 1 "$build/ready.fifo" | wc -c)
 rm -f "$build/ready.fifo"
@@ -27,7 +27,7 @@ echo "== wwctl run examples/echo.js, three messages in:"
 printf '%s\n' '"hello"' '{"n": 42, "list": [1, 2.5, "three"]}' 'null' |
     "$bin/wwctl" run --socket "$sock" --count 3 examples/echo.js
 echo "== the libwwd example program (examples/echo-client.c):"
-"$bin/echo-client" "$sock" examples/echo.js
+"$bin/echo-client" examples/echo.js "$sock"
 cat <<EOT
 == Try it yourself:
    echo '"hi"' | $bin/wwctl run --socket $sock --count 1 examples/echo.js

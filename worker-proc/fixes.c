@@ -131,25 +131,14 @@ uri_encode(js_State *J, int full)
 	ipc_buf_clear(&out);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The byte of the escape "%XY" at s, or -1. */
 static int
 escape_at(const char *s)
 {
 	int	hi, lo;
 
-	if (s[0] != '%' || (hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0)
+	if (s[0] != '%' || (hi = url_hexval(s[1])) < 0 ||
+	    (lo = url_hexval(s[2])) < 0)
 		return -1;
 	return hi << 4 | lo;
 }
