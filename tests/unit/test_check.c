@@ -898,7 +898,8 @@ Test(check, random_corruption_never_misleads_msgpack)
 			n = sb.size;
 			mutate(&g.rng, p, &n, cap);
 			accepted += check_mutant(p, n,
-			    limits[rng_below(&g.rng, 5)]);
+			    limits[rng_below(&g.rng,
+			    sizeof limits / sizeof limits[0])]);
 			total++;
 		}
 		free(p);
