@@ -587,12 +587,15 @@ json_print_double(struct json_printer *j, double d)
 	const char	*q;
 	int		 prec, k = 0, n, o = 0, i;
 
-	if (isnan(d) || isinf(d)) {
-		jouts(j, "null");
+	if (isnan(d) || isinf(d) || (d == 0 && signbit(d))) {
+		jouts(j, "{\"$wwd\":\"number\",\"value\":\"");
+		jouts(j, isnan(d) ? "NaN" : d == 0 ? "-0" : d < 0 ?
+		    "-Infinity" : "Infinity");
+		jouts(j, "\"}");
 		return;
 	}
 	if (d == 0) {
-		jouts(j, "0");	/* -0 too, as JSON.stringify */
+		jouts(j, "0");
 		return;
 	}
 	if (d < 0) {
@@ -724,6 +727,7 @@ json_print_string(struct json_printer *j, const uint8_t *s, size_t n)
 }
 
 static int	json_print(struct json_printer *);
+static int	json_print_ext(struct json_printer *, uint32_t);
 
 /* A map's keys must be strings; the key is printed as one. */
 static int
@@ -747,8 +751,157 @@ json_print_key(struct json_printer *j)
 	return 0;
 }
 
+/* Whether a map's first key at j->p is the tag key "$wwd". */
+static int
+json_first_key_is_tag(const struct json_printer *j)
+{
+	return j->p[0] == 0xa4 && memcmp(j->p + 1, "$wwd", 4) == 0;
+}
+
+/*
+ * A record [marker, ...] of count items (marker included) at the marker:
+ * its tagged JSON form (docs/protocol.md, "The JSON form").
+ */
+static int
+json_print_record(struct json_printer *j, uint32_t count)
+{
+	static const char *const tags[] = { "Boolean", "Number", "String",
+	    "RegExp", "array", "Error", "Map", "Set", "view" };
+	static const char *const fields[][2] = { { "value", NULL },
+	    { "value", NULL }, { "value", NULL }, { "source", "flags" },
+	    { "length", NULL }, { "name", "message" } };
+	uint8_t		rec = j->p[2];
+	uint32_t	k;
+	int		rc;
+
+	j->p += 3;	/* c7 00 type */
+	if (rec > 21) {
+		j->why = "record type has no JSON form yet";
+		return -EINVAL;
+	}
+	jouts(j, "{\"$wwd\":\"");
+	jouts(j, tags[rec - 16]);
+	jouts(j, "\"");
+	for (k = 1; k < count; k++) {
+		if (k <= 2 && fields[rec - 16][k - 1] != NULL) {
+			jouts(j, ",\"");
+			jouts(j, fields[rec - 16][k - 1]);
+			jouts(j, "\":");
+		} else if (k == 2 && rec == 20)
+			jouts(j, ",\"items\":[");
+		else
+			jouts(j, ",");
+		if ((rc = json_print(j)) < 0)
+			return rc;
+	}
+	if (rec == 20 && count > 2)
+		jouts(j, "]");
+	jouts(j, "}");
+	return 0;
+}
+
+/* The UTF-8 bytes [s, end) escaped, without quotes. */
+static void
+json_print_run(struct json_printer *j, const uint8_t *s, const uint8_t *end)
+{
+	size_t	mark = j->b->len;
+
+	if (s == end)
+		return;
+	json_print_string(j, s, (size_t)(end - s));
+	if (!j->nomem) {
+		memmove(j->b->data + mark, j->b->data + mark + 1,
+		    j->b->len - mark - 2);
+		j->b->len -= 2;
+	}
+}
+
+/*
+ * A WTF-8 string (ext 2): UTF-8 parts as usual, each lone surrogate
+ * (ED A0..BF xx) as a \uXXXX escape, all in one JSON string.
+ */
+static int
+json_print_wtf8(struct json_printer *j, uint32_t len)
+{
+	const uint8_t	*s = j->p, *end = j->p + len, *run = s;
+	char		 esc[8];
+
+	jout(j, "\"", 1);
+	while (s < end) {
+		if (end - s >= 3 && s[0] == 0xed && s[1] >= 0xa0) {
+			json_print_run(j, run, s);
+			snprintf(esc, sizeof esc, "\\u%04x",
+			    0xd000 | (s[1] & 0x3f) << 6 | (s[2] & 0x3f));
+			jouts(j, esc);
+			s += 3;
+			run = s;
+		} else
+			s++;
+	}
+	json_print_run(j, run, s);
+	jout(j, "\"", 1);
+	j->p = end;
+	return 0;
+}
+
+/* An ext of len data bytes at its type byte. */
+static int
+json_print_ext(struct json_printer *j, uint32_t len)
+{
+	int8_t		type = (int8_t)*j->p++;
+	char		num[48];
+	uint64_t	v;
+	double		d;
+
+	if (type == 0 && len == 0) {
+		jouts(j, "{\"$wwd\":\"undefined\"}");
+		return 0;
+	}
+	if (type == 1 && len == 4) {
+		snprintf(num, sizeof num, "%lu", (unsigned long)jbe(j, 4));
+		jouts(j, "{\"$wwd\":\"ref\",\"index\":");
+		jouts(j, num);
+		jouts(j, "}");
+		return 0;
+	}
+	if (type == 2)
+		return json_print_wtf8(j, len);
+	if (type == 3 && len == 8) {
+		v = jbe(j, 8);
+		memcpy(&d, &v, sizeof d);
+		jouts(j, "{\"$wwd\":\"Date\",\"value\":");
+		json_print_double(j, d);
+		jouts(j, "}");
+		return 0;
+	}
+	j->why = "unsupported msgpack extension type";
+	return -EINVAL;
+}
+
+static int	json_print_members(struct json_printer *, uint32_t, int);
+
 static int
 json_print_container(struct json_printer *j, uint32_t count, int map)
+{
+	int		rc;
+
+	if (!map && count > 0 && j->p[0] == 0xc7 && j->p[1] == 0 &&
+	    j->p[2] >= 16 && j->p[2] <= 31)
+		return json_print_record(j, count);
+	if (map && count > 0 && json_first_key_is_tag(j)) {
+		/* An object that looks like a tag is escaped. */
+		jouts(j, "{\"$wwd\":\"object\",\"value\":");
+		if ((rc = json_print_members(j, count, map)) < 0)
+			return rc;
+		jouts(j, "}");
+		return 0;
+	}
+	return json_print_members(j, count, map);
+}
+
+/* A plain array or map of count members. */
+static int
+json_print_members(struct json_printer *j, uint32_t count, int map)
 {
 	uint32_t	k;
 	int		rc;
@@ -852,20 +1005,16 @@ json_print(struct json_printer *j)
 	case 0xde: case 0xdf:
 		len = (uint32_t)jbe(j, c == 0xde ? 2 : 4);
 		return json_print_container(j, len, 1);
-	case 0xc7:
-		/* undefined is ext 0 with no data: null for now. */
-		if (j->p[0] == 0 && j->p[1] == 0) {
-			j->p += 2;
-			jouts(j, "null");
-			return 0;
-		}
-		j->why = "unsupported msgpack extension type";
-		return -EINVAL;
+	case 0xc7: case 0xc8: case 0xc9:
+		len = (uint32_t)jbe(j, 1u << (c - 0xc7));
+		return json_print_ext(j, len);
+	case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+		return json_print_ext(j, 1u << (c - 0xd4));
 	case 0xc4: case 0xc5: case 0xc6:
-		j->why = "binary data has no JSON form";
+		j->why = "binary data has no JSON form yet";
 		return -EINVAL;
 	default:
-		j->why = "unsupported msgpack extension type";
+		j->why = "unsupported msgpack type";
 		return -EINVAL;
 	}
 }

@@ -11,11 +11,12 @@
 
 #define IPC_DEPTH_MAX	32	/* nesting allowed in control bodies */
 /*
- * msgpack-c's unpacker gives up past MSGPACK_EMBED_STACK_SIZE (32) levels,
- * so more than that would pass here and then fail to unpack.
+ * Payloads are never given to msgpack-c's unpacker (it stops at 32
+ * levels): the worker and the JSON printer walk them themselves, so
+ * their depth is bounded only by these walkers' C stack use.
  */
-#define IPC_CLONE_DEPTH	32	/* nesting allowed in message payloads */
-#define IPC_CHECK_DEPTH	256	/* the most ipc_check can be asked for */
+#define IPC_CLONE_DEPTH	1000	/* nesting allowed in message payloads */
+#define IPC_CHECK_DEPTH	1024	/* the most ipc_check can be asked for */
 
 int	ipc_check(const uint8_t *, size_t, unsigned, const char **);
 

@@ -1,10 +1,12 @@
 /*
- * clone.c: structured clone between mujs values and the msgpack
- * payload of POST and CONSOLE (the JSON-able subset for now: undefined,
- * null, booleans, numbers, strings, arrays, plain objects). Encoding
- * packs straight into the caller's output buffer; anything else, a
- * cycle or a nesting deeper than IPC_CLONE_DEPTH throws DataCloneError
- * and the caller rolls the buffer back. Decoding validates first.
+ * clone.c: structured clone between mujs values and the msgpack payload
+ * of POST and CONSOLE (docs/protocol.md, "Payloads"), and the global
+ * structuredClone(). mujs's value stack holds only 256 slots, so neither
+ * direction keeps anything there per level: every object goes into one
+ * "memory" array whose index is also its back-reference number, and the
+ * state of each level lives in C. Encoding packs into the caller's
+ * buffer and throws DataCloneError for what cannot be cloned (the caller
+ * rolls the buffer back); decoding walks validated bytes into values.
  */
 #include <errno.h>
 #include <math.h>
@@ -16,12 +18,76 @@
 #include "check.h"
 #include "worker.h"
 
-#define CLONE_PLAIN	"[object Object]"
+/* Ext types of leaves (2 is TEXT_EXT_WTF8, see text.c). */
+#define CLONE_EXT_UNDEFINED	0
+#define CLONE_EXT_REF		1	/* 4-byte index into memory */
+#define CLONE_EXT_DATE		3	/* 8-byte float64 time value */
+/* Record markers: the first element of an array that is a record. */
+#define CLONE_REC_MIN		16
+#define CLONE_REC_BOOLEAN	16	/* [m, boolean] */
+#define CLONE_REC_NUMBER	17	/* [m, number] */
+#define CLONE_REC_STRING	18	/* [m, string] */
+#define CLONE_REC_REGEXP	19	/* [m, source, flags] */
+#define CLONE_REC_ARRAY		20	/* [m, length, (key, value)...] */
+#define CLONE_REC_ERROR		21	/* [m, name(, message)] */
+#define CLONE_REC_MAP		22	/* [m, (key, value)...] */
+#define CLONE_REC_SET		23	/* [m, value...] */
+#define CLONE_REC_VIEW		24	/* [m, kind, buffer, offset, length] */
+#define CLONE_REC_MAX		31
 
+#define CLONE_ARRAY_MAX		4294967295.0	/* 2^32 - 1 */
+
+/* What an object is, from its class and userdata tag. */
+enum clone_kind {
+	KIND_OTHER,
+	KIND_PLAIN,
+	KIND_ARRAY,
+	KIND_BOOLEAN,
+	KIND_NUMBER,
+	KIND_STRING,
+	KIND_DATE,
+	KIND_REGEXP,
+	KIND_ERROR,
+};
+
+static const struct {
+	const char	*cls;
+	enum clone_kind	 kind;
+} clone_classes[] = {
+	{ "[object Object]", KIND_PLAIN },
+	{ "[object Arguments]", KIND_PLAIN },
+	{ "[object Math]", KIND_PLAIN },
+	{ "[object JSON]", KIND_PLAIN },
+	{ "[object Array]", KIND_ARRAY },
+	{ "[object Boolean]", KIND_BOOLEAN },
+	{ "[object Number]", KIND_NUMBER },
+	{ "[object String]", KIND_STRING },
+	{ "[object Date]", KIND_DATE },
+	{ "[object RegExp]", KIND_REGEXP },
+	{ "[object Error]", KIND_ERROR },
+};
+
+/* The Error names that survive a clone; any other becomes "Error". */
+static const char *const clone_errors[] = { "Error", "EvalError",
+	"RangeError", "ReferenceError", "SyntaxError", "TypeError",
+	"URIError" };
+
+/*
+ * One encoding. ids/idx: open-addressed table from an object's address
+ * to its memory index (cap a power of two, half full at most). keys: a
+ * stack of NUL-ended own keys, one run per open level. Both owned here
+ * and freed by clone_encode, also when it throws.
+ */
 struct enc {
 	struct worker	*w;
+	js_State	*J;
 	msgpack_packer	 pk;
-	int		 anc[IPC_CLONE_DEPTH];	/* stack slots of ancestors */
+	int		 mem;		/* stack slot of the memory array */
+	uint32_t	 count;		/* objects in memory */
+	uintptr_t	*ids;
+	uint32_t	*idx;
+	size_t		 cap;
+	struct ipc_buf	 keys;
 	int		 depth;
 };
 
@@ -35,14 +101,14 @@ static void
 check(struct enc *e, int rc)
 {
 	if (rc != 0)
-		js_error(e->w->J, "out of memory");
+		js_error(e->J, "out of memory");
 }
 
-/* A JS string as a msgpack str, in wire form (see text.c). */
 static void
-enc_string(struct enc *e, const char *s)
+pack_marker(struct enc *e, uint32_t n, int8_t rec)
 {
-	check(e, text_pack(&e->pk, s));
+	check(e, msgpack_pack_array(&e->pk, n));
+	check(e, msgpack_pack_ext(&e->pk, 0, rec));
 }
 
 /* Integral values in [-2^63, 2^63) but -0 as ints, the rest float64. */
@@ -56,124 +122,395 @@ enc_number(struct enc *e, double d)
 		check(e, msgpack_pack_double(&e->pk, d));
 }
 
-/* Object.prototype.toString.call(v) == "[object Object]". */
-static int
-is_plain(js_State *J, int idx)
+/*
+ * The address of the object on top of the stack, which stays. mujs's
+ * registry name of an object is its address; the ref is dropped at once
+ * (registry refs in this program are internal arrays user code never
+ * sees, so none of them can be an object being cloned).
+ */
+static uintptr_t
+obj_id(js_State *J)
 {
-	int	plain;
+	const char	*ref;
+	uintptr_t	 id;
 
-	js_getglobal(J, "Object");
+	js_copy(J, -1);
+	ref = js_ref(J);
+	id = (uintptr_t)strtoull(ref, NULL, 16);
+	js_unref(J, ref);
+	return id;
+}
+
+static size_t
+slot_of(const struct enc *e, uintptr_t id)
+{
+	size_t	i = (size_t)((id >> 4) * 0x9e3779b97f4a7c15ULL) & (e->cap - 1);
+
+	while (e->ids[i] != 0 && e->ids[i] != id)
+		i = (i + 1) & (e->cap - 1);
+	return i;
+}
+
+/* Put id -> n in the table, growing it first when half full. */
+static void
+seen_add(struct enc *e, uintptr_t id, uint32_t n)
+{
+	size_t	 i;
+
+	if ((size_t)e->count * 2 >= e->cap) {
+		uintptr_t	*oids = e->ids;
+		uint32_t	*oidx = e->idx;
+		size_t		 ocap = e->cap;
+
+		e->cap = ocap == 0 ? 64 : ocap * 2;
+		e->ids = calloc(e->cap, sizeof(*e->ids));
+		e->idx = calloc(e->cap, sizeof(*e->idx));
+		if (e->ids == NULL || e->idx == NULL) {
+			free(e->ids);
+			free(e->idx);
+			e->ids = oids;
+			e->idx = oidx;
+			e->cap = ocap;
+			js_error(e->J, "out of memory");
+		}
+		for (i = 0; i < ocap; i++)
+			if (oids[i] != 0) {
+				size_t	j = slot_of(e, oids[i]);
+
+				e->ids[j] = oids[i];
+				e->idx[j] = oidx[i];
+			}
+		free(oids);
+		free(oidx);
+	}
+	i = slot_of(e, id);
+	e->ids[i] = id;
+	e->idx[i] = n;
+}
+
+/* Call ctor.prototype.method on the value on top; it becomes the result. */
+static void
+call_proto(js_State *J, const char *ctor, const char *method)
+{
+	js_getglobal(J, ctor);
 	js_getproperty(J, -1, "prototype");
-	js_getproperty(J, -1, "toString");
-	js_copy(J, idx);
+	js_getproperty(J, -1, method);
+	js_copy(J, -4);
 	js_call(J, 0);
-	plain = strcmp(js_tostring(J, -1), CLONE_PLAIN) == 0;
+	js_rot4(J);
 	js_pop(J, 3);
-	return plain;
 }
 
-static void	enc_value(struct enc *, int);
-
-static void
-enc_array(struct enc *e, int idx)
+/* The kind of the object on top of the stack, which stays. */
+static enum clone_kind
+kind_of(js_State *J)
 {
-	js_State	*J = e->w->J;
-	int		 i, n = js_getlength(J, idx);
+	const char	*cls;
+	size_t		 i;
+	enum clone_kind	 kind = KIND_OTHER;
 
-	check(e, msgpack_pack_array(&e->pk, (size_t)n));
-	for (i = 0; i < n; i++) {
-		/* Holes are undefined until sparse arrays get their ext. */
-		if (!js_hasindex(J, idx, i))
-			js_pushundefined(J);
-		enc_value(e, js_gettop(J) - 1);
-		js_pop(J, 1);
+	js_copy(J, -1);
+	call_proto(J, "Object", "toString");
+	cls = js_tostring(J, -1);
+	for (i = 0; i < sizeof(clone_classes) / sizeof(clone_classes[0]); i++)
+		if (strcmp(cls, clone_classes[i].cls) == 0)
+			kind = clone_classes[i].kind;
+	if (kind == KIND_OTHER)
+		return KIND_OTHER;	/* its class string stays for the error */
+	js_pop(J, 1);
+	return kind;
+}
+
+/* Push memory[k]. */
+static void
+push_mem(struct enc *e, uint32_t k)
+{
+	js_getindex(e->J, e->mem, (int)k);
+}
+
+static void	enc_value(struct enc *);
+
+/* Encode memory[k][key] (a value, not the key); key is not used after
+ * the getter ran, so it may point into e->keys. */
+static void
+enc_member(struct enc *e, uint32_t k, const char *key)
+{
+	push_mem(e, k);
+	js_getproperty(e->J, -1, key);
+	js_rot2pop1(e->J);
+	enc_value(e);
+}
+
+/*
+ * Whether key is a canonical array index ("0", "17"; below 2^32 - 1);
+ * *i gets it.
+ */
+static int
+is_index(const char *key, double *i)
+{
+	double	v = 0;
+
+	if (key[0] == '\0' || (key[0] == '0' && key[1] != '\0'))
+		return 0;
+	for (; *key != '\0'; key++) {
+		if (*key < '0' || *key > '9')
+			return 0;
+		v = v * 10 + (*key - '0');
+		if (v >= CLONE_ARRAY_MAX)
+			return 0;
 	}
+	*i = v;
+	return 1;
 }
 
-/* Own enumerable keys, collected first so the map count holds. */
-static void
-enc_object(struct enc *e, int idx)
+/* Copy the own enumerable keys of memory[k] onto e->keys; their count. */
+static uint32_t
+collect_keys(struct enc *e, uint32_t k, uint32_t *nidx)
 {
-	js_State	*J = e->w->J;
+	js_State	*J = e->J;
 	const char	*key;
-	int		 i, n = 0, keys;
+	uint32_t	 n = 0;
+	double		 i;
 
-	js_newarray(J);
-	keys = js_gettop(J) - 1;
-	js_pushiterator(J, idx, 1);
+	*nidx = 0;
+	push_mem(e, k);
+	js_pushiterator(J, -1, 1);
 	while ((key = js_nextiterator(J, -1)) != NULL) {
-		js_pushstring(J, key);
-		js_setindex(J, keys, n++);
+		check(e, ipc_buf_append(&e->keys, key, strlen(key) + 1));
+		n++;
+		*nidx += is_index(key, &i);
 	}
-	js_pop(J, 1);
-	check(e, msgpack_pack_map(&e->pk, (size_t)n));
+	js_pop(J, 2);
+	return n;
+}
+
+/* Next key of a run on e->keys: its offset advances past it. */
+static const char *
+next_key(struct enc *e, size_t *pos)
+{
+	const char	*key = (const char *)e->keys.data + *pos;
+
+	*pos += strlen(key) + 1;
+	return key;
+}
+
+/* A plain object: a map of its own enumerable keys, in order. */
+static void
+enc_plain(struct enc *e, uint32_t k)
+{
+	size_t		start = e->keys.len, pos = start;
+	uint32_t	i, n, nidx;
+
+	n = collect_keys(e, k, &nidx);
+	check(e, msgpack_pack_map(&e->pk, n));
 	for (i = 0; i < n; i++) {
-		js_getindex(J, keys, i);
-		key = js_tostring(J, -1);
-		enc_string(e, key);
-		js_getproperty(J, idx, key);
-		enc_value(e, js_gettop(J) - 1);
-		js_pop(J, 2);
+		/* Only deeper levels grow e->keys: key is good until then. */
+		const char	*key = next_key(e, &pos);
+
+		check(e, text_pack(&e->pk, key));
+		enc_member(e, k, key);
 	}
+	e->keys.len = start;
+}
+
+/*
+ * An Array: a msgpack array when it is dense with no other own keys,
+ * else an array record of its length and own (key, value) pairs.
+ */
+static void
+enc_array(struct enc *e, uint32_t k)
+{
+	js_State	*J = e->J;
+	size_t		 start = e->keys.len, pos = start;
+	uint32_t	 i, n, nidx, len;
+	double		 idx;
+
+	push_mem(e, k);
+	len = (uint32_t)js_getlength(J, -1);
 	js_pop(J, 1);
+	n = collect_keys(e, k, &nidx);
+	if (n == len && nidx == len) {
+		check(e, msgpack_pack_array(&e->pk, len));
+		for (i = 0; i < len; i++) {
+			push_mem(e, k);
+			js_getindex(J, -1, (int)i);
+			js_rot2pop1(J);
+			enc_value(e);
+		}
+		e->keys.len = start;
+		return;
+	}
+	pack_marker(e, 2 + 2 * n, CLONE_REC_ARRAY);
+	check(e, msgpack_pack_uint32(&e->pk, len));
+	for (i = 0; i < n; i++) {
+		const char	*key = next_key(e, &pos);
+
+		if (is_index(key, &idx))
+			check(e, msgpack_pack_uint32(&e->pk, (uint32_t)idx));
+		else
+			check(e, text_pack(&e->pk, key));
+		enc_member(e, k, key);
+	}
+	e->keys.len = start;
+}
+
+/* A Boolean, Number or String object: a record of its primitive. */
+static void
+enc_wrapper(struct enc *e, uint32_t k, const char *ctor, int8_t rec)
+{
+	pack_marker(e, 2, rec);
+	push_mem(e, k);
+	call_proto(e->J, ctor, "valueOf");
+	enc_value(e);
 }
 
 static void
-enc_value(struct enc *e, int idx)
+enc_date(struct enc *e, uint32_t k)
 {
-	js_State	*J = e->w->J;
-	int		 i;
+	union {
+		double		d;
+		uint64_t	u;
+	} v;
+	unsigned char	be[8];
+	int		i;
 
-	switch (js_type(J, idx)) {
-	case JS_ISUNDEFINED:
-		check(e, msgpack_pack_ext(&e->pk, 0, 0));
+	push_mem(e, k);
+	call_proto(e->J, "Date", "getTime");
+	v.d = js_tonumber(e->J, -1);
+	js_pop(e->J, 1);
+	for (i = 0; i < 8; i++)
+		be[i] = (unsigned char)(v.u >> (56 - 8 * i));
+	check(e, msgpack_pack_ext_with_body(&e->pk, be, 8, CLONE_EXT_DATE));
+}
+
+static void
+enc_regexp(struct enc *e, uint32_t k)
+{
+	js_State	*J = e->J;
+	char		 flags[4], *f = flags;
+
+	pack_marker(e, 3, CLONE_REC_REGEXP);
+	push_mem(e, k);
+	js_getproperty(J, -1, "global");
+	if (js_toboolean(J, -1))
+		*f++ = 'g';
+	js_getproperty(J, -2, "ignoreCase");
+	if (js_toboolean(J, -1))
+		*f++ = 'i';
+	js_getproperty(J, -3, "multiline");
+	if (js_toboolean(J, -1))
+		*f++ = 'm';
+	*f = '\0';
+	js_getproperty(J, -4, "source");
+	check(e, text_pack(&e->pk, js_tostring(J, -1)));
+	check(e, msgpack_pack_str_with_body(&e->pk, flags, strlen(flags)));
+	js_pop(J, 5);
+}
+
+/* An Error: its standard name (else "Error") and message if any. */
+static void
+enc_error(struct enc *e, uint32_t k)
+{
+	js_State	*J = e->J;
+	const char	*name = "Error";
+	size_t		 i;
+	int		 has;
+
+	push_mem(e, k);
+	js_getproperty(J, -1, "name");
+	if (js_isstring(J, -1))
+		for (i = 0; i < sizeof(clone_errors) /
+		    sizeof(clone_errors[0]); i++)
+			if (strcmp(js_tostring(J, -1), clone_errors[i]) == 0)
+				name = clone_errors[i];
+	js_getproperty(J, -2, "message");
+	has = !js_isundefined(J, -1);
+	pack_marker(e, has ? 3 : 2, CLONE_REC_ERROR);
+	check(e, msgpack_pack_str_with_body(&e->pk, name, strlen(name)));
+	if (has)
+		check(e, text_pack(&e->pk, js_tostring(J, -1)));
+	js_pop(J, 3);
+}
+
+static void
+enc_object(struct enc *e)
+{
+	js_State	*J = e->J;
+	enum clone_kind	 kind;
+	uintptr_t	 id = obj_id(J);
+	uint32_t	 k;
+	size_t		 i;
+
+	if (e->cap > 0 && e->ids[i = slot_of(e, id)] == id) {
+		unsigned char	be[4];
+
+		k = e->idx[i];
+		be[0] = (unsigned char)(k >> 24);
+		be[1] = (unsigned char)(k >> 16);
+		be[2] = (unsigned char)(k >> 8);
+		be[3] = (unsigned char)k;
+		check(e, msgpack_pack_ext_with_body(&e->pk, be, 4,
+		    CLONE_EXT_REF));
+		js_pop(J, 1);
 		return;
-	case JS_ISNULL:
-		check(e, msgpack_pack_nil(&e->pk));
-		return;
-	case JS_ISBOOLEAN:
-		check(e, js_toboolean(J, idx) ? msgpack_pack_true(&e->pk) :
-		    msgpack_pack_false(&e->pk));
-		return;
-	case JS_ISNUMBER:
-		enc_number(e, js_tonumber(J, idx));
-		return;
-	case JS_ISSTRING:
-		enc_string(e, js_tostring(J, idx));
-		return;
-	case JS_ISFUNCTION:
-		events_throw(e->w, "DataCloneError",
-		    "function could not be cloned.");
-	}
-	for (i = 0; i < e->depth; i++) {
-		js_copy(J, e->anc[i]);
-		js_copy(J, idx);
-		if (js_strictequal(J))
-			events_throw(e->w, "DataCloneError",
-			    "#<Object> could not be cloned: it is cyclic.");
-		js_pop(J, 2);
 	}
 	if (e->depth == IPC_CLONE_DEPTH)
 		events_throw(e->w, "DataCloneError",
 		    "#<Object> could not be cloned: nested too deeply.");
-	if (js_iscallable(J, idx))
-		events_throw(e->w, "DataCloneError",
-		    "function could not be cloned.");
-	e->anc[e->depth++] = idx;
-	if (js_isarray(J, idx))
-		enc_array(e, idx);
-	else if (is_plain(J, idx))
-		enc_object(e, idx);
-	else {
-		js_getglobal(J, "Object");
-		js_getproperty(J, -1, "prototype");
-		js_getproperty(J, -1, "toString");
-		js_copy(J, idx);
-		js_call(J, 0);
+	if ((kind = kind_of(J)) == KIND_OTHER)
 		events_throw(e->w, "DataCloneError", "%s could not be cloned.",
 		    js_tostring(J, -1));
+	k = e->count;
+	seen_add(e, id, k);
+	js_setindex(J, e->mem, (int)k);
+	e->count++;
+	e->depth++;
+	switch (kind) {
+	case KIND_PLAIN: enc_plain(e, k); break;
+	case KIND_ARRAY: enc_array(e, k); break;
+	case KIND_BOOLEAN: enc_wrapper(e, k, "Boolean", CLONE_REC_BOOLEAN);
+		break;
+	case KIND_NUMBER: enc_wrapper(e, k, "Number", CLONE_REC_NUMBER); break;
+	case KIND_STRING: enc_wrapper(e, k, "String", CLONE_REC_STRING); break;
+	case KIND_DATE: enc_date(e, k); break;
+	case KIND_REGEXP: enc_regexp(e, k); break;
+	case KIND_ERROR: enc_error(e, k); break;
+	default: break;
 	}
 	e->depth--;
+}
+
+/* Encode the value on top of the stack and pop it. */
+static void
+enc_value(struct enc *e)
+{
+	js_State	*J = e->J;
+
+	switch (js_type(J, -1)) {
+	case JS_ISUNDEFINED:
+		check(e, msgpack_pack_ext(&e->pk, 0, CLONE_EXT_UNDEFINED));
+		break;
+	case JS_ISNULL:
+		check(e, msgpack_pack_nil(&e->pk));
+		break;
+	case JS_ISBOOLEAN:
+		check(e, js_toboolean(J, -1) ? msgpack_pack_true(&e->pk) :
+		    msgpack_pack_false(&e->pk));
+		break;
+	case JS_ISNUMBER:
+		enc_number(e, js_tonumber(J, -1));
+		break;
+	case JS_ISSTRING:
+		check(e, text_pack(&e->pk, js_tostring(J, -1)));
+		break;
+	case JS_ISFUNCTION:
+		events_throw(e->w, "DataCloneError",
+		    "function could not be cloned.");
+	default:
+		enc_object(e);
+		return;
+	}
+	js_pop(J, 1);
 }
 
 /*
@@ -184,108 +521,542 @@ enc_value(struct enc *e, int idx)
 void
 clone_encode(struct worker *w, struct ipc_buf *b, int idx)
 {
-	struct enc	e;
+	js_State	*J = w->J;
+	struct enc	 e;
 
+	memset(&e, 0, sizeof(e));
 	e.w = w;
-	e.depth = 0;
+	e.J = J;
+	ipc_buf_init(&e.keys);
 	msgpack_packer_init(&e.pk, b, buf_write);
 	if (idx < 0)
-		idx = js_gettop(w->J) + idx;
-	enc_value(&e, idx);
+		idx = js_gettop(J) + idx;
+	js_newarray(J);
+	e.mem = js_gettop(J) - 1;
+	js_copy(J, idx);
+	if (js_try(J)) {
+		free(e.ids);
+		free(e.idx);
+		ipc_buf_clear(&e.keys);
+		js_throw(J);
+	}
+	enc_value(&e);
+	js_endtry(J);
+	js_pop(J, 1);
+	free(e.ids);
+	free(e.idx);
+	ipc_buf_clear(&e.keys);
+}
+
+/* One msgpack item's header, read by dec_head. */
+enum dec_type { T_NIL, T_BOOL, T_UINT, T_INT, T_FLOAT, T_STR, T_BIN,
+	T_ARRAY, T_MAP, T_EXT };
+
+struct item {
+	enum dec_type	 type;
+	uint64_t	 u;		/* T_UINT, T_BOOL */
+	int64_t		 i;		/* T_INT */
+	double		 f;		/* T_FLOAT */
+	uint32_t	 n;		/* bytes of str/bin/ext, count of others */
+	const uint8_t	*body;		/* of str/bin/ext */
+	int8_t		 ext;		/* T_EXT type */
+};
+
+/* One decoding: the bytes left, the memory array, the first fault. */
+struct dec {
+	js_State	*J;
+	const uint8_t	*p;
+	const uint8_t	*end;
+	int		 mem;
+	uint32_t	 count;
+	const char	*why;
+};
+
+static uint64_t
+get_be(const uint8_t *p, unsigned n)
+{
+	uint64_t	v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
 }
 
 static int
-dec_value(js_State *J, const msgpack_object *o, const char **why)
+bad(struct dec *d, const char *why)
 {
-	uint32_t	i;
+	if (d->why == NULL)
+		d->why = why;
+	return -EBADMSG;
+}
 
-	switch (o->type) {
-	case MSGPACK_OBJECT_NIL:
-		js_pushnull(J);
-		return 0;
-	case MSGPACK_OBJECT_BOOLEAN:
-		js_pushboolean(J, o->via.boolean);
-		return 0;
-	case MSGPACK_OBJECT_POSITIVE_INTEGER:
-		js_pushnumber(J, (double)o->via.u64);
-		return 0;
-	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-		js_pushnumber(J, (double)o->via.i64);
-		return 0;
-	case MSGPACK_OBJECT_FLOAT32:
-	case MSGPACK_OBJECT_FLOAT64:
-		js_pushnumber(J, o->via.f64);
-		return 0;
-	case MSGPACK_OBJECT_STR:
-		text_push(J, o->via.str.ptr, o->via.str.size);
-		return 0;
-	case MSGPACK_OBJECT_ARRAY:
-		js_newarray(J);
-		for (i = 0; i < o->via.array.size; i++) {
-			if (dec_value(J, &o->via.array.ptr[i], why) < 0)
-				return -EBADMSG;
-			js_setindex(J, -2, (int)i);
-		}
-		return 0;
-	case MSGPACK_OBJECT_MAP:
-		js_newobject(J);
-		for (i = 0; i < o->via.map.size; i++) {
-			const msgpack_object_kv	*kv = &o->via.map.ptr[i];
+/* Read one item's header (and str/bin/ext body) at d->p. */
+static int
+dec_head(struct dec *d, struct item *it)
+{
+	const uint8_t	*p = d->p;
+	unsigned	 lensize = 0, fixed = 0;
+	union {
+		uint64_t	u;
+		double		f;
+	} f64;
+	union {
+		uint32_t	u;
+		float		f;
+	} f32;
+	uint8_t		 c;
 
-			if (kv->key.type != MSGPACK_OBJECT_STR) {
-				*why = "object key is not a string";
-				return -EBADMSG;
-			}
-			text_push(J, kv->key.via.str.ptr,
-			    kv->key.via.str.size);
-			if (dec_value(J, &kv->val, why) < 0)
-				return -EBADMSG;
-			js_defproperty(J, -3, js_tostring(J, -2), 0);
-			js_pop(J, 1);
+	if (p >= d->end)
+		return bad(d, "msgpack object is truncated");
+	c = *p++;
+	memset(it, 0, sizeof(*it));
+#define NEED(k)	do { if ((size_t)(d->end - p) < (size_t)(k)) \
+	return bad(d, "msgpack object is truncated"); } while (0)
+	if (c <= 0x7f || c >= 0xe0) {
+		it->type = c <= 0x7f ? T_UINT : T_INT;
+		it->u = c;
+		it->i = (int8_t)c;
+	} else if (c <= 0x8f) {
+		it->type = T_MAP;
+		it->n = c & 0x0f;
+	} else if (c <= 0x9f) {
+		it->type = T_ARRAY;
+		it->n = c & 0x0f;
+	} else if (c <= 0xbf) {
+		it->type = T_STR;
+		it->n = c & 0x1f;
+	} else
+		switch (c) {
+		case 0xc0: it->type = T_NIL; break;
+		case 0xc2: case 0xc3: it->type = T_BOOL; it->u = c & 1; break;
+		case 0xc4: case 0xc5: case 0xc6:
+			it->type = T_BIN; lensize = 1u << (c - 0xc4); break;
+		case 0xc7: case 0xc8: case 0xc9:
+			it->type = T_EXT; lensize = 1u << (c - 0xc7); break;
+		case 0xca:
+			NEED(4);
+			f32.u = (uint32_t)get_be(p, 4);
+			it->type = T_FLOAT; it->f = f32.f; p += 4; break;
+		case 0xcb:
+			NEED(8);
+			f64.u = get_be(p, 8);
+			it->type = T_FLOAT; it->f = f64.f; p += 8; break;
+		case 0xcc: case 0xcd: case 0xce: case 0xcf:
+			NEED(1u << (c - 0xcc));
+			it->type = T_UINT;
+			it->u = get_be(p, 1u << (c - 0xcc));
+			p += 1u << (c - 0xcc);
+			break;
+		case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+			unsigned	n = 1u << (c - 0xd0);
+			uint64_t	v;
+
+			NEED(n);
+			v = get_be(p, n);
+			if (n < 8 && (v >> (8 * n - 1)) != 0)
+				v |= ~(uint64_t)0 << (8 * n);
+			it->type = T_INT;
+			it->i = (int64_t)v;
+			p += n;
+			break;
 		}
-		return 0;
-	case MSGPACK_OBJECT_EXT:
-		if (o->via.ext.type == 0 && o->via.ext.size == 0) {
-			js_pushundefined(J);
-			return 0;
+		case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
+			it->type = T_EXT; fixed = 1u << (c - 0xd4); break;
+		case 0xd9: case 0xda: case 0xdb:
+			it->type = T_STR; lensize = 1u << (c - 0xd9); break;
+		case 0xdc: case 0xdd:
+			it->type = T_ARRAY; lensize = 2u << (c - 0xdc); break;
+		case 0xde: case 0xdf:
+			it->type = T_MAP; lensize = 2u << (c - 0xde); break;
+		default:
+			return bad(d, "msgpack byte 0xc1 is never used");
 		}
-		*why = "unknown ext type in payload";
-		return -EBADMSG;
-	default:
-		*why = "unsupported msgpack type in payload";
-		return -EBADMSG;
+	if (lensize > 0) {
+		NEED(lensize);
+		it->n = (uint32_t)get_be(p, lensize);
+		p += lensize;
+	} else if (fixed > 0)
+		it->n = fixed;
+	if (it->type == T_EXT) {
+		NEED(1);
+		it->ext = (int8_t)*p++;
 	}
+	if (it->type == T_STR || it->type == T_BIN || it->type == T_EXT) {
+		NEED(it->n);
+		it->body = p;
+		p += it->n;
+	} else if ((it->type == T_ARRAY || it->type == T_MAP) &&
+	    (uint64_t)it->n * (it->type == T_MAP ? 2 : 1) >
+	    (uint64_t)(d->end - p))
+		return bad(d, "declared element count exceeds the bytes left");
+#undef NEED
+	d->p = p;
+	return 0;
+}
+
+/* Reserve the next memory index for an object being built. */
+static uint32_t
+reserve(struct dec *d)
+{
+	return d->count++;
+}
+
+/* memory[k] = the value on top, which stays. */
+static void
+remember(struct dec *d, uint32_t k)
+{
+	js_copy(d->J, -1);
+	js_setindex(d->J, d->mem, (int)k);
+}
+
+static int	dec_value(struct dec *, unsigned);
+
+/* Decode a value and set it as memory[k][key] or [index] (key NULL). */
+static int
+dec_member(struct dec *d, unsigned depth, uint32_t k, const struct item *key,
+    uint32_t index)
+{
+	js_State	*J = d->J;
+
+	if (dec_value(d, depth) < 0)
+		return -EBADMSG;
+	js_getindex(J, d->mem, (int)k);
+	js_rot2(J);
+	if (key == NULL) {
+		js_pushnumber(J, index);
+		js_rot2(J);
+		js_setproperty(J, -3, js_tostring(J, -2));
+		js_pop(J, 2);
+		return 0;
+	}
+	text_push(J, (const char *)key->body, key->n);
+	js_rot2(J);
+	js_defproperty(J, -3, js_tostring(J, -2), 0);
+	js_pop(J, 2);
+	return 0;
+}
+
+static int
+is_text(const struct item *it)
+{
+	return it->type == T_STR ||
+	    (it->type == T_EXT && it->ext == TEXT_EXT_WTF8);
+}
+
+/* A plain object from a map of n pairs with str keys. */
+static int
+dec_map(struct dec *d, unsigned depth, uint32_t n)
+{
+	struct item	key;
+	uint32_t	k = reserve(d), i;
+
+	js_newobject(d->J);
+	remember(d, k);
+	js_pop(d->J, 1);
+	for (i = 0; i < n; i++) {
+		if (dec_head(d, &key) < 0)
+			return -EBADMSG;
+		if (!is_text(&key))
+			return bad(d, "object key is not a string");
+		if (dec_member(d, depth, k, &key, 0) < 0)
+			return -EBADMSG;
+	}
+	js_getindex(d->J, d->mem, (int)k);
+	return 0;
+}
+
+/* A dense Array of n elements. */
+static int
+dec_array(struct dec *d, unsigned depth, uint32_t n)
+{
+	uint32_t	k = reserve(d), i;
+
+	js_newarray(d->J);
+	remember(d, k);
+	js_pop(d->J, 1);
+	for (i = 0; i < n; i++)
+		if (dec_member(d, depth, k, NULL, i) < 0)
+			return -EBADMSG;
+	js_getindex(d->J, d->mem, (int)k);
+	return 0;
+}
+
+/* An array record: length, then (index or name, value) pairs. */
+static int
+dec_holey(struct dec *d, unsigned depth, uint32_t n)
+{
+	js_State	*J = d->J;
+	struct item	 it;
+	uint32_t	 k = reserve(d), i;
+
+	if (n % 2 != 1)
+		return bad(d, "array record has an odd key/value count");
+	if (dec_head(d, &it) < 0)
+		return -EBADMSG;
+	if (it.type != T_UINT || it.u > (uint64_t)CLONE_ARRAY_MAX)
+		return bad(d, "array record length is not an array length");
+	js_newarray(J);
+	js_pushnumber(J, (double)it.u);
+	js_setproperty(J, -2, "length");
+	remember(d, k);
+	js_pop(J, 1);
+	for (i = 1; i < n; i += 2) {
+		if (dec_head(d, &it) < 0)
+			return -EBADMSG;
+		if (it.type == T_UINT) {
+			if (it.u >= (uint64_t)CLONE_ARRAY_MAX)
+				return bad(d, "array record index too large");
+			if (dec_member(d, depth, k, NULL, (uint32_t)it.u) < 0)
+				return -EBADMSG;
+		} else if (is_text(&it)) {
+			if (dec_member(d, depth, k, &it, 0) < 0)
+				return -EBADMSG;
+		} else
+			return bad(d, "array record key is not an index or "
+			    "a string");
+	}
+	js_getindex(J, d->mem, (int)k);
+	return 0;
+}
+
+/* new ctor(the n values on top): they are replaced by the object. */
+static void
+construct(js_State *J, const char *ctor, int n)
+{
+	js_getglobal(J, ctor);
+	js_rot(J, n + 1);
+	js_construct(J, n);
+}
+
+/* A wrapper, RegExp or Error record of n values after the marker. */
+static int
+dec_simple(struct dec *d, unsigned depth, int8_t rec, uint32_t n)
+{
+	static const int	 want[] = { JS_ISBOOLEAN, JS_ISNUMBER,
+	    JS_ISSTRING };
+	static const char *const ctors[] = { "Boolean", "Number", "String" };
+	js_State		*J = d->J;
+	const char		*ctor;
+	uint32_t		 k = reserve(d), i;
+	size_t			 j;
+
+	if (rec <= CLONE_REC_STRING && n != 1)
+		return bad(d, "wrapper record needs one value");
+	if (rec == CLONE_REC_REGEXP && n != 2)
+		return bad(d, "RegExp record needs source and flags");
+	if (rec == CLONE_REC_ERROR && n != 1 && n != 2)
+		return bad(d, "Error record needs a name and a message");
+	for (i = 0; i < n; i++) {
+		if (dec_value(d, depth) < 0)
+			return -EBADMSG;
+		if (rec > CLONE_REC_STRING && !js_isstring(J, -1))
+			return bad(d, "RegExp or Error record holds a "
+			    "non-string");
+	}
+	if (rec <= CLONE_REC_STRING) {
+		if (js_type(J, -1) != want[rec - CLONE_REC_BOOLEAN])
+			return bad(d, "wrapper record holds the wrong type");
+		ctor = ctors[rec - CLONE_REC_BOOLEAN];
+	} else if (rec == CLONE_REC_REGEXP)
+		ctor = "RegExp";
+	else {
+		if (n == 1)
+			js_pushundefined(J);
+		ctor = "Error";
+		for (j = 0; j < sizeof(clone_errors) / sizeof(clone_errors[0]);
+		    j++)
+			if (strcmp(js_tostring(J, -2), clone_errors[j]) == 0)
+				ctor = clone_errors[j];
+		js_rot2pop1(J);
+		n = 1;
+	}
+	construct(J, ctor, (int)n);
+	remember(d, k);
+	return 0;
+}
+
+/* An array item of n elements: a record if a marker starts it. */
+static int
+dec_list(struct dec *d, unsigned depth, uint32_t n)
+{
+	struct item	it;
+	const uint8_t	*save = d->p;
+
+	if (n == 0 || dec_head(d, &it) < 0 || it.type != T_EXT ||
+	    it.ext < CLONE_REC_MIN) {
+		d->p = save;
+		d->why = NULL;
+		return dec_array(d, depth, n);
+	}
+	if (it.ext > CLONE_REC_MAX)
+		return bad(d, "unknown ext type in payload");
+	if (it.n != 0)
+		return bad(d, "record marker has data");
+	switch (it.ext) {
+	case CLONE_REC_BOOLEAN:
+	case CLONE_REC_NUMBER:
+	case CLONE_REC_STRING:
+	case CLONE_REC_REGEXP:
+	case CLONE_REC_ERROR:
+		return dec_simple(d, depth, it.ext, n - 1);
+	case CLONE_REC_ARRAY:
+		return dec_holey(d, depth, n - 1);
+	default:
+		return bad(d, "record type not supported by this worker");
+	}
+}
+
+static int
+dec_ext(struct dec *d, const struct item *it)
+{
+	js_State	*J = d->J;
+	union {
+		uint64_t	u;
+		double		f;
+	} v;
+	uint32_t	k;
+
+	switch (it->ext) {
+	case CLONE_EXT_UNDEFINED:
+		if (it->n != 0)
+			return bad(d, "undefined has data");
+		js_pushundefined(J);
+		return 0;
+	case CLONE_EXT_REF:
+		if (it->n != 4)
+			return bad(d, "back-reference is not 4 bytes");
+		k = (uint32_t)get_be(it->body, 4);
+		if (k >= d->count || k > INT32_MAX ||
+		    !js_hasindex(J, d->mem, (int)k))
+			return bad(d, "back-reference out of range");
+		return 0;
+	case TEXT_EXT_WTF8:
+		text_push(J, (const char *)it->body, it->n);
+		return 0;
+	case CLONE_EXT_DATE:
+		if (it->n != 8)
+			return bad(d, "Date is not 8 bytes");
+		k = reserve(d);
+		v.u = get_be(it->body, 8);
+		js_pushnumber(J, v.f);
+		construct(J, "Date", 1);
+		remember(d, k);
+		return 0;
+	default:
+		return bad(d, it->ext >= CLONE_REC_MIN &&
+		    it->ext <= CLONE_REC_MAX ? "record marker outside a "
+		    "record" : "unknown ext type in payload");
+	}
+}
+
+/* Decode one value at d->p and push it. depth: containers open. */
+static int
+dec_value(struct dec *d, unsigned depth)
+{
+	js_State	*J = d->J;
+	struct item	 it;
+
+	if (dec_head(d, &it) < 0)
+		return -EBADMSG;
+	switch (it.type) {
+	case T_NIL: js_pushnull(J); return 0;
+	case T_BOOL: js_pushboolean(J, (int)it.u); return 0;
+	case T_UINT: js_pushnumber(J, (double)it.u); return 0;
+	case T_INT: js_pushnumber(J, (double)it.i); return 0;
+	case T_FLOAT: js_pushnumber(J, it.f); return 0;
+	case T_STR:
+		text_push(J, (const char *)it.body, it.n);
+		return 0;
+	case T_EXT:
+		return dec_ext(d, &it);
+	case T_BIN:
+		return bad(d, "ArrayBuffer not supported by this worker");
+	default:
+		break;
+	}
+	if (depth >= IPC_CLONE_DEPTH)
+		return bad(d, "nesting exceeds the depth limit");
+	if (it.type == T_MAP)
+		return dec_map(d, depth + 1, it.n);
+	return dec_list(d, depth + 1, it.n);
 }
 
 /*
  * Validate and decode a payload, pushing its value. 0, or -EBADMSG
- * with *why and nothing pushed. May throw only when out of memory.
+ * with *why and nothing pushed. Never throws: a value the engine will
+ * not build (a bad RegExp, out of memory) is -EBADMSG too.
  */
 int
 clone_decode(struct worker *w, const uint8_t *p, size_t n, const char **why)
 {
-	js_State		*J = w->J;
-	msgpack_unpacked	 u;
-	size_t			 off = 0;
-	int			 rc, top = js_gettop(J);
+	js_State	*J = w->J;
+	struct dec	 d;
+	int		 rc, top = js_gettop(J);
 
 	if ((rc = ipc_check(p, n, IPC_CLONE_DEPTH, why)) < 0)
 		return rc;
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, (const char *)p, n, &off) !=
-	    MSGPACK_UNPACK_SUCCESS || off != n) {
-		msgpack_unpacked_destroy(&u);
-		*why = "payload is not one msgpack object";
+	memset(&d, 0, sizeof(d));
+	d.J = J;
+	d.p = p;
+	d.end = p + n;
+	if (js_try(J)) {
+		js_pop(J, js_gettop(J) - top);
+		*why = "a value in the payload could not be built";
 		return -EBADMSG;
 	}
+	js_newarray(J);
+	d.mem = js_gettop(J) - 1;
+	rc = dec_value(&d, 0);
+	if (rc == 0 && d.p != d.end)
+		rc = bad(&d, "trailing bytes after the msgpack object");
+	js_endtry(J);
+	if (rc < 0) {
+		js_pop(J, js_gettop(J) - top);
+		*why = d.why;
+		return rc;
+	}
+	js_rot2pop1(J);
+	return 0;
+}
+
+/*
+ * structuredClone(value, options): the same codec both ways, in one
+ * process. options.transfer must be empty for now.
+ */
+static void
+fn_structured_clone(js_State *J)
+{
+	struct worker	*w = js_getcontext(J);
+	struct ipc_buf	 b;
+	const char	*why;
+
+	if (js_isobject(J, 2)) {
+		js_getproperty(J, 2, "transfer");
+		if (js_isarray(J, -1) && js_getlength(J, -1) > 0)
+			events_throw(w, "DataCloneError", "Failed to execute "
+			    "'structuredClone': transferring objects is not "
+			    "supported yet.");
+		js_pop(J, 1);
+	}
+	ipc_buf_init(&b);
 	if (js_try(J)) {
-		msgpack_unpacked_destroy(&u);
+		ipc_buf_clear(&b);
 		js_throw(J);
 	}
-	rc = dec_value(J, &u.data, why);
+	clone_encode(w, &b, 1);
+	if (clone_decode(w, ipc_buf_head(&b), ipc_buf_used(&b), &why) < 0)
+		events_throw(w, "DataCloneError", "%s", why);
 	js_endtry(J);
-	msgpack_unpacked_destroy(&u);
-	if (rc < 0)
-		js_pop(J, js_gettop(J) - top);
-	return rc;
+	ipc_buf_clear(&b);
+}
+
+/* Define the global structuredClone. 0. */
+int
+clone_install(struct worker *w)
+{
+	js_State	*J = w->J;
+
+	js_newcfunction(J, fn_structured_clone, "structuredClone", 1);
+	js_defglobal(J, "structuredClone", JS_DONTENUM);
+	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * text.c: strings between the wire and mujs. On the wire a string is
- * UTF-8 (a lone surrogate, which UTF-8 cannot hold, travels as its
- * 3-byte generalized form). mujs keeps strings as NUL-terminated
+ * UTF-8; a string with a lone surrogate, which UTF-8 cannot hold, is
+ * WTF-8 (the surrogate as its 3-byte generalized form) in an ext. mujs keeps strings as NUL-terminated
  * modified UTF-8 with one rune per UTF-16 code unit: NUL is C0 80, and
  * a character above U+FFFF must be a surrogate pair of two 3-byte
  * sequences for length, charCodeAt and slicing to behave as in browsers.
@@ -137,7 +137,23 @@ text_wire(const char *s, char *out)
 	return (size_t)(o - out);
 }
 
-/* Pack the mujs string s as a msgpack str in wire form. 0 or -1. */
+/* Whether wire bytes hold a lone surrogate (ED A0..BF after pairing). */
+static int
+wire_lone(const unsigned char *p, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < n; i++)
+		if (p[i] == 0xed && p[i + 1] >= 0xa0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Pack the mujs string s in wire form: a msgpack str, or, when it holds
+ * a lone surrogate that UTF-8 cannot express, ext TEXT_EXT_WTF8 with the
+ * same bytes (WTF-8). 0 or -1.
+ */
 int
 text_pack(msgpack_packer *pk, const char *s)
 {
@@ -150,7 +166,10 @@ text_pack(msgpack_packer *pk, const char *s)
 	if ((tmp = malloc(n + 1)) == NULL)
 		return -1;
 	len = text_wire(s, tmp);
-	rc = msgpack_pack_str_with_body(pk, tmp, len);
+	if (wire_lone((const unsigned char *)tmp, len))
+		rc = msgpack_pack_ext_with_body(pk, tmp, len, TEXT_EXT_WTF8);
+	else
+		rc = msgpack_pack_str_with_body(pk, tmp, len);
 	free(tmp);
 	return rc;
 }

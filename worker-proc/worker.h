@@ -114,10 +114,12 @@ JS_NORETURN void events_throw(struct worker *, const char *, const char *,
 double	events_now(struct worker *);
 
 /* clone.c */
+int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
 int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
 
 /* text.c */
+#define TEXT_EXT_WTF8	2	/* ext type of a string with lone surrogates */
 char	*text_js(const char *, size_t, size_t *);
 void	 text_push(js_State *, const char *, size_t);
 size_t	 text_wire(const char *, char *);

@@ -403,3 +403,34 @@ Test(run, location_name_and_navigator)
 	    "\"onLine\":\"boolean\"}");
 	finish(&p);
 }
+
+Test(run, clone_keeps_types_cycles_and_prints_the_json_form)
+{
+	static const char	*want =
+	    "\"true true true true true 5 true a+b true true bad object "
+	    "false -Infinity 2 true -Infinity true 55296 3 false e 900 "
+	    "DataCloneError DataCloneError\"\n"
+	    "{\"a\":1,\"b\":{\"$wwd\":\"Boolean\",\"value\":false},"
+	    "\"d\":{\"$wwd\":\"Date\",\"value\":5},"
+	    "\"e\":{\"$wwd\":\"Error\",\"name\":\"TypeError\","
+	    "\"message\":\"bad\"},"
+	    "\"h\":{\"$wwd\":\"array\",\"length\":3,\"items\":[0,1,2,3,"
+	    "\"extra\",\"e\"]},"
+	    "\"n\":{\"$wwd\":\"Number\",\"value\":{\"$wwd\":\"number\","
+	    "\"value\":\"-0\"}},"
+	    "\"nan\":{\"$wwd\":\"number\",\"value\":\"NaN\"},"
+	    "\"nz\":{\"$wwd\":\"number\",\"value\":\"-0\"},"
+	    "\"pair\":[{\"$wwd\":\"ref\",\"index\":2},"
+	    "{\"$wwd\":\"ref\",\"index\":2}],"
+	    "\"r\":{\"$wwd\":\"RegExp\",\"source\":\"a+b\","
+	    "\"flags\":\"gi\"},"
+	    "\"s\":\"x\\ud800y\",\"self\":{\"$wwd\":\"ref\",\"index\":0},"
+	    "\"st\":{\"$wwd\":\"String\",\"value\":\"hi\"},"
+	    "\"u\":{\"$wwd\":\"undefined\"}}\n";
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, harness_js("clone.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, want, "%s", proc_describe(&p));
+	finish(&p);
+}
