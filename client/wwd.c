@@ -215,13 +215,10 @@ conn_hello(struct wwd_conn *c)
 	if (ipc_hello_decode(f.body, f.len, &h, &why) < 0)
 		return conn_fail(c, -EPROTO, "wwd at %s: bad HELLO: %s",
 		    c->path, why);
-	if (h.version != IPC_VERSION)
-		return conn_fail(c, -EPROTONOSUPPORT,
-		    "wwd at %s speaks protocol %u, libwwd speaks %u", c->path,
-		    h.version, IPC_VERSION);
-	if (!ipc_str_eq(h.role, "daemon"))
-		return conn_fail(c, -EPROTO, "%s is not a wwd daemon socket",
-		    c->path);
+	if ((rc = ipc_hello_check(&h, "daemon", &why)) < 0)
+		return conn_fail(c, rc, "wwd at %s: %s (version %u, role "
+		    "\"%.*s\"; libwwd speaks version %u)", c->path, why,
+		    h.version, (int)h.role.len, h.role.ptr, IPC_VERSION);
 	if ((c->software = ipc_str_dup(h.software)) == NULL)
 		return wwd_set_error(c, -ENOMEM, "out of memory");
 	c->port_base = h.port_base;

@@ -86,6 +86,58 @@ conn_frame_code(int rc)
 	return rc == -EMSGSIZE ? "frame-too-large" : "bad-frame";
 }
 
+/* The peer broke the protocol: its ops decide what that costs it. */
+static void
+conn_fault(struct conn *c, const char *code, const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	c->ops->fault(c, code, msg);
+}
+
+/*
+ * The checks every channel shares before its dispatch sees a frame: a
+ * known type, allowed from this kind of peer, HELLO first and once,
+ * with our version and the peer's role.
+ */
+static void
+conn_handshake(struct conn *c, struct ipc_frame *f)
+{
+	const char		*name = ipc_type_name(f->type), *why;
+	struct ipc_hello	 h;
+	int			 rc;
+
+	if (name == NULL)
+		conn_fault(c, "unknown-type", "unknown message type %u",
+		    f->type);
+	else if (!ipc_type_allowed(f->type, c->ops->dir))
+		conn_fault(c, "wrong-direction", "%s may not be sent by a %s",
+		    name, c->ops->role);
+	else if (f->type != IPC_HELLO) {
+		if (c->hello)
+			c->ops->frame(c, f);
+		else
+			conn_fault(c, "handshake", "the first frame must be "
+			    "HELLO, not %s", name);
+	} else if (c->hello)
+		conn_fault(c, "handshake", "HELLO sent twice");
+	else if (ipc_hello_decode(f->body, f->len, &h, &why) < 0)
+		conn_fault(c, "bad-body", "HELLO: %s", why);
+	else if ((rc = ipc_hello_check(&h, c->ops->role, &why)) < 0)
+		conn_fault(c, rc == -EPROTONOSUPPORT ? "version" : "handshake",
+		    "%s: version %u, role \"%.*s\" (wwd speaks version %u "
+		    "to a \"%s\")", why, h.version, (int)h.role.len,
+		    h.role.ptr, IPC_VERSION, c->ops->role);
+	else {
+		c->hello = 1;
+		c->ops->hello(c, &h);
+	}
+}
+
 /* Cut and dispatch every whole frame; stops when the peer is closed. */
 static void
 conn_cut(struct conn *c)
@@ -98,10 +150,10 @@ conn_cut(struct conn *c)
 		if ((rc = ipc_frame_next(&c->in, IPC_FRAME_MAX, &f, &why)) == 0)
 			break;
 		if (rc < 0) {
-			conn_error(c, conn_frame_code(rc), "%s", why);
+			conn_fault(c, conn_frame_code(rc), "%s", why);
 			break;
 		}
-		c->ops->frame(c, &f);
+		conn_handshake(c, &f);
 	}
 }
 

@@ -24,9 +24,9 @@
 
 /* Per-client protocol state; owned by its conn (conn->owner). */
 struct client {
-	int		hello;		/* handshake done */
 	uint64_t	port_base;	/* ids the client may mint */
 	uint64_t	port_count;
+	uint64_t	port_next;	/* the lowest id it may mint now */
 };
 
 static int
@@ -107,32 +107,14 @@ server_listen_fd(const char *path, const char **why)
 	return fd;
 }
 
+/* A client's valid HELLO: answer with ours and its port range. */
 static void
-server_hello(struct conn *c, struct client *cl, struct ipc_frame *f)
+server_hello(struct conn *c, const struct ipc_hello *in)
 {
-	struct ipc_hello	 h;
+	struct client		*cl = c->owner;
+	struct ipc_hello	 h = *in;
 	struct ipc_buf		*b;
-	const char		*why;
 
-	if (cl->hello) {
-		conn_error(c, "handshake", "HELLO sent twice");
-		return;
-	}
-	if (ipc_hello_decode(f->body, f->len, &h, &why) < 0) {
-		conn_error(c, "bad-body", "HELLO: %s", why);
-		return;
-	}
-	if (h.version != IPC_VERSION) {
-		conn_error(c, "version", "protocol version %u is not "
-		    "supported (wwd speaks %u)", h.version, IPC_VERSION);
-		return;
-	}
-	if (!ipc_str_eq(h.role, "client")) {
-		conn_error(c, "handshake", "role must be \"client\" on this "
-		    "socket");
-		return;
-	}
-	cl->hello = 1;
 	log_debug("client %llu: hello from %.*s", (unsigned long long)c->id,
 	    (int)h.software.len, h.software.ptr);
 	h.role = ipc_str("daemon");
@@ -159,11 +141,13 @@ server_create(struct conn *c, struct client *cl, struct ipc_frame *f)
 		    "client's range", (unsigned long long)f->port);
 		return;
 	}
-	if (router_find(c->w, f->port) != NULL) {
-		conn_error(c, "bad-port", "CREATE: port %llu is already in "
-		    "use", (unsigned long long)f->port);
+	/* Minted ids only go up, so an id can never name two ports. */
+	if (f->port < cl->port_next) {
+		conn_error(c, "bad-port", "CREATE: port %llu was minted "
+		    "before (ids must increase)", (unsigned long long)f->port);
 		return;
 	}
+	cl->port_next = f->port + 1;
 	if (!ipc_str_eq(m.kind, "dedicated")) {
 		conn_error(c, "unsupported", "CREATE: kind \"%.*s\" is not "
 		    "supported", (int)m.kind.len, m.kind.ptr);
@@ -219,25 +203,7 @@ server_dispatch(struct conn *c, struct ipc_frame *f)
 	struct client	*cl = c->owner;
 	struct port	*p;
 
-	if (ipc_type_name(f->type) == NULL) {
-		conn_error(c, "unknown-type", "unknown message type %u",
-		    f->type);
-		return;
-	}
-	if (!ipc_type_allowed(f->type, IPC_C2D)) {
-		conn_error(c, "wrong-direction", "%s may not be sent by a "
-		    "client", ipc_type_name(f->type));
-		return;
-	}
-	if (!cl->hello && f->type != IPC_HELLO) {
-		conn_error(c, "handshake", "the first frame must be HELLO, "
-		    "not %s", ipc_type_name(f->type));
-		return;
-	}
 	switch (f->type) {
-	case IPC_HELLO:
-		server_hello(c, cl, f);
-		break;
 	case IPC_CREATE:
 		server_create(c, cl, f);
 		break;
@@ -280,8 +246,19 @@ server_gone(struct conn *c)
 	c->owner = NULL;
 }
 
+/* A client broke the protocol: ERROR, and its connection closes. */
+static void
+server_fault(struct conn *c, const char *code, const char *msg)
+{
+	conn_error(c, code, "%s", msg);
+}
+
 static const struct conn_ops server_client_ops = {
+	.dir = IPC_C2D,
+	.role = "client",
+	.hello = server_hello,
 	.frame = server_dispatch,
+	.fault = server_fault,
 	.eof = server_eof,
 	.gone = server_gone,
 };
@@ -324,6 +301,7 @@ server_accept_cb(uv_stream_t *s, int status)
 	}
 	cl->port_base = w->next_serial++ << 32;
 	cl->port_count = 1ULL << 32;
+	cl->port_next = cl->port_base;
 	uv_pipe_init(&w->loop, &c->pipe, 0);
 	if ((rc = uv_accept(s, (uv_stream_t *)&c->pipe)) < 0 ||
 	    (rc = conn_start(c)) < 0) {

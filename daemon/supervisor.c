@@ -172,32 +172,14 @@ supervisor_protocol(struct worker *k, const char *code, const char *fmt, ...)
 	supervisor_kill(k, end);
 }
 
+/* The worker's valid HELLO; INIT went out with ours already. */
 static void
-supervisor_hello(struct worker *k, struct ipc_frame *f)
+supervisor_hello(struct conn *c, const struct ipc_hello *h)
 {
-	struct ipc_hello	 h;
-	const char		*why;
+	struct worker	*k = c->owner;
 
-	if (k->hello) {
-		supervisor_protocol(k, "handshake", "HELLO sent twice");
-		return;
-	}
-	if (ipc_hello_decode(f->body, f->len, &h, &why) < 0) {
-		supervisor_protocol(k, "bad-body", "HELLO: %s", why);
-		return;
-	}
-	if (h.version != IPC_VERSION) {
-		supervisor_protocol(k, "version", "protocol version %u is not "
-		    "supported (wwd speaks %u)", h.version, IPC_VERSION);
-		return;
-	}
-	if (!ipc_str_eq(h.role, "worker")) {
-		supervisor_protocol(k, "handshake", "role must be \"worker\"");
-		return;
-	}
-	k->hello = 1;
 	log_debug("worker[%llu]: hello from %.*s", (unsigned long long)k->id,
-	    (int)h.software.len, h.software.ptr);
+	    (int)h->software.len, h->software.ptr);
 }
 
 static void
@@ -286,25 +268,7 @@ supervisor_dispatch(struct conn *c, struct ipc_frame *f)
 {
 	struct worker	*k = c->owner;
 
-	if (ipc_type_name(f->type) == NULL) {
-		supervisor_protocol(k, "unknown-type", "unknown message type "
-		    "%u", f->type);
-		return;
-	}
-	if (!ipc_type_allowed(f->type, IPC_W2D)) {
-		supervisor_protocol(k, "wrong-direction", "%s may not be sent "
-		    "by a worker", ipc_type_name(f->type));
-		return;
-	}
-	if (!k->hello && f->type != IPC_HELLO) {
-		supervisor_protocol(k, "handshake", "the first frame must be "
-		    "HELLO, not %s", ipc_type_name(f->type));
-		return;
-	}
 	switch (f->type) {
-	case IPC_HELLO:
-		supervisor_hello(k, f);
-		break;
 	case IPC_CLOSING:
 		supervisor_closing(k, f);
 		break;
@@ -355,8 +319,19 @@ supervisor_gone(struct conn *c)
 	supervisor_free(k);
 }
 
+/* A worker broke the protocol (at the frame level or in a body). */
+static void
+supervisor_violation(struct conn *c, const char *code, const char *msg)
+{
+	supervisor_protocol(c->owner, code, "%s", msg);
+}
+
 static const struct conn_ops supervisor_worker_ops = {
+	.dir = IPC_W2D,
+	.role = "worker",
+	.hello = supervisor_hello,
 	.frame = supervisor_dispatch,
+	.fault = supervisor_violation,
 	.eof = supervisor_eof,
 	.gone = supervisor_gone,
 };

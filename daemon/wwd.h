@@ -8,8 +8,8 @@
  * decided by the dispatch switch of the connection's kind (server.c for
  * clients, supervisor.c for workers).
  */
-#ifndef WWD_H
-#define WWD_H
+#ifndef WWD_DAEMON_H
+#define WWD_DAEMON_H
 
 #include <sys/queue.h>
 
@@ -64,8 +64,17 @@ enum conn_kind {
 };
 
 struct conn_ops {
-	/* One whole frame; f->raw may be rewritten and forwarded. */
+	unsigned	 dir;	/* IPC_C2D or IPC_W2D: what the peer sends */
+	const char	*role;	/* the role its HELLO must name */
+	/* The peer's valid HELLO (conn.c checked version and role). */
+	void	(*hello)(struct conn *, const struct ipc_hello *);
+	/*
+	 * One whole frame after HELLO, of a type the peer may send; f->raw
+	 * may be rewritten and forwarded.
+	 */
 	void	(*frame)(struct conn *, struct ipc_frame *);
+	/* The peer broke the protocol: code and message for ERROR. */
+	void	(*fault)(struct conn *, const char *, const char *);
 	/* The peer closed its end, or reading failed. */
 	void	(*eof)(struct conn *, int);
 	/* At the fixed point, just before the connection is freed. */
@@ -92,6 +101,7 @@ struct conn {
 	struct ipc_buf		 out;
 	struct ipc_buf		 wbuf;
 
+	unsigned		 hello:1;	/* the peer's HELLO arrived */
 	unsigned		 reading:1;	/* uv_read_start active */
 	unsigned		 writing:1;	/* wreq in flight */
 	unsigned		 sealed:1;	/* nothing more to send */
@@ -175,7 +185,6 @@ struct worker {
 	unsigned		 proc_closed:1;	/* proc handle closed */
 	unsigned		 chan_done:1;	/* EOF, or stopped on kill */
 	unsigned		 reported:1;	/* EXIT decided */
-	unsigned		 hello:1;	/* its HELLO arrived */
 
 	enum worker_end		 end;
 	char			*end_message;	/* owned; why it ended */

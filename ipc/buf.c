@@ -73,6 +73,16 @@ ipc_buf_append(struct ipc_buf *b, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * Append n bytes to the ipc_buf at data: a msgpack_packer write callback
+ * (msgpack_packer_init(&pk, buf, ipc_buf_write)). 0 or -1.
+ */
+int
+ipc_buf_write(void *data, const char *p, size_t n)
+{
+	return ipc_buf_append(data, p, n) < 0 ? -1 : 0;
+}
+
 /* Drop n bytes from the head; an emptied buffer rewinds to the start. */
 void
 ipc_buf_consume(struct ipc_buf *b, size_t n)

@@ -25,6 +25,7 @@ int	 ipc_buf_reserve(struct ipc_buf *, size_t);
 int	 ipc_buf_append(struct ipc_buf *, const void *, size_t);
 void	 ipc_buf_consume(struct ipc_buf *, size_t);
 void	 ipc_buf_swap(struct ipc_buf *, struct ipc_buf *);
+int	 ipc_buf_write(void *, const char *, size_t);
 
 /* The unconsumed bytes. */
 static inline uint8_t *

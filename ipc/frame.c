@@ -117,14 +117,15 @@ ipc_frame_begin(struct ipc_buf *b, uint16_t type, uint64_t port,
 /*
  * Finish the frame begun at start: patch its body length. The body must
  * have been appended since ipc_frame_begin. 0, or -EMSGSIZE if the body
- * outgrew the format (the frame is then removed again).
+ * is over IPC_FRAME_MAX, which no receiver would take (the frame is then
+ * removed again).
  */
 int
 ipc_frame_end(struct ipc_buf *b, size_t start)
 {
 	size_t	len = ipc_buf_used(b) - start - IPC_HEADER_SIZE;
 
-	if (len > UINT32_MAX) {
+	if (len > IPC_FRAME_MAX) {
 		b->len = b->off + start;
 		return -EMSGSIZE;
 	}

@@ -68,17 +68,47 @@ log_level_name(enum log_level level)
 	return level_names[level];
 }
 
+/*
+ * Copy s to out (size n) with control characters escaped, so that text
+ * from a peer (a worker's console output, say) cannot forge log lines.
+ */
+static void
+log_escape(const char *s, char *out, size_t n)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			o = 0;
+
+	for (; *s != '\0' && o + 5 < n; s++) {
+		unsigned char	c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != 0x7f) {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		if (c == '\n' || c == '\r' || c == '\t')
+			out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		else {
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+}
+
 static void
 vlog(enum log_level level, int err, const char *fmt, va_list ap)
 {
 	static const int	prio[] = { 3, 4, 6, 7 };
-	char			msg[1024];
+	char			raw[1024], msg[1024];
 	const char		*sep = err ? ": " : "";
 	const char		*what = err ? strerror(err) : "";
 
 	if (level > log_level)
 		return;
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	log_escape(raw, msg, sizeof msg);
 	if (log_use_syslog)
 		syslog(prio[level], "%s%s%s", msg, sep, what);
 	else if (log_journal)

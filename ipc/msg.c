@@ -84,12 +84,6 @@ struct field {
 #define BIN(name, dst) { F_BIN, dst, name " must be binary" }
 #define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
-static int
-buf_write(void *data, const char *p, size_t n)
-{
-	return ipc_buf_append(data, p, n) < 0 ? -1 : 0;
-}
-
 /* Append a frame whose body is the array of fields. 0 or -ENOMEM. */
 static int
 encode(struct ipc_buf *b, uint16_t type, uint64_t port,
@@ -101,7 +95,7 @@ encode(struct ipc_buf *b, uint16_t type, uint64_t port,
 
 	if (ipc_frame_begin(b, type, port, &start) < 0)
 		return -ENOMEM;
-	msgpack_packer_init(&pk, b, buf_write);
+	msgpack_packer_init(&pk, b, ipc_buf_write);
 	rc |= msgpack_pack_array(&pk, n);
 	for (i = 0; i < n; i++) {
 		const struct ipc_str *s = f[i].p;
@@ -314,6 +308,25 @@ ENCODER_PORT(fault, FAULT, FIELDS_FAULT)
 CODEC(console, CONSOLE, FIELDS_CONSOLE)
 ENCODER_PORT(console, CONSOLE, FIELDS_CONSOLE)
 
+/*
+ * Whether a decoded HELLO speaks our version in the expected role.
+ * 0, or -EPROTONOSUPPORT (version) / -EPROTO (role) with *why.
+ */
+int
+ipc_hello_check(const struct ipc_hello *h, const char *role,
+    const char **why)
+{
+	if (h->version != IPC_VERSION) {
+		*why = "unsupported protocol version";
+		return -EPROTONOSUPPORT;
+	}
+	if (!ipc_str_eq(h->role, role)) {
+		*why = "unexpected role in HELLO";
+		return -EPROTO;
+	}
+	return 0;
+}
+
 /* Append a frame with an empty body array (TERMINATE, CLOSE). */
 int
 ipc_empty_encode(struct ipc_buf *b, uint16_t type, uint64_t port)
@@ -346,13 +359,13 @@ ipc_post_begin(struct ipc_buf *b, uint64_t port, const uint64_t *transfer,
 		return -E2BIG;
 	if (ipc_frame_begin(b, IPC_POST, port, &m->frame) < 0)
 		return -ENOMEM;
-	msgpack_packer_init(&pk, b, buf_write);
+	msgpack_packer_init(&pk, b, ipc_buf_write);
 	rc |= msgpack_pack_array(&pk, 2);
 	rc |= msgpack_pack_array(&pk, ntransfer);
 	for (i = 0; i < ntransfer; i++)
 		rc |= msgpack_pack_uint64(&pk, transfer[i]);
 	m->bin = ipc_buf_used(b);
-	rc |= buf_write(b, "\xc6\0\0\0\0", 5);
+	rc |= ipc_buf_write(b, "\xc6\0\0\0\0", 5);
 	if (rc != 0) {
 		b->len = b->off + m->frame;
 		return -ENOMEM;
@@ -366,7 +379,7 @@ ipc_post_end(struct ipc_buf *b, const struct ipc_mark *m)
 {
 	size_t	binlen = ipc_buf_used(b) - m->bin - 5;
 
-	if (binlen > UINT32_MAX) {
+	if (binlen > IPC_FRAME_MAX) {
 		b->len = b->off + m->frame;
 		return -EMSGSIZE;
 	}

@@ -91,12 +91,6 @@ struct enc {
 	int		 depth;
 };
 
-static int
-buf_write(void *data, const char *p, size_t n)
-{
-	return ipc_buf_append(data, p, n) < 0 ? -1 : 0;
-}
-
 static void
 check(struct enc *e, int rc)
 {
@@ -528,7 +522,7 @@ clone_encode(struct worker *w, struct ipc_buf *b, int idx)
 	e.w = w;
 	e.J = J;
 	ipc_buf_init(&e.keys);
-	msgpack_packer_init(&e.pk, b, buf_write);
+	msgpack_packer_init(&e.pk, b, ipc_buf_write);
 	if (idx < 0)
 		idx = js_gettop(J) + idx;
 	js_newarray(J);

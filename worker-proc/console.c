@@ -6,7 +6,9 @@
  * arguments as a payload, an argument that cannot be cloned replaced by
  * its text. Runs in wwd-worker only.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <msgpack.h>
@@ -14,6 +16,9 @@
 #include "log.h"
 #include "msg.h"
 #include "worker.h"
+
+/* The most text a console line keeps when its values do not fit a frame. */
+#define CONSOLE_TEXT_MAX	(1024 * 1024)
 
 static const char prelude[] =
 "(function (global, send) {\n"
@@ -99,12 +104,6 @@ static const char prelude[] =
 "  writable: true, enumerable: false, configurable: true });\n"
 "})";
 
-static int
-buf_write(void *data, const char *p, size_t n)
-{
-	return ipc_buf_append(data, p, n) < 0 ? -1 : 0;
-}
-
 /*
  * send(level, text, args, texts): the args payload goes to w->scratch
  * (an argument that cannot be cloned is sent as its text), then one
@@ -121,7 +120,7 @@ fn_send(js_State *J)
 	int			 i, rc, n = js_getlength(J, 3);
 
 	w->scratch.off = w->scratch.len = 0;
-	msgpack_packer_init(&pk, &w->scratch, buf_write);
+	msgpack_packer_init(&pk, &w->scratch, ipc_buf_write);
 	if (msgpack_pack_array(&pk, (size_t)n) < 0)
 		js_error(J, "out of memory");
 	for (i = 0; i < n; i++) {
@@ -148,6 +147,17 @@ fn_send(js_State *J)
 	c.args.ptr = (const char *)ipc_buf_head(&w->scratch);
 	c.args.len = (uint32_t)ipc_buf_used(&w->scratch);
 	rc = ipc_console_encode(&w->out, w->port, &c);
+	if (rc == -EMSGSIZE) {
+		/* Too big for one frame: the start of the text, no values. */
+		c.text.len = c.text.len < CONSOLE_TEXT_MAX ? c.text.len :
+		    CONSOLE_TEXT_MAX;
+		while (c.text.len > 0 &&
+		    (text[c.text.len] & 0xc0) == 0x80)
+			c.text.len--;	/* not inside a UTF-8 sequence */
+		c.args.ptr = "\x90";
+		c.args.len = 1;
+		rc = ipc_console_encode(&w->out, w->port, &c);
+	}
 	free(text);
 	if (rc < 0)
 		js_error(J, "out of memory");

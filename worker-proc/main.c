@@ -64,13 +64,9 @@ on_hello(struct worker *w, const struct ipc_frame *f)
 	const char		*why;
 	char			 soft[64];
 
-	if (ipc_hello_decode(f->body, f->len, &h, &why) < 0) {
+	if (ipc_hello_decode(f->body, f->len, &h, &why) < 0 ||
+	    ipc_hello_check(&h, "daemon", &why) < 0) {
 		log_warnx("bad HELLO from wwd: %s", why);
-		return -EPROTO;
-	}
-	if (h.version != IPC_VERSION) {
-		log_warnx("wwd speaks protocol %u, we speak %u", h.version,
-		    IPC_VERSION);
 		return -EPROTO;
 	}
 	snprintf(soft, sizeof soft, "wwd-worker %s", WWD_VERSION);
@@ -242,10 +238,9 @@ main(int argc, char *argv[])
 
 	(void)argc;
 	(void)argv;
+	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	log_init("worker", LOG_LEVEL_INFO);
-	if (getppid() == 1)
-		return 0;
 	signal(SIGPIPE, SIG_IGN);
 	memset(&w, 0, sizeof w);
 	w.fd = WORKER_FD;

@@ -174,6 +174,11 @@ fetch(struct worker *w, const struct url *u, char **out, const char **why)
 		return url_data(u, out, &n);
 	}
 	if (strcmp(u->scheme, "file") == 0) {
+		/* As in browsers: only a file: worker may read files. */
+		*why = "file: scripts need a file: worker";
+		if (w->purl.scheme == NULL ||
+		    strcmp(w->purl.scheme, "file") != 0)
+			return -EPERM;
 		if (url_decode(u->path, strlen(u->path), &path, &n) < 0)
 			return -ENOMEM;
 		*why = "cannot read the file";
@@ -311,7 +316,8 @@ fn_post_message(js_State *J)
 	clone_encode(w, &w->out, 1);
 	js_endtry(J);
 	if (ipc_post_end(&w->out, &m) < 0)
-		events_throw(w, "DataCloneError", "the message is too large");
+		events_throw(w, "DataCloneError", "the message is larger than "
+		    "the %u-byte limit of a frame", IPC_FRAME_MAX);
 	js_pushundefined(J);
 }
 
@@ -338,6 +344,7 @@ ro(js_State *J, const char *name, const char *value)
 
 /* The strings of a WorkerLocation, owned by install_location. */
 struct location {
+	char	*href;
 	char	*host;
 	char	*origin;
 	char	*proto;
@@ -356,7 +363,7 @@ define_location(struct worker *w, const struct location *l)
 		return -1;
 	}
 	js_newobject(J);
-	ro(J, "href", w->url);
+	ro(J, "href", l->href);
 	ro(J, "origin", l->origin);
 	ro(J, "protocol", l->proto);
 	ro(J, "host", l->host);
@@ -377,12 +384,14 @@ static int
 install_location(struct worker *w)
 {
 	struct url	*u = &w->purl;
-	struct location	 l = { NULL, NULL, NULL, NULL, NULL };
+	struct location	 l = { NULL, NULL, NULL, NULL, NULL, NULL };
 	const char	*q = u->query ? u->query : "";
 	const char	*h = u->fragment ? u->fragment : "";
 	int		 rc = -ENOMEM;
 
-	if ((l.host = url_host(u)) == NULL ||
+	/* href is the parsed URL, serialized, as the other parts are. */
+	if ((l.href = url_format(u)) == NULL ||
+	    (l.host = url_host(u)) == NULL ||
 	    (l.origin = url_origin(u)) == NULL ||
 	    (l.proto = malloc(strlen(u->scheme ? u->scheme : "") + 2)) ==
 	    NULL || (l.search = malloc(strlen(q) + 2)) == NULL ||
@@ -398,6 +407,7 @@ fail:
 	free(l.search);
 	free(l.proto);
 	free(l.origin);
+	free(l.href);
 	free(l.host);
 	return rc;
 }

@@ -434,3 +434,55 @@ Test(run, clone_keeps_types_cycles_and_prints_the_json_form)
 	cr_assert_str_eq(p.obuf, want, "%s", proc_describe(&p));
 	finish(&p);
 }
+
+Test(run, location_href_is_the_parsed_url)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--url",
+	    "HTTP://EXAMPLE.com:80/a/./b/../c.js", "--eval",
+	    "postMessage([location.href, String(location), location.host]);"
+	    "close();", NULL);
+	expect_status(&p, 0);
+	expect_json_line(&p, 0, "[\"http://example.com/a/c.js\","
+	    "\"http://example.com/a/c.js\",\"example.com\"]");
+	finish(&p);
+}
+
+Test(run, http_worker_cannot_import_local_files)
+{
+	struct proc	 p;
+	char		*code, *url = harness_file_url(harness_js("echo.js"));
+
+	cr_assert(asprintf(&code, "try { importScripts('%s'); "
+	    "postMessage('imported'); } catch (e) { postMessage(e.name); }"
+	    "close();", url) >= 0);
+	wwctl_run(&harness, "", &p, "--url", "http://example.com/w.js",
+	    "--eval", code, NULL);
+	expect_status(&p, 0);
+	expect_json_line(&p, 0, "\"NetworkError\"");
+	free(code);
+	free(url);
+	finish(&p);
+}
+
+Test(run, message_over_the_frame_limit_throws_and_worker_goes_on)
+{
+	struct proc	p;
+
+	/* 2^25 bytes: twice the 16 MiB frame limit. */
+	wwctl_run(&harness, "", &p, "--eval",
+	    "var s = 'x'; while (s.length < 33554432) s += s;"
+	    "try { postMessage(s); } catch (e) { postMessage(e.name); }"
+	    "console.log(s); postMessage('after'); close();", NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 2, "%s", proc_describe(&p));
+	expect_json_line(&p, 0, "\"DataCloneError\"");
+	expect_json_line(&p, 1, "\"after\"");
+	/* The oversized console line arrives cut to its first MiB. */
+	cr_assert(strlen(p.ebuf) >= 1024 * 1024 &&
+	    strlen(p.ebuf) < 2 * 1024 * 1024,
+	    "stderr should hold the first MiB of the console line, has %zu "
+	    "bytes", strlen(p.ebuf));
+	finish(&p);
+}
