@@ -27,12 +27,22 @@ worker_of(js_State *J)
 	return js_getcontext(J);
 }
 
-/* Keep a script's text by URL (the newest first); takes text. */
+/*
+ * Keep a script's text by URL, replacing what an earlier import of the
+ * same URL left (a script imported in a timer must not grow memory);
+ * takes text.
+ */
 static int
 keep_source(struct worker *w, const char *url, char *text)
 {
 	struct worker_source	*s;
 
+	for (s = w->sources; s != NULL; s = s->next)
+		if (strcmp(s->url, url) == 0) {
+			free(s->text);
+			s->text = text;
+			return 0;
+		}
 	if ((s = calloc(1, sizeof *s)) == NULL ||
 	    (s->url = strdup(url)) == NULL) {
 		free(s);
@@ -111,7 +121,8 @@ read_file(const char *path, char **out)
 	ssize_t		 r;
 	int		 fd, rc = -EIO;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO must not hang the worker; only files pass. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size > SCOPE_SCRIPT_MAX)
@@ -120,9 +131,14 @@ read_file(const char *path, char **out)
 		rc = -ENOMEM;
 		goto fail;
 	}
-	while (n < (size_t)st.st_size &&
-	    (r = read(fd, b + n, (size_t)st.st_size - n)) > 0)
+	while (n < (size_t)st.st_size) {
+		r = read(fd, b + n, (size_t)st.st_size - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;	/* the file shrank (or failed): what we have */
 		n += (size_t)r;
+	}
 	b[n] = '\0';
 	close(fd);
 	*out = b;
