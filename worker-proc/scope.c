@@ -135,8 +135,12 @@ read_file(const char *path, char **out)
 		r = read(fd, b + n, (size_t)st.st_size - n);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			break;	/* the file shrank (or failed): what we have */
+		if (r < 0) {
+			rc = -errno;
+			goto fail;
+		}
+		if (r == 0)
+			break;	/* the file shrank: what we have */
 		n += (size_t)r;
 	}
 	b[n] = '\0';
