@@ -17,15 +17,15 @@
 
 /* How much to do; filled from the command line. */
 struct bench_opts {
-	int		 spawns;	/* sequential spawns */
-	int		 burst;		/* workers started at once */
-	int		 rtts;		/* timed round trips (after warm-up) */
-	int		 warmup;
-	int		 small;		/* one-way small messages */
-	int		 big;		/* one-way 64 KiB messages */
-	int		 mem[BENCH_MEM_STEPS];	/* fleet sizes */
-	int		 node_mem_max;	/* Node's largest fleet */
-	int		 cpu;		/* -1: not pinned */
+	int	spawns;		/* sequential spawns */
+	int	burst;		/* workers started at once */
+	int	rtts;		/* timed round trips (after warm-up) */
+	int	warmup;
+	int	small;		/* one-way small messages */
+	int	big;		/* one-way 64 KiB messages */
+	int	mem[BENCH_MEM_STEPS];	/* fleet sizes */
+	int	node_mem_max;	/* Node's largest fleet */
+	int	cpu;		/* -1: not pinned */
 };
 
 /*
@@ -34,15 +34,15 @@ struct bench_opts {
  * second, memory in KiB per worker.
  */
 struct bench_side {
-	double	spawn_p50, spawn_p99;	/* spawn to first message, ms */
+	double	spawn_p50, spawn_p99;	/* spawn to 1st message, ms */
 	double	spawn_rate;		/* workers/s, started at once */
-	double	echo_p50, echo_p99;	/* small message round trip, us */
+	double	echo_p50, echo_p99;	/* small round trip, us */
 	double	small_rate;		/* one-way small messages/s */
-	double	big_mbs;		/* one-way 64 KiB messages, MB/s */
+	double	big_mbs;		/* one-way 64 KiB, MB/s */
 	double	mem_kib[BENCH_MEM_STEPS];	/* per idle worker */
-	int	mem_n[BENCH_MEM_STEPS];		/* the fleet sizes reached */
-	double	pair_p50, pair_p99;	/* limit: socketpair round trip */
-	double	relay_p50, relay_p99;	/* limit: through a relay process */
+	int	mem_n[BENCH_MEM_STEPS];		/* fleet sizes reached */
+	double	pair_p50, pair_p99;	/* limit: socketpair */
+	double	relay_p50, relay_p99;	/* limit: through a relay */
 };
 
 /* main.c */

@@ -33,7 +33,7 @@
 #endif
 
 #define MAIN_READY_MS	10000
-#define MAIN_NODE_MAX	(1024 * 1024)	/* bytes of Node output kept */
+#define MAIN_NODE_MAX	(1024 * 1024)	/* Node output kept, bytes */
 
 /* The wwd that main started: its process and temporary directory. */
 struct daemon {

@@ -37,8 +37,8 @@ struct row {
 	const char	*label;
 	int		 prec;	/* decimals printed */
 	long		 off;	/* offsetof the double in bench_side */
-	int		 limit;	/* 1: the value is a limit, not a side's */
-	long		 lim;	/* offsetof the limit shown beside, or -1 */
+	int		 limit;	/* 1: the value is a limit */
+	long		 lim;	/* offsetof the limit beside, -1 */
 	enum goal	 goal;
 	const char	*target;
 };

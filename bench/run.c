@@ -16,7 +16,7 @@
 #include "wwd.h"
 
 #define RUN_TIMEOUT_US	(60.0 * 1e6)	/* any one wait */
-#define RUN_PENDING_MAX	(256 * 1024)	/* queued bytes before we pump */
+#define RUN_PENDING_MAX	(256 * 1024)	/* queued bytes: pump first */
 #define RUN_BIG		(64 * 1024)
 
 static const char WORKER_JS[] =
@@ -33,16 +33,16 @@ static const char WORKER_JS[] =
 struct slot {
 	struct run		*run;
 	struct wwd_worker	*w;
-	long			 up;	/* first message seen */
+	long			 up;	/* 1st message seen */
 	long			 exited;
 	long			 replies;
-	double			 last;	/* the last number it sent */
+	double			 last;	/* last number sent */
 };
 
 struct run {
 	struct wwd_conn		*conn;
 	struct wwd_worker_callbacks cb;
-	long			 up;	/* workers that sent a first message */
+	long			 up;	/* workers that sent one */
 	long			 exited;
 	const char		*failed;
 };
@@ -375,7 +375,8 @@ static int
 memory(struct run *r, const struct bench_opts *o, struct bench_side *out)
 {
 	struct slot	*s;
-	int		 max = o->mem[BENCH_MEM_STEPS - 1], have = 0, i, j, rc = 0;
+	int		 max = o->mem[BENCH_MEM_STEPS - 1], have = 0;
+	int		 i, j, rc = 0;
 	long		 sum, k;
 
 	if ((s = calloc((size_t)max, sizeof *s)) == NULL)
