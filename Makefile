@@ -4,13 +4,20 @@
 #   make test    install dependencies, build, run every test (also under
 #                ASan+UBSan); this is what CI runs
 #   make stop    stop the wwd that `make demo` started
+#   make bench   Release build in build-bench/, then wwd-bench: wwd beside
+#                Node worker_threads and the socket limits, every process
+#                on CPU 0 (BENCH_PIN=0: not pinned); BENCH_ARGS are passed
+#                on (e.g. --quick, --json PATH). Never part of `make test`.
 #
 BUILD	?= build
 ASAN	?= build-asan
 JOBS	?= $(shell nproc)
 SOCK	?= $(CURDIR)/$(BUILD)/wwd.sock
+BENCH_BUILD ?= build-bench
+BENCH_PIN ?= 1
+BENCH_ARGS ?=
 
-.PHONY: all deps build demo stop test test-plain test-asan clean
+.PHONY: all deps build demo stop test test-plain test-asan bench clean
 
 all: build
 
@@ -43,5 +50,12 @@ test-asan: deps
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+bench: deps
+	cmake -S . -B $(BENCH_BUILD) -DWWD_BENCH=ON -DWWD_WERROR=OFF \
+		-DWWD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BENCH_BUILD) -j $(JOBS)
+	$(BENCH_BUILD)/bin/wwd-bench $(if $(filter 0,$(BENCH_PIN)),--no-pin) \
+		$(BENCH_ARGS)
+
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(BENCH_BUILD)

@@ -1,0 +1,69 @@
+/*
+ * bench.h: the benchmark suite's one header (`make bench`). wwd-bench is
+ * a single process: main.c pins it, starts a real wwd on a temporary
+ * socket and the Node peer script, run.c measures wwd through libwwd,
+ * limit.c measures the socket limits with forked helpers, report.c
+ * prints the table and writes the JSON. Nothing here is part of
+ * `make test`; every number of one report comes from the same run.
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The three fleet sizes of the idle-memory measurement. */
+#define BENCH_MEM_STEPS	3
+
+/* How much to do; filled from the command line. */
+struct bench_opts {
+	int	spawns;		/* sequential spawns */
+	int	burst;		/* workers started at once */
+	int	rtts;		/* timed round trips (after warm-up) */
+	int	warmup;
+	int	small;		/* one-way small messages */
+	int	big;		/* one-way 64 KiB messages */
+	int	mem[BENCH_MEM_STEPS];	/* fleet sizes */
+	int	node_mem_max;	/* Node's largest fleet */
+	int	cpu;		/* -1: not pinned */
+};
+
+/*
+ * One side's numbers (wwd, node, or the socket limits); a negative value
+ * means not measured. Spawn times in ms, round trips in us, rates per
+ * second, memory in KiB per worker.
+ */
+struct bench_side {
+	double	spawn_p50, spawn_p99;	/* spawn to 1st message, ms */
+	double	spawn_rate;		/* workers/s, started at once */
+	double	echo_p50, echo_p99;	/* small round trip, us */
+	double	small_rate;		/* one-way small messages/s */
+	double	big_mbs;		/* one-way 64 KiB, MB/s */
+	double	mem_kib[BENCH_MEM_STEPS];	/* per idle worker */
+	int	mem_n[BENCH_MEM_STEPS];		/* fleet sizes reached */
+	double	pair_p50, pair_p99;	/* limit: socketpair */
+	double	relay_p50, relay_p99;	/* limit: through a relay */
+};
+
+/* main.c */
+double	 main_now_us(void);
+void	 main_side_init(struct bench_side *);
+
+/* run.c */
+int	 run_wwd(const char *, const struct bench_opts *,
+	    struct bench_side *);
+double	 run_percentile(double *, int, double);
+
+/* limit.c */
+int	 limit_run(const struct bench_opts *, struct bench_side *);
+
+/* report.c */
+void	 report_print(const struct bench_opts *, const char *,
+	    const struct bench_side *, const struct bench_side *,
+	    const struct bench_side *);
+int	 report_json(const char *, const struct bench_opts *, const char *,
+	    const struct bench_side *, const struct bench_side *,
+	    const struct bench_side *);
+int	 report_node(const char *, size_t, struct bench_side *);
+
+#endif
