@@ -63,19 +63,14 @@ next_unit(const unsigned char **p)
 	return 0xfffd;
 }
 
+/* encodeURI(Component) of argument 1 into out. May throw. */
 static void
-uri_encode(js_State *J, int full)
+uri_encode(js_State *J, struct ipc_buf *out, int full)
 {
 	static const char	 hex[] = "0123456789ABCDEF";
 	const unsigned char	*p = (const unsigned char *)js_tostring(J, 1);
-	struct ipc_buf		 out;
 	char			 esc[12];
 
-	ipc_buf_init(&out);
-	if (js_try(J)) {
-		ipc_buf_clear(&out);
-		js_throw(J);
-	}
 	while (*p != '\0') {
 		unsigned	c = next_unit(&p);
 		uint8_t		u[4];
@@ -94,7 +89,7 @@ uri_encode(js_State *J, int full)
 		}
 		if (uri_unescaped(c, full)) {
 			esc[0] = (char)c;
-			if (ipc_buf_append(&out, esc, 1) < 0)
+			if (ipc_buf_append(out, esc, 1) < 0)
 				js_error(J, "out of memory");
 			continue;
 		}
@@ -122,13 +117,9 @@ uri_encode(js_State *J, int full)
 			esc[3 * i + 1] = hex[u[i] >> 4];
 			esc[3 * i + 2] = hex[u[i] & 15];
 		}
-		if (ipc_buf_append(&out, esc, (size_t)(3 * n)) < 0)
+		if (ipc_buf_append(out, esc, (size_t)(3 * n)) < 0)
 			js_error(J, "out of memory");
 	}
-	js_pushlstring(J, (const char *)ipc_buf_head(&out),
-	    (int)ipc_buf_used(&out));
-	js_endtry(J);
-	ipc_buf_clear(&out);
 }
 
 /* The byte of the escape "%XY" at s, or -1. */
@@ -144,30 +135,23 @@ escape_at(const char *s)
 }
 
 /*
- * Decode into wire UTF-8 (validated: overlong forms, surrogates and
- * values over U+10FFFF are URIErrors), then push through text.c, which
- * makes pairs of characters above U+FFFF. decodeURI keeps the escapes of
- * reserved characters and '#'.
+ * decodeURI(Component) of argument 1 into out as wire UTF-8 (validated:
+ * overlong forms, surrogates and values over U+10FFFF are URIErrors).
+ * decodeURI keeps the escapes of reserved characters and '#'. May throw.
  */
 static void
-uri_decode(js_State *J, int full)
+uri_decode(js_State *J, struct ipc_buf *out, int full)
 {
 	const char	*s = js_tostring(J, 1);
-	struct ipc_buf	 out;
 	size_t		 i = 0, n = strlen(s);
 
-	ipc_buf_init(&out);
-	if (js_try(J)) {
-		ipc_buf_clear(&out);
-		js_throw(J);
-	}
 	while (i < n) {
 		uint8_t		u[4];
 		int		b, k, len;
 		unsigned	c;
 
 		if (s[i] != '%') {
-			if (ipc_buf_append(&out, s + i, 1) < 0)
+			if (ipc_buf_append(out, s + i, 1) < 0)
 				js_error(J, "out of memory");
 			i++;
 			continue;
@@ -179,7 +163,7 @@ uri_decode(js_State *J, int full)
 			    strchr(uri_reserved, b) != NULL;
 
 			u[0] = (uint8_t)b;
-			if (ipc_buf_append(&out, keep ? (const void *)(s + i) :
+			if (ipc_buf_append(out, keep ? (const void *)(s + i) :
 			    u, keep ? 3 : 1) < 0)
 				js_error(J, "out of memory");
 			i += 3;
@@ -203,10 +187,29 @@ uri_decode(js_State *J, int full)
 		    (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
 		    (c >= 0xd800 && c <= 0xdfff))
 			js_urierror(J, "URI malformed");
-		if (ipc_buf_append(&out, u, (size_t)len) < 0)
+		if (ipc_buf_append(out, u, (size_t)len) < 0)
 			js_error(J, "out of memory");
 		i += 3 * (size_t)len;
 	}
+}
+
+/*
+ * Run a URI function into a scratch buffer and push its result through
+ * text.c (which pairs characters above U+FFFF); the buffer is freed
+ * whether it throws or not.
+ */
+static void
+uri_run(js_State *J, void (*fn)(js_State *, struct ipc_buf *, int),
+    int full)
+{
+	struct ipc_buf	out;
+
+	ipc_buf_init(&out);
+	if (js_try(J)) {
+		ipc_buf_clear(&out);
+		js_throw(J);
+	}
+	fn(J, &out, full);
 	text_push(J, (const char *)ipc_buf_head(&out), ipc_buf_used(&out));
 	js_endtry(J);
 	ipc_buf_clear(&out);
@@ -215,25 +218,25 @@ uri_decode(js_State *J, int full)
 static void
 fn_encode_uri(js_State *J)
 {
-	uri_encode(J, 1);
+	uri_run(J, uri_encode, 1);
 }
 
 static void
 fn_encode_uri_component(js_State *J)
 {
-	uri_encode(J, 0);
+	uri_run(J, uri_encode, 0);
 }
 
 static void
 fn_decode_uri(js_State *J)
 {
-	uri_decode(J, 1);
+	uri_run(J, uri_decode, 1);
 }
 
 static void
 fn_decode_uri_component(js_State *J)
 {
-	uri_decode(J, 0);
+	uri_run(J, uri_decode, 0);
 }
 
 static void
