@@ -51,7 +51,7 @@ test-asan: deps
 		ctest --output-on-failure -j $(JOBS)
 
 bench: deps
-	cmake -S . -B $(BENCH_BUILD) -DWWD_BENCH=ON -DWWD_WERROR=OFF \
+	cmake -S . -B $(BENCH_BUILD) -DWWD_BENCH=ON -DWWD_WERROR=ON \
 		-DWWD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
 	$(BENCH_BUILD)/bin/wwd-bench $(if $(filter 0,$(BENCH_PIN)),--no-pin) \
