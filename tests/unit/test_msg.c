@@ -535,6 +535,9 @@ Test(msg, frames_of_every_type_back_to_back)
 	struct ipc_fault	fault = { ipc_str("m"), ipc_str("f"), 1, 2 };
 	struct ipc_console	console = { ipc_str("log"), ipc_str("t"),
 	    ipc_str("\x90") };
+	struct ipc_control	control = { ipc_str("ps"), 0 };
+	struct ipc_reply	reply = { ipc_str("ok"), ipc_str(""),
+	    ipc_str("\x90") };
 	static const uint16_t	order[] = { IPC_HELLO, IPC_ERROR, IPC_CREATE,
 	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_CONTROL, IPC_REPLY,
 	    IPC_INIT, IPC_CLOSING,
@@ -554,18 +557,21 @@ Test(msg, frames_of_every_type_back_to_back)
 	cr_assert_eq(ipc_started_encode(&b, 4, &started), 0);
 	cr_assert_eq(ipc_empty_encode(&b, IPC_TERMINATE, 5), 0);
 	cr_assert_eq(ipc_exit_encode(&b, 6, &exit_), 0);
-	cr_assert_eq(ipc_init_encode(&b, 7, &init), 0);
+	cr_assert_eq(ipc_control_encode(&b, &control), 0);
+	cr_assert_eq(ipc_reply_encode(&b, &reply), 0);
+	cr_assert_eq(ipc_init_encode(&b, 9, &init), 0);
 	cr_assert_eq(ipc_closing_encode(&b, &closing), 0);
-	cr_assert_eq(ipc_post_encode(&b, 9, &post), 0);
-	cr_assert_eq(ipc_fault_encode(&b, 10, &fault), 0);
-	cr_assert_eq(ipc_console_encode(&b, 11, &console), 0);
-	cr_assert_eq(ipc_empty_encode(&b, IPC_CLOSE, 12), 0);
+	cr_assert_eq(ipc_post_encode(&b, 11, &post), 0);
+	cr_assert_eq(ipc_fault_encode(&b, 12, &fault), 0);
+	cr_assert_eq(ipc_console_encode(&b, 13, &console), 0);
+	cr_assert_eq(ipc_empty_encode(&b, IPC_CLOSE, 14), 0);
 	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 		cr_assert_eq(ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why), 1);
 		cr_assert_eq(f.type, order[i]);
 		/* Port-less encoders write port 0. */
 		if (order[i] == IPC_HELLO || order[i] == IPC_ERROR ||
-		    order[i] == IPC_CLOSING)
+		    order[i] == IPC_CLOSING || order[i] == IPC_CONTROL ||
+		    order[i] == IPC_REPLY)
 			cr_assert_eq(f.port, 0);
 		else
 			cr_assert_eq(f.port, i + 1);
