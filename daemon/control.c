@@ -77,7 +77,7 @@ control_state(const struct worker *k)
 		return "killing";
 	if (k->closing_reason != NULL)
 		return "closing";
-	return k->hello ? "running" : "starting";
+	return k->spawned ? "running" : "starting";
 }
 
 static void
