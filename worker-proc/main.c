@@ -6,6 +6,7 @@
  * or 1 when the script fails to compile (CLOSING "failed") or wwd
  * breaks the protocol. main() owns the struct worker and tears it down.
  */
+#define _GNU_SOURCE	/* close_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -125,7 +126,10 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	if (w->origin == NULL)
 		log_fatalx("out of memory");
 	w->state = WORKER_RUNNING;
-	if ((w->J = js_newstate(NULL, NULL, 0)) == NULL)
+	if ((rc = sandbox_limits(in.memory_max)) < 0)
+		log_fatalx("cannot limit the worker: %s", strerror(-rc));
+	w->heap.max = (size_t)in.memory_max;
+	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
 		log_fatalx("cannot create the JavaScript state");
 	js_setcontext(w->J, w);
 	if (events_install(w) < 0)
@@ -134,6 +138,10 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	loop_install(w);
 	if (scope_install(w) < 0 || console_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
+	/* From here on the script runs: only allowed system calls. */
+	if ((rc = sandbox_seccomp()) < 0)
+		log_fatalx("cannot install the seccomp filter: %s",
+		    strerror(-rc));
 	log_debug("running %s", w->url);
 	rc = scope_run(w, w->url, src);
 	free(src);
@@ -242,6 +250,8 @@ main(int argc, char *argv[])
 	(void)argc;
 	(void)argv;
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nothing but stdio and the channel may leak in. */
+	close_range(WORKER_FD + 1, ~0U, 0);
 	log_init("worker", LOG_LEVEL_INFO);
 	if (getppid() == 1)
 		return 0;
