@@ -353,6 +353,7 @@ static const char *stats_rows[][2] = {
 	{ "limit_kills", "limit kills" },
 	{ "limit_refusals", "limit refusals" },
 	{ "backpressure_pauses", "backpressure pauses" },
+	{ "buffered_bytes", "buffered bytes" },
 	{ "ports", "ports" },
 };
 

@@ -131,12 +131,15 @@ control_stats(struct conn *c, msgpack_packer *pk, struct ipc_buf *data)
 {
 	const struct wwd_stats	*s = &c->w->stats;
 	struct conn		*o;
-	uint64_t		 clients = 0;
+	uint64_t		 clients = 0, queued = 0;
 
-	TAILQ_FOREACH(o, &c->w->conns, entry)
+	TAILQ_FOREACH(o, &c->w->conns, entry) {
 		if (o->kind == CONN_CLIENT && !o->closed)
 			clients++;
-	msgpack_pack_map(pk, 14);
+		queued += conn_queued(o) + ipc_buf_used(&o->in);
+	}
+	msgpack_pack_map(pk, 15);
+	control_u64(pk, "buffered_bytes", queued);
 	control_str(pk, "version", WWD_VERSION);
 	control_u64(pk, "pid", (uint64_t)getpid());
 	control_u64(pk, "uptime_ms", uv_now(&c->w->loop) - c->w->started_ms);

@@ -13,6 +13,8 @@
 #include "log.h"
 #include "worker.h"
 
+#define CHANNEL_OUT_HIGH	(1024 * 1024)	/* stop reading above */
+
 static void	channel_poll_cb(uv_poll_t *, int, int);
 
 /* Watch for readability, and writability while output is stuck. */
@@ -41,8 +43,12 @@ write_some(struct worker *w)
 			return -errno;
 		ipc_buf_consume(&w->out, (size_t)n);
 	}
-	set_events(w, ipc_buf_used(&w->out) > 0 ? UV_READABLE | UV_WRITABLE :
-	    UV_READABLE);
+	/* Backpressure: over the mark, stop taking tasks until wwd reads. */
+	if (ipc_buf_used(&w->out) > CHANNEL_OUT_HIGH)
+		set_events(w, UV_WRITABLE);
+	else
+		set_events(w, ipc_buf_used(&w->out) > 0 ?
+		    UV_READABLE | UV_WRITABLE : UV_READABLE);
 	return 0;
 }
 
