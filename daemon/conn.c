@@ -158,15 +158,16 @@ conn_queued(const struct conn *c)
 }
 
 /*
- * Backpressure: stop reading c until some receiver drains below the low
- * mark. Frames already read stay in c->in and are cut on resume, so
- * nothing accepted is dropped.
+ * Backpressure: stop reading c until receiver (over the high mark)
+ * drains below the low mark. Frames already read stay in c->in and are
+ * cut on resume, so nothing accepted is dropped.
  */
 void
-conn_pause(struct conn *c)
+conn_pause(struct conn *c, struct conn *receiver)
 {
 	char	name[32];
 
+	c->blocker = receiver;
 	if (!c->reading || c->closing)
 		return;
 	uv_read_stop((uv_stream_t *)&c->pipe);
@@ -177,7 +178,7 @@ conn_pause(struct conn *c)
 	    conn_name(c, name, sizeof name));
 }
 
-/* Resume every paused connection; one still blocked pauses again. */
+/* Resume the paused connections whose receiver drained (or is gone). */
 static void
 conn_resume_all(struct wwd *w)
 {
@@ -188,6 +189,10 @@ conn_resume_all(struct wwd *w)
 	TAILQ_FOREACH(c, &w->conns, entry) {
 		if (!c->paused || c->closing || c->closed)
 			continue;
+		if (c->blocker != NULL &&
+		    conn_queued(c->blocker) >= w->cfg.conn_low)
+			continue;
+		c->blocker = NULL;
 		if ((rc = uv_read_start((uv_stream_t *)&c->pipe,
 		    conn_alloc_cb, conn_read_cb)) < 0) {
 			conn_close(c);
@@ -298,6 +303,8 @@ conn_close_cb(uv_handle_t *h)
 static void
 conn_finish(struct conn *c)
 {
+	struct conn	*o;
+
 	if (c->in_dirty) {
 		TAILQ_REMOVE(&c->w->dirty, c, dirty_entry);
 		c->in_dirty = 0;
@@ -306,6 +313,9 @@ conn_finish(struct conn *c)
 	c->closed = 1;
 	/* Senders paused on c must look again. */
 	c->w->drained = 1;
+	TAILQ_FOREACH(o, &c->w->conns, entry)
+		if (o->blocker == c)
+			o->blocker = NULL;
 	c->ops->gone(c);
 	TAILQ_REMOVE(&c->w->conns, c, entry);
 	uv_close((uv_handle_t *)&c->pipe, conn_close_cb);

@@ -180,6 +180,6 @@ router_forward(struct wwd *w, struct conn *sender, struct ipc_frame *f)
 		((struct worker *)peer->holder->owner)->msgs_in++;
 	/* Backpressure: the sender waits until the receiver drains. */
 	if (conn_queued(peer->holder) > w->cfg.conn_high)
-		conn_pause(sender);
+		conn_pause(sender, peer->holder);
 	return 0;
 }

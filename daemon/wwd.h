@@ -154,6 +154,7 @@ struct conn {
 	unsigned		 closed:1;	/* uv_close called */
 	unsigned		 in_dirty:1;
 	unsigned		 paused:1;	/* reads stopped: backpressure */
+	struct conn		*blocker;	/* paused: the full receiver */
 
 	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
 	TAILQ_ENTRY(conn)	 entry;
@@ -174,7 +175,7 @@ const char	*conn_name(const struct conn *, char *, size_t);
 void		 conn_flush_all(struct wwd *);
 void		 conn_close_all(struct wwd *);
 size_t		 conn_queued(const struct conn *);
-void		 conn_pause(struct conn *);
+void		 conn_pause(struct conn *, struct conn *);
 
 /* server.c: the listening socket and client connections */
 int	server_listen_fd(const char *, unsigned, const char *,

@@ -27,6 +27,17 @@ set_events(struct worker *w, int events)
 	uv_poll_start(&w->poll, events, channel_poll_cb);
 }
 
+/* Backpressure: over the mark, stop taking tasks until wwd reads. */
+static void
+update_events(struct worker *w)
+{
+	if (ipc_buf_used(&w->out) > CHANNEL_OUT_HIGH)
+		set_events(w, UV_WRITABLE);
+	else
+		set_events(w, ipc_buf_used(&w->out) > 0 ?
+		    UV_READABLE | UV_WRITABLE : UV_READABLE);
+}
+
 /* Write what the socket takes now; ask for UV_WRITABLE for the rest. */
 static int
 write_some(struct worker *w)
@@ -43,12 +54,7 @@ write_some(struct worker *w)
 			return -errno;
 		ipc_buf_consume(&w->out, (size_t)n);
 	}
-	/* Backpressure: over the mark, stop taking tasks until wwd reads. */
-	if (ipc_buf_used(&w->out) > CHANNEL_OUT_HIGH)
-		set_events(w, UV_WRITABLE);
-	else
-		set_events(w, ipc_buf_used(&w->out) > 0 ?
-		    UV_READABLE | UV_WRITABLE : UV_READABLE);
+	update_events(w);
 	return 0;
 }
 
@@ -145,9 +151,12 @@ channel_stop(struct worker *w)
 void
 channel_flush(struct worker *w)
 {
-	if (w->done || ipc_buf_used(&w->out) == 0 ||
-	    (w->polling & UV_WRITABLE))
+	if (w->done || ipc_buf_used(&w->out) == 0)
 		return;
+	if (w->polling & UV_WRITABLE) {
+		update_events(w);
+		return;
+	}
 	if (write_some(w) < 0)
 		main_stop(w, 0);
 }

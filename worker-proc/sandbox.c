@@ -16,12 +16,14 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
 #include "worker.h"
 
 #define SANDBOX_NOFILE		32	/* epoll, channel, stdio, a file */
+#define SANDBOX_RESERVE		(1024u * 1024) /* for the catch block */
 #define SANDBOX_SLACK		(64u * 1024 * 1024) /* beyond the JS cap */
 
 /* Each block carries its size in front, kept max_align_t aligned. */
@@ -45,15 +47,31 @@ sandbox_alloc(void *heap, void *ptr, int size)
 	}
 	if (size <= 0) {
 		h->used -= old;
+		if (h->used < h->max)
+			h->over = 0;
 		free(p);
 		return NULL;
 	}
-	if (h->max > 0 && (size_t)size > old &&
-	    h->used - old + (size_t)size > h->max)
-		return NULL;
+	/*
+	 * Over the cap, one allocation fails (the script sees the error);
+	 * then a reserve lets its catch block and the GC work, until use
+	 * falls back under the cap.
+	 */
+	if (h->max > 0 && (size_t)size > old) {
+		size_t	want = h->used - old + (size_t)size;
+
+		if (want > h->max && !h->over) {
+			h->over = 1;
+			return NULL;
+		}
+		if (want > h->max + SANDBOX_RESERVE)
+			return NULL;
+	}
 	if ((p = realloc(p, SANDBOX_HDR + (size_t)size)) == NULL)
 		return NULL;
 	h->used = h->used - old + (size_t)size;
+	if (h->used < h->max)
+		h->over = 0;
 	old = (size_t)size;
 	memcpy(p, &old, sizeof old);
 	return p + SANDBOX_HDR;
@@ -134,7 +152,10 @@ sandbox_seccomp(void)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 		    sandbox_allowed[i], 0)) < 0 && rc != -EDOM)
 			goto fail;
-	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+	/* abort() signals itself; no other process may be signalled. */
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()))) < 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, wmask, O_RDONLY))) < 0 ||
 	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 	    SCMP_A1(SCMP_CMP_MASKED_EQ, wmask, O_RDONLY))) < 0)

@@ -41,6 +41,7 @@ struct loop_timer;
 struct sandbox_heap {
 	size_t	used;
 	size_t	max;	/* 0 = no cap */
+	int	over;	/* failed once; the reserve is open */
 };
 
 /*

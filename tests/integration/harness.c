@@ -190,12 +190,19 @@ daemon_log(const struct harness *h)
 void
 harness_setup(void)
 {
+	harness_setup_nostart();
+	harness_start(&harness);
+}
+
+/* Fixture .init for tests that start wwd themselves (harness_start_*). */
+void
+harness_setup_nostart(void)
+{
 	signal(SIGPIPE, SIG_IGN);
 	ntracked_fds = ntracked_pids = 0;
 	memset(&harness, 0, sizeof harness);
 	harness.pidfd = -1;
 	harness.fds = harness_count_fds(getpid());
-	harness_start(&harness);
 }
 
 /* Fixture .fini: stop wwd, then check we leaked no descriptor. */

@@ -35,6 +35,7 @@ struct harness {
 extern struct harness harness;
 
 void	harness_setup(void);
+void	harness_setup_nostart(void);
 void	harness_teardown(void);
 void	harness_start(struct harness *);
 void	harness_start_config(struct harness *, const char *);
