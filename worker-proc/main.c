@@ -175,6 +175,9 @@ on_post(struct worker *w, const struct ipc_frame *f)
 		free(p);
 		return -EPROTO;
 	}
+	/* Over the heap cap: collect before the task needs memory. */
+	if (w->heap.over)
+		js_gc(w->J, 0);
 	events_fire_message(w, (const uint8_t *)p->data.ptr, p->data.len);
 	free(p);
 	loop_task_done(w);

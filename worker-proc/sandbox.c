@@ -47,7 +47,8 @@ sandbox_alloc(void *heap, void *ptr, int size)
 	}
 	if (size <= 0) {
 		h->used -= old;
-		if (h->used < h->max)
+		/* Hysteresis: the next failure waits for the GC to free. */
+		if (h->used < h->max / 2)
 			h->over = 0;
 		free(p);
 		return NULL;
@@ -70,8 +71,6 @@ sandbox_alloc(void *heap, void *ptr, int size)
 	if ((p = realloc(p, SANDBOX_HDR + (size_t)size)) == NULL)
 		return NULL;
 	h->used = h->used - old + (size_t)size;
-	if (h->used < h->max)
-		h->over = 0;
 	old = (size_t)size;
 	memcpy(p, &old, sizeof old);
 	return p + SANDBOX_HDR;
