@@ -8,7 +8,9 @@
  * does not read. Each test starts its own wwd.
  */
 #define _GNU_SOURCE
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -489,4 +491,81 @@ Test(service, backpressure_bounds_memory_and_loses_nothing)
 	ipc_buf_clear(&all);
 	rawc_close(&c);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/* NOTIFY_SOCKET: wwd says READY=1 (and its STATUS) once it listens. */
+Test(service, sd_notify_ready)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct pollfd		 pfd;
+	char			 buf[512], path[96];
+	char			 tmpl[] = "/tmp/wwd-notify.XXXXXX";
+	ssize_t			 n;
+	int			 fd;
+
+	cr_assert(mkdtemp(tmpl) != NULL);
+	snprintf(path, sizeof path, "%s/notify", tmpl);
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sun, sizeof sun) ==
+	    0, "bind: %s", strerror(errno));
+	setenv("NOTIFY_SOCKET", path, 1);
+	start("");
+	unsetenv("NOTIFY_SOCKET");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	cr_assert(poll(&pfd, 1, HARNESS_TIMEOUT_MS) == 1, "no notification");
+	n = recv(fd, buf, sizeof buf - 1, 0);
+	cr_assert(n > 0);
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "READY=1") != NULL && strstr(buf,
+	    "STATUS=Serving on ") != NULL, "got: %s", buf);
+	close(fd);
+	unlink(path);
+	rmdir(tmpl);
+}
+
+/* systemd-socket-activate hands wwd the socket (sd_listen_fds). */
+Test(service, socket_activation)
+{
+	char		 tmpl[] = "/tmp/wwd-sa.XXXXXX", sock[64];
+	char		*argv[] = { "/usr/bin/systemd-socket-activate", "-l",
+			    sock, WWD_BIN_DIR "/wwd", "--foreground",
+			    "--config", "/dev/null", NULL };
+	struct proc	 sa, p;
+	struct json	*j;
+
+	if (access(argv[0], X_OK) != 0)
+		cr_skip_test("no systemd-socket-activate");
+	cr_assert(mkdtemp(tmpl) != NULL);
+	snprintf(sock, sizeof sock, "%s/wwd.sock", tmpl);
+	proc_start(&sa, argv);
+	proc_close_stdin(&sa);
+	/* Wait (bounded) for it to bind; wwd starts on the first client. */
+	for (int i = 0; i < 1000 && access(sock, F_OK) != 0; i++) {
+		struct pollfd none = { .fd = -1 };
+
+		poll(&none, 1, 10);
+	}
+	{
+		char	*args[] = { "stats", "--socket", sock, "--json",
+			    NULL };
+
+		wwctl_run_argv("", &p, args);
+	}
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	j = parse_out(&p);
+	cr_assert(num(j, "pid") == sa.pid, "wwd should replace "
+	    "systemd-socket-activate (exec), pid %.0f vs %d", num(j, "pid"),
+	    (int)sa.pid);
+	json_free(j);
+	proc_clear(&p);
+	kill(sa.pid, SIGTERM);
+	cr_assert(proc_finish(&sa, HARNESS_TIMEOUT_MS) == 0);
+	cr_assert(proc_exit_code(&sa) == 0, "%s", proc_describe(&sa));
+	/* The socket belongs to whoever made it: wwd leaves it. */
+	cr_assert(access(sock, F_OK) == 0);
+	proc_clear(&sa);
+	unlink(sock);
+	rmdir(tmpl);
 }
