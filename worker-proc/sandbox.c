@@ -100,7 +100,9 @@ sandbox_limits(uint64_t memory_max)
 	if ((rc = sandbox_rlimit(RLIMIT_NOFILE, SANDBOX_NOFILE)) < 0 ||
 	    (rc = sandbox_rlimit(RLIMIT_CORE, 0)) < 0)
 		return rc;
-#if !defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__)
+	(void)memory_max;
+#else
 	if (memory_max > 0 &&
 	    (rc = sandbox_rlimit(RLIMIT_DATA, memory_max * 2 +
 	    SANDBOX_SLACK)) < 0)
