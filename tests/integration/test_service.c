@@ -213,13 +213,24 @@ connect_as(struct rawc *c, uid_t uid)
 	rawc_hello(c);
 }
 
-/* Run wwctl CMD as uid; the caller clears p. */
+/* Run wwctl CMD as uid through setpriv(1); the caller clears p. */
 static void
 wwctl_as(uid_t uid, struct proc *p, const char *cmd, const char *arg)
 {
-	cr_assert(seteuid(uid) == 0, "seteuid: %s", strerror(errno));
-	wwctl_cmd(&harness, p, cmd, arg, NULL);
-	cr_assert(seteuid(0) == 0);
+	struct passwd	*pw = getpwuid(uid);
+	char		 u[16], g[16];
+	char		*argv[] = { "/usr/bin/setpriv", "--reuid", u, "--regid",
+			    g, "--clear-groups", WWD_BIN_DIR "/wwctl",
+			    (char *)cmd, "--socket", harness.sock, (char *)arg,
+			    NULL };
+
+	cr_assert(pw != NULL);
+	snprintf(u, sizeof u, "%u", (unsigned)uid);
+	snprintf(g, sizeof g, "%u", (unsigned)pw->pw_gid);
+	proc_start(p, argv);
+	proc_close_stdin(p);
+	cr_assert(proc_finish(p, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(p));
 }
 
 Test(service, principals_limits_ps_and_kill)
