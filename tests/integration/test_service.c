@@ -378,7 +378,7 @@ Test(service, memory_cap_is_a_catchable_error)
 {
 	struct rawc	c;
 
-	start("[limits]\nmemory = 16M\n");
+	start("[limits]\nmemory = 4M\n");
 	rawc_connect(&c, harness.sock);
 	rawc_hello(&c);
 	rawc_create(&c, c.port_base, harness_js("memory.js"));

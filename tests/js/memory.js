@@ -2,7 +2,7 @@
 var a = [];
 try {
 	while (true)
-		a.push(new Array(1000).join("x") + a.length);
+		a.push(new Array(16384).join("x") + a.length);
 } catch (e) {
 	a = null;
 	postMessage("caught " + e);
