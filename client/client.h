@@ -68,6 +68,8 @@ struct wwd_conn {
 	void			(*on_error)(struct wwd_conn *, int,
 				    const char *, void *);
 	void			*on_error_arg;
+	struct wwd_reply	*reply;		/* wwd_control waiting */
+	int			 reply_done;
 	char			 msg[CLIENT_MSG_MAX];
 	char			 fatal_msg[CLIENT_MSG_MAX];
 };
@@ -77,6 +79,10 @@ CLIENT_HIDDEN int	wwd_set_error(struct wwd_conn *, int, const char *,
 			    ...) __attribute__((format(printf, 3, 4)));
 CLIENT_HIDDEN int	wwd_mint_port(struct wwd_conn *, uint64_t *);
 CLIENT_HIDDEN void	wwd_queued(struct wwd_conn *);
+
+/* control.c */
+CLIENT_HIDDEN int	wwd_control_dispatch(struct wwd_conn *,
+			    const struct ipc_frame *);
 
 /* worker.c */
 CLIENT_HIDDEN struct wwd_worker *

@@ -24,14 +24,12 @@
 #include <msgpack.h>
 
 #include "wwd.h"
+#include "wwctl.h"
 
 #ifndef WWD_VERSION
 #define WWD_VERSION WWD_LIB_VERSION
 #endif
 
-#define EXIT_USAGE	2
-#define EXIT_NODAEMON	3
-#define EXIT_TIMEOUT	124
 #define STDIN_CHUNK	(64 * 1024)
 #define PENDING_MAX	(1024 * 1024)	/* queued bytes: stdin waits */
 #define LINE_MAX_LEN	(16 * 1024 * 1024) /* longest stdin line kept */
@@ -65,7 +63,13 @@ usage_main(FILE *f)
 	    "usage: wwctl [--help] [--version] COMMAND [ARGS]\n"
 	    "\n"
 	    "Commands:\n"
-	    "  run     run a worker script, talking JSON lines\n"
+	    "  run       run a worker script, talking JSON lines\n"
+	    "  ps        list workers (yours; all for root/admins)\n"
+	    "  kill      kill workers by id\n"
+	    "  stats     daemon totals\n"
+	    "  status    whether wwd answers, with its totals\n"
+	    "  reload    re-read the configuration file\n"
+	    "  shutdown  stop wwd\n"
 	    "\n"
 	    "wwctl COMMAND --help describes a command.\n");
 }
@@ -812,6 +816,12 @@ static const struct {
 	int		(*fn)(int, char **);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "ps", admin_ps },
+	{ "kill", admin_kill },
+	{ "stats", admin_stats },
+	{ "status", admin_status },
+	{ "reload", admin_reload },
+	{ "shutdown", admin_shutdown },
 };
 
 int

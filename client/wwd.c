@@ -415,6 +415,8 @@ conn_dispatch(struct wwd_conn *c, const struct ipc_frame *f)
 	case IPC_HELLO:
 		return conn_fail(c, -EPROTO, "wwd at %s sent HELLO twice",
 		    c->path);
+	case IPC_REPLY:
+		return wwd_control_dispatch(c, f);
 	default:
 		/* STARTED, EXIT, POST, FAULT, CONSOLE: about one worker. */
 		if ((w = wwd_worker_find(c, f->port)) != NULL)

@@ -180,6 +180,28 @@ const char	*wwd_worker_url(const struct wwd_worker *);
 struct wwd_conn	*wwd_worker_conn(const struct wwd_worker *);
 void		*wwd_worker_data(const struct wwd_worker *);
 
+/* Control: control.c */
+
+/* A control command's answer; the strings and data are owned. */
+struct wwd_reply {
+	char	*status;	/* "ok" or an error code */
+	char	*message;	/* for a person, "" if none */
+	void	*data;		/* one msgpack value (nil if none) */
+	size_t	 len;
+};
+
+/*
+ * Send control command (ps, stats, kill, reload, shutdown; id is the
+ * worker id for kill, else 0) and wait at most timeout_ms for the reply,
+ * driving the connection meanwhile. 0 with *r filled (a refused command
+ * is a status other than "ok"), or a negative errno (see wwd_errmsg).
+ * The caller releases *r with wwd_reply_clear.
+ */
+int		 wwd_control(struct wwd_conn *, const char *, uint64_t,
+		    struct wwd_reply *, int);
+/* Release the contents of a reply. */
+void		 wwd_reply_clear(struct wwd_reply *);
+
 /* URLs: url.c */
 
 /*

@@ -20,6 +20,8 @@
 #define CONN_KEEP_MAX	(1024 * 1024)
 
 static void	conn_dirty(struct conn *);
+static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
+static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
 
 /*
  * A new connection of the given kind, registered with w; the caller then
@@ -147,7 +149,8 @@ conn_cut(struct conn *c)
 	int			 rc;
 
 	while (c->reading && !c->closing) {
-		if ((rc = ipc_frame_next(&c->in, IPC_FRAME_MAX, &f, &why)) == 0)
+		if ((rc = ipc_frame_next(&c->in, c->kind == CONN_CLIENT ?
+		    c->w->cfg.frame_max : IPC_FRAME_MAX, &f, &why)) == 0)
 			break;
 		if (rc < 0) {
 			conn_fault(c, conn_frame_code(rc), "%s", why);
@@ -196,6 +199,61 @@ conn_stop(struct conn *c)
 	if (c->reading)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 	c->reading = 0;
+	c->paused = 0;
+}
+
+/* Bytes queued for c and not yet written: pending plus in flight. */
+size_t
+conn_queued(const struct conn *c)
+{
+	return ipc_buf_used(&c->out) + ipc_buf_used(&c->wbuf);
+}
+
+/*
+ * Backpressure: stop reading c until receiver (over the high mark)
+ * drains below the low mark. Frames already read stay in c->in and are
+ * cut on resume, so nothing accepted is dropped.
+ */
+void
+conn_pause(struct conn *c, struct conn *receiver)
+{
+	char	name[32];
+
+	c->blocker = receiver;
+	if (!c->reading || c->closing)
+		return;
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	c->reading = 0;
+	c->paused = 1;
+	c->w->stats.pauses++;
+	log_debug("%s: paused: a receiver is over the high mark",
+	    conn_name(c, name, sizeof name));
+}
+
+/* Resume the paused connections whose receiver drained (or is gone). */
+static void
+conn_resume_all(struct wwd *w)
+{
+	struct conn	*c;
+	int		 rc;
+
+	w->drained = 0;
+	TAILQ_FOREACH(c, &w->conns, entry) {
+		if (!c->paused || c->closing || c->closed)
+			continue;
+		if (c->blocker != NULL &&
+		    conn_queued(c->blocker) >= w->cfg.conn_low)
+			continue;
+		c->blocker = NULL;
+		if ((rc = uv_read_start((uv_stream_t *)&c->pipe,
+		    conn_alloc_cb, conn_read_cb)) < 0) {
+			conn_close(c);
+			continue;
+		}
+		c->paused = 0;
+		c->reading = 1;
+		conn_cut(c);
+	}
 }
 
 /*
@@ -297,12 +355,19 @@ conn_close_cb(uv_handle_t *h)
 static void
 conn_finish(struct conn *c)
 {
+	struct conn	*o;
+
 	if (c->in_dirty) {
 		TAILQ_REMOVE(&c->w->dirty, c, dirty_entry);
 		c->in_dirty = 0;
 	}
 	conn_stop(c);
 	c->closed = 1;
+	/* Senders paused on c must look again. */
+	c->w->drained = 1;
+	TAILQ_FOREACH(o, &c->w->conns, entry)
+		if (o->blocker == c)
+			o->blocker = NULL;
 	c->ops->gone(c);
 	TAILQ_REMOVE(&c->w->conns, c, entry);
 	uv_close((uv_handle_t *)&c->pipe, conn_close_cb);
@@ -330,6 +395,8 @@ conn_write_cb(uv_write_t *req, int status)
 			conn_close(c);
 		return;
 	}
+	if (conn_queued(c) < c->w->cfg.conn_low)
+		c->w->drained = 1;
 	if (ipc_buf_used(&c->out) > 0 || c->closing)
 		conn_dirty(c);
 }
@@ -372,11 +439,15 @@ conn_flush_all(struct wwd *w)
 {
 	struct conn	*c;
 
+	if (w->drained)
+		conn_resume_all(w);
 	while ((c = TAILQ_FIRST(&w->dirty)) != NULL) {
 		TAILQ_REMOVE(&w->dirty, c, dirty_entry);
 		c->in_dirty = 0;
 		conn_flush(c);
 	}
+	if (w->stop_requested && !w->stopping)
+		main_stop(w);
 }
 
 /* Shutdown: close every connection now, without flushing. */

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "log.h"
 #include "path.h"
 #include "wwd.h"
@@ -24,10 +26,17 @@
 #ifndef WWD_LIBEXECDIR
 #define WWD_LIBEXECDIR "/usr/libexec/wwd"
 #endif
+#ifndef WWD_SYSCONFDIR
+#define WWD_SYSCONFDIR "/etc"
+#endif
+#define MAIN_CONFIG	WWD_SYSCONFDIR "/wwd/wwd.conf"
+#define MAIN_TICK_MS	100	/* CPU and wall-clock limit checks */
 
 struct main_options {
 	char	*socket_path;	/* owned */
 	char	*worker_path;	/* owned */
+	char	*config_path;	/* owned */
+	int	 config_given;	/* --config: the file must exist */
 	int	 foreground;
 	int	 ready_fd;	/* -1 if none */
 	int	 level;
@@ -37,8 +46,9 @@ static void
 main_usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: wwd [--foreground] [--socket PATH] [--worker PATH]\n"
-	    "           [--ready-fd N] [--log-level error|warn|info|debug]\n"
+	    "usage: wwd [--foreground] [--config PATH] [--socket PATH]\n"
+	    "           [--worker PATH] [--ready-fd N]\n"
+	    "           [--log-level error|warn|info|debug]\n"
 	    "           [--help] [--version]\n");
 }
 
@@ -70,6 +80,27 @@ main_join(const char *dir, const char *name)
 	if ((p = malloc(n)) == NULL)
 		log_fatal("malloc");
 	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/*
+ * --socket, $WWD_SOCKET, socket.path of the config, then the default
+ * (ipc_socket_path: $XDG_RUNTIME_DIR/wwd.sock when not root, /run/wwd).
+ */
+static char *
+main_socket_path(const char *opt, const struct config *cfg)
+{
+	const char	*s;
+	char		*p;
+
+	if (opt != NULL)
+		return main_strdup(opt);
+	if ((s = getenv("WWD_SOCKET")) != NULL && *s != '\0')
+		return main_strdup(s);
+	if (cfg->socket_path != NULL)
+		return main_strdup(cfg->socket_path);
+	if ((p = ipc_socket_path()) == NULL)
+		log_fatalx("out of memory");
 	return p;
 }
 
@@ -136,6 +167,7 @@ main_parse(int argc, char **argv, struct main_options *o)
 {
 	static const struct option longopts[] = {
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "worker", required_argument, NULL, 'w' },
 		{ "ready-fd", required_argument, NULL, 'r' },
@@ -144,22 +176,28 @@ main_parse(int argc, char **argv, struct main_options *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*sock = NULL, *worker = NULL;
+	const char	*worker = NULL;
 	char		*end;
 	long		 n;
 	int		 ch;
 
 	memset(o, 0, sizeof *o);
 	o->ready_fd = -1;
-	o->level = LOG_LEVEL_INFO;
-	while ((ch = getopt_long(argc, argv, "fs:w:r:l:hV", longopts,
+	o->level = -1;
+	while ((ch = getopt_long(argc, argv, "fc:s:w:r:l:hV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			o->foreground = 1;
 			break;
+		case 'c':
+			free(o->config_path);
+			o->config_path = main_strdup(optarg);
+			o->config_given = 1;
+			break;
 		case 's':
-			sock = optarg;
+			free(o->socket_path);
+			o->socket_path = main_strdup(optarg);
 			break;
 		case 'w':
 			worker = optarg;
@@ -188,9 +226,8 @@ main_parse(int argc, char **argv, struct main_options *o)
 	}
 	if (optind < argc)
 		main_bad_usage("unexpected argument", argv[optind]);
-	o->socket_path = sock != NULL ? main_strdup(sock) : ipc_socket_path();
-	if (o->socket_path == NULL)
-		log_fatalx("out of memory");
+	if (o->config_path == NULL)
+		o->config_path = main_strdup(MAIN_CONFIG);
 	o->worker_path = main_worker_path(worker);
 }
 
@@ -236,6 +273,68 @@ main_stop(struct wwd *w)
 	conn_close_all(w);
 	uv_close((uv_handle_t *)&w->sigterm, NULL);
 	uv_close((uv_handle_t *)&w->sigint, NULL);
+	uv_close((uv_handle_t *)&w->sighup, NULL);
+	uv_close((uv_handle_t *)&w->ticker, NULL);
+	uv_close((uv_handle_t *)&w->watchdog, NULL);
+	sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
+}
+
+/* Apply the command line over freshly loaded settings. */
+static void
+main_apply(struct wwd *w)
+{
+	log_set_level(w->cli_level >= 0 ? w->cli_level : w->cfg.log_level);
+}
+
+/*
+ * Re-read the configuration (SIGHUP, wwctl reload). On failure the old
+ * settings stay and why (len bytes) says "file:line: problem". The
+ * socket path, mode and group take effect at the next start only.
+ * 0 or a negative errno.
+ */
+int
+main_reload(struct wwd *w, char *why, size_t len)
+{
+	struct config	 c;
+	int		 rc;
+
+	sd_notify(0, "RELOADING=1");
+	if ((rc = config_load(&c, w->config_path, w->config_optional, why,
+	    len)) < 0) {
+		log_warnx("reload: %s; keeping the old settings", why);
+		sd_notify(0, "READY=1\nSTATUS=Reload failed; old settings "
+		    "kept");
+		return rc;
+	}
+	config_clear(&w->cfg);
+	w->cfg = c;
+	main_apply(w);
+	log_info("reloaded %s", w->config_path);
+	sd_notifyf(0, "READY=1\nSTATUS=Serving on %s", w->socket_path);
+	snprintf(why, len, "reloaded %s", w->config_path);
+	return 0;
+}
+
+static void
+main_sighup_cb(uv_signal_t *h, int sig)
+{
+	char	why[512];
+
+	(void)sig;
+	(void)main_reload(h->data, why, sizeof why);
+}
+
+static void
+main_tick_cb(uv_timer_t *h)
+{
+	supervisor_tick(h->data);
+}
+
+static void
+main_watchdog_cb(uv_timer_t *h)
+{
+	(void)h;
+	sd_notify(0, "WATCHDOG=1");
 }
 
 static void
@@ -254,7 +353,8 @@ main_prepare_cb(uv_prepare_t *h)
 static void
 main_setup(struct wwd *w, int fd)
 {
-	int	rc;
+	uint64_t	usec;
+	int		rc;
 
 	if ((rc = uv_loop_init(&w->loop)) < 0)
 		log_fatalx("uv_loop_init: %s", uv_strerror(rc));
@@ -272,10 +372,23 @@ main_setup(struct wwd *w, int fd)
 	uv_unref((uv_handle_t *)&w->flusher);
 	uv_signal_init(&w->loop, &w->sigterm);
 	uv_signal_init(&w->loop, &w->sigint);
-	w->sigterm.data = w->sigint.data = w;
+	uv_signal_init(&w->loop, &w->sighup);
+	w->sigterm.data = w->sigint.data = w->sighup.data = w;
 	if ((rc = uv_signal_start(&w->sigterm, main_signal_cb, SIGTERM)) < 0 ||
-	    (rc = uv_signal_start(&w->sigint, main_signal_cb, SIGINT)) < 0)
+	    (rc = uv_signal_start(&w->sigint, main_signal_cb, SIGINT)) < 0 ||
+	    (rc = uv_signal_start(&w->sighup, main_sighup_cb, SIGHUP)) < 0)
 		log_fatalx("uv_signal_start: %s", uv_strerror(rc));
+	uv_timer_init(&w->loop, &w->ticker);
+	w->ticker.data = w;
+	uv_timer_start(&w->ticker, main_tick_cb, MAIN_TICK_MS, MAIN_TICK_MS);
+	uv_unref((uv_handle_t *)&w->ticker);
+	uv_timer_init(&w->loop, &w->watchdog);
+	w->watchdog.data = w;
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+		uv_timer_start(&w->watchdog, main_watchdog_cb, usec / 2000,
+		    usec / 2000);
+	uv_unref((uv_handle_t *)&w->watchdog);
+	w->started_ms = uv_now(&w->loop);
 	if ((rc = server_start(w, fd)) < 0)
 		log_fatalx("listen on %s: %s", w->socket_path, uv_strerror(rc));
 }
@@ -289,26 +402,49 @@ main(int argc, char **argv)
 	const char		*why;
 	int			 fd, rc;
 
+	char			 msg[512];
+	char			*sock;
+
 	log_init("wwd", LOG_LEVEL_INFO);
 	main_parse(argc, argv, &o);
-	log_set_level(o.level);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&w, 0, sizeof w);
+	w.config_path = o.config_path;
+	w.config_optional = !o.config_given;
+	w.cli_level = o.level;
+	if (config_load(&w.cfg, w.config_path, w.config_optional, msg,
+	    sizeof msg) < 0)
+		log_fatalx("%s", msg);
+	main_apply(&w);
+	sock = main_socket_path(o.socket_path, &w.cfg);
+	free(o.socket_path);
+	o.socket_path = sock;
 	w.socket_path = o.socket_path;
 	w.worker_path = o.worker_path;
-	main_make_dir(o.socket_path);
-	if ((fd = server_listen_fd(o.socket_path, &why)) < 0) {
-		if (why != NULL)
-			log_fatalx("%s: %s", o.socket_path, why);
-		errno = -fd;
-		log_fatal("%s", o.socket_path);
+	if (sd_listen_fds(1) == 1) {
+		/* Socket activation: systemd made and owns the socket. */
+		fd = SD_LISTEN_FDS_START;
+		w.activated = 1;
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	} else {
+		main_make_dir(o.socket_path);
+		if ((fd = server_listen_fd(o.socket_path, w.cfg.socket_mode,
+		    w.cfg.socket_group, &why)) < 0) {
+			if (why != NULL)
+				log_fatalx("%s: %s", o.socket_path, why);
+			errno = -fd;
+			log_fatal("%s", o.socket_path);
+		}
 	}
 	if (!o.foreground)
 		main_daemonize();
 
 	main_setup(&w, fd);
-	log_info("listening on %s (worker %s)", w.socket_path, w.worker_path);
+	log_info("listening on %s%s (worker %s)", w.socket_path,
+	    w.activated ? " (socket activation)" : "", w.worker_path);
+	sd_notifyf(0, "READY=1\nSTATUS=Serving on %s\nMAINPID=%ld",
+	    w.socket_path, (long)getpid());
 	if (o.ready_fd >= 0) {
 		if (write(o.ready_fd, "R", 1) != 1)
 			log_warn("write to --ready-fd %d", o.ready_fd);
@@ -322,8 +458,10 @@ main(int argc, char **argv)
 	if ((rc = uv_loop_close(&w.loop)) < 0)
 		log_warnx("uv_loop_close: %s", uv_strerror(rc));
 	router_clear(&w);
+	config_clear(&w.cfg);
 	free(o.socket_path);
 	free(o.worker_path);
+	free(o.config_path);
 	log_info("exiting");
 	return 0;
 }

@@ -174,5 +174,12 @@ router_forward(struct wwd *w, struct conn *sender, struct ipc_frame *f)
 		return 0;
 	ipc_frame_set_port(f->raw, peer->id);
 	conn_append(peer->holder, f->raw, IPC_HEADER_SIZE + (size_t)f->len);
+	w->stats.frames++;
+	w->stats.bytes += IPC_HEADER_SIZE + (size_t)f->len;
+	if (peer->holder->kind == CONN_WORKER && peer->holder->owner != NULL)
+		((struct worker *)peer->holder->owner)->msgs_in++;
+	/* Backpressure: the sender waits until the receiver drains. */
+	if (conn_queued(peer->holder) > w->cfg.conn_high)
+		conn_pause(sender, peer->holder);
 	return 0;
 }

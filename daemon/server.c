@@ -13,6 +13,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 
 /* Per-client protocol state; owned by its conn (conn->owner). */
 struct client {
+	uint32_t	uid;		/* principal, from SO_PEERCRED */
+	int		admin;		/* root or in admin_group */
 	uint64_t	port_base;	/* ids the client may mint */
 	uint64_t	port_count;
 	uint64_t	port_next;	/* the lowest id it may mint now */
@@ -77,18 +81,24 @@ server_clear_stale(const char *path, const struct sockaddr_un *sun,
 }
 
 /*
- * Create, bind and listen on the Unix socket at path (mode 0600). The
- * caller owns the returned descriptor. A descriptor, or -errno with *why
- * set when words help.
+ * Create, bind and listen on the Unix socket at path with the given mode
+ * and group (NULL: unchanged). The caller owns the returned descriptor.
+ * A descriptor, or -errno with *why set when words help.
  */
 int
-server_listen_fd(const char *path, const char **why)
+server_listen_fd(const char *path, unsigned mode, const char *group,
+    const char **why)
 {
 	struct sockaddr_un	sun;
+	struct group		*gr = NULL;
 	mode_t			old;
 	int			fd, rc;
 
 	*why = NULL;
+	if (group != NULL && (gr = getgrnam(group)) == NULL) {
+		*why = "socket group does not exist";
+		return -ENOENT;
+	}
 	if ((rc = server_fill_addr(&sun, path, why)) < 0)
 		return rc;
 	if ((rc = server_clear_stale(path, &sun, why)) < 0)
@@ -98,7 +108,8 @@ server_listen_fd(const char *path, const char **why)
 	old = umask(0177);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	umask(old);
-	if (rc < 0 || chmod(path, 0600) < 0 ||
+	if (rc < 0 || chmod(path, mode) < 0 ||
+	    (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) < 0) ||
 	    listen(fd, SERVER_BACKLOG) < 0) {
 		rc = -errno;
 		close(fd);
@@ -196,6 +207,60 @@ server_post(struct conn *c, struct ipc_frame *f)
 		    "this client", (unsigned long long)f->port);
 }
 
+static void
+server_control(struct conn *c, struct ipc_frame *f)
+{
+	struct ipc_control	 m;
+	const char		*why;
+
+	if (ipc_control_decode(f->body, f->len, &m, &why) < 0) {
+		conn_error(c, "bad-body", "CONTROL: %s", why);
+		return;
+	}
+	control_request(c, &m);
+}
+
+/* The principal (peer uid) of client connection c. */
+uint32_t
+server_uid(const struct conn *c)
+{
+	const struct client	*cl = c->owner;
+
+	return cl != NULL ? cl->uid : UINT32_MAX;
+}
+
+/* Whether client c may see and manage every principal's workers. */
+int
+server_is_admin(const struct conn *c)
+{
+	const struct client	*cl = c->owner;
+
+	return cl != NULL && cl->admin;
+}
+
+/* Whether uid (primary gid gid) belongs to the configured admin group. */
+static int
+server_in_admin_group(struct wwd *w, uid_t uid, gid_t gid)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	gid_t		 groups[64];
+	int		 n = 64, i;
+
+	if (w->cfg.admin_group == NULL ||
+	    (gr = getgrnam(w->cfg.admin_group)) == NULL)
+		return 0;
+	if (gid == gr->gr_gid)
+		return 1;
+	if ((pw = getpwuid(uid)) == NULL ||
+	    getgrouplist(pw->pw_name, gid, groups, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == gr->gr_gid)
+			return 1;
+	return 0;
+}
+
 /* The client channel's dispatch: one case per type. */
 static void
 server_dispatch(struct conn *c, struct ipc_frame *f)
@@ -217,6 +282,9 @@ server_dispatch(struct conn *c, struct ipc_frame *f)
 		break;
 	case IPC_POST:
 		server_post(c, f);
+		break;
+	case IPC_CONTROL:
+		server_control(c, f);
 		break;
 	default:
 		conn_error(c, "wrong-direction", "%s may not be sent by a "
@@ -263,21 +331,24 @@ static const struct conn_ops server_client_ops = {
 	.gone = server_gone,
 };
 
-/* Log who connected, by SO_PEERCRED. */
-static void
-server_log_peer(struct conn *c)
+/* Take the principal from SO_PEERCRED and log who connected. 0 or -errno. */
+static int
+server_peer(struct conn *c, struct client *cl)
 {
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
 	uv_os_fd_t	fd;
 
-	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-		log_info("client %llu connected (pid %ld, uid %ld)",
-		    (unsigned long long)c->id, (long)cred.pid,
-		    (long)cred.uid);
-	else
-		log_info("client %llu connected", (unsigned long long)c->id);
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) != 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return -errno;
+	cl->uid = cred.uid;
+	cl->admin = cred.uid == 0 ||
+	    server_in_admin_group(c->w, cred.uid, cred.gid);
+	log_info("client %llu connected (pid %ld, uid %ld%s)",
+	    (unsigned long long)c->id, (long)cred.pid, (long)cred.uid,
+	    cl->admin ? ", admin" : "");
+	return 0;
 }
 
 static void
@@ -304,12 +375,12 @@ server_accept_cb(uv_stream_t *s, int status)
 	cl->port_next = cl->port_base;
 	uv_pipe_init(&w->loop, &c->pipe, 0);
 	if ((rc = uv_accept(s, (uv_stream_t *)&c->pipe)) < 0 ||
-	    (rc = conn_start(c)) < 0) {
+	    (rc = server_peer(c, cl)) < 0 || (rc = conn_start(c)) < 0) {
 		log_warnx("accept: %s", uv_strerror(rc));
 		conn_abort(c);
 		return;
 	}
-	server_log_peer(c);
+	w->stats.clients++;
 }
 
 /* Serve on the listening descriptor fd (now owned by w). 0 or an error. */
@@ -333,6 +404,7 @@ server_stop(struct wwd *w)
 {
 	if (!uv_is_closing((uv_handle_t *)&w->listener))
 		uv_close((uv_handle_t *)&w->listener, NULL);
-	if (unlink(w->socket_path) < 0 && errno != ENOENT)
+	/* A socket systemd made stays for the next activation. */
+	if (!w->activated && unlink(w->socket_path) < 0 && errno != ENOENT)
 		log_warn("unlink %s", w->socket_path);
 }

@@ -2,12 +2,15 @@
  * spawn.c: the mechanism of starting and signalling worker processes
  * (the deciding is in supervisor.c). A worker gets one end of a Unix
  * socketpair as fd 3, /dev/null as stdin and stdout and wwd's stderr;
- * wwd keeps the other end as the worker's channel connection. The
- * struct worker (and its uv_process_t) belongs to supervisor.c.
+ * wwd keeps the other end as the worker's channel connection. Running
+ * as root, workers run as the configured worker user (libuv switches
+ * uid, gid and drops supplementary groups before exec). The struct
+ * worker (and its uv_process_t) belongs to supervisor.c.
  */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,11 +34,22 @@ spawn_worker(struct wwd *w, struct worker *k, uv_exit_cb exit_cb,
 {
 	uv_process_options_t	 opt;
 	uv_stdio_container_t	 stdio[SPAWN_CHANNEL_FD + 1];
+	struct passwd		*pw;
 	char			*argv[2];
 	int			 sv[2], rc;
 
 	memset(&opt, 0, sizeof opt);
 	k->proc.data = k;
+	if (geteuid() == 0 && w->cfg.worker_user != NULL &&
+	    strcmp(w->cfg.worker_user, "root") != 0) {
+		if ((pw = getpwnam(w->cfg.worker_user)) == NULL) {
+			*why = "the worker user does not exist";
+			return -ENOENT;
+		}
+		opt.flags |= UV_PROCESS_SETUID | UV_PROCESS_SETGID;
+		opt.uid = pw->pw_uid;
+		opt.gid = pw->pw_gid;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		*why = "socketpair";
 		return -errno;

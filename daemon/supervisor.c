@@ -8,15 +8,21 @@
  * reached EOF, so every frame the worker wrote is forwarded first.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "wwd.h"
 
 static void	supervisor_report(struct worker *);
+static void	supervisor_refuse(struct wwd *, struct conn *, uint64_t,
+		    const char *);
+static void	supervisor_end(struct worker *, enum worker_end,
+		    const char *);
 
 static void
 supervisor_free(struct worker *k)
@@ -28,7 +34,10 @@ supervisor_free(struct worker *k)
 	if ((p = router_find(k->w, k->outside)) != NULL && p->worker == k)
 		p->worker = NULL;
 	LIST_REMOVE(k, entry);
+	k->w->nworkers--;
 	free(k->url);
+	free(k->name);
+	free(k->origin);
 	free(k->end_message);
 	free(k->closing_reason);
 	free(k->closing_message);
@@ -90,6 +99,12 @@ supervisor_exit_info(const struct worker *k, struct ipc_exit *e, char *buf,
 	} else if (k->end == WORKER_END_KILLED) {
 		e->reason = ipc_str("killed");
 		e->message = ipc_str(emsg);
+	} else if (k->end == WORKER_END_CPU) {
+		e->reason = ipc_str("cpu-limit");
+		e->message = ipc_str(emsg);
+	} else if (k->end == WORKER_END_WALL) {
+		e->reason = ipc_str("time-limit");
+		e->message = ipc_str(emsg);
 	} else if (k->end == WORKER_END_PROTOCOL) {
 		e->reason = ipc_str("crashed");
 		e->message = ipc_str(emsg);
@@ -142,12 +157,19 @@ supervisor_report(struct worker *k)
 void
 supervisor_kill(struct worker *k, const char *why)
 {
+	supervisor_end(k, WORKER_END_KILLED, why);
+}
+
+/* Kill k (SIGKILL) recording end as the reason, unless it already ended. */
+static void
+supervisor_end(struct worker *k, enum worker_end end, const char *why)
+{
 	int	rc;
 
 	if (k->exited || k->reported)
 		return;
 	log_debug("worker[%llu]: killing: %s", (unsigned long long)k->id, why);
-	supervisor_set_end(k, WORKER_END_KILLED, why);
+	supervisor_set_end(k, end, why);
 	if ((rc = spawn_kill(k)) < 0)
 		log_warnx("worker[%llu]: kill: %s", (unsigned long long)k->id,
 		    uv_strerror(rc));
@@ -204,6 +226,7 @@ supervisor_closing(struct worker *k, struct ipc_frame *f)
 static void
 supervisor_forward(struct worker *k, struct ipc_frame *f)
 {
+	k->msgs_out++;
 	if (router_forward(k->w, k->conn, f) < 0)
 		supervisor_protocol(k, "unknown-port", "%s: port %llu is not "
 		    "held by this worker", ipc_type_name(f->type),
@@ -361,6 +384,7 @@ supervisor_greet(struct worker *k, const struct ipc_create *m)
 	in.port_base = h.port_base;
 	in.port_count = h.port_count;
 	in.log_level = (uint32_t)log_get_level();
+	in.memory_max = k->w->cfg.worker_memory;
 	if (ipc_hello_encode(b, &h) < 0 ||
 	    ipc_init_encode(b, k->inside, &in) < 0)
 		return -ENOMEM;
@@ -380,6 +404,7 @@ supervisor_failed(struct worker *k, int rc, const char *step)
 		snprintf(msg, sizeof msg, "cannot start %s: %s: %s",
 		    k->w->worker_path, step, strerror(-rc));
 	log_warnx("worker[%llu]: %s", (unsigned long long)k->id, msg);
+	k->w->stats.spawn_failures++;
 	supervisor_set_end(k, WORKER_END_FAILED, msg);
 	if (k->spawned)
 		(void)spawn_kill(k);
@@ -410,18 +435,33 @@ supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
 	struct worker		*k;
 	struct ipc_buf		*b;
 	struct port		*op;
-	const char		*step = NULL;
+	const char		*step = NULL, *over;
+	char			 msg[160];
 	int			 rc;
 
+	if ((over = supervisor_limit(w, server_uid(c), msg, sizeof msg)) !=
+	    NULL) {
+		supervisor_refuse(w, c, outside, over);
+		return 0;
+	}
 	if ((k = calloc(1, sizeof *k)) == NULL)
 		return -ENOMEM;
 	k->w = w;
 	if ((k->url = ipc_str_dup(m->url)) == NULL ||
+	    (k->name = ipc_str_dup(m->name)) == NULL ||
+	    (k->origin = ipc_str_dup(m->origin)) == NULL ||
 	    router_add(w, outside, 0, c, &op) < 0) {
 		free(k->url);
+		free(k->name);
+		free(k->origin);
 		free(k);
 		return -ENOMEM;
 	}
+	k->uid = server_uid(c);
+	k->client = c->id;
+	k->started_ms = uv_now(&w->loop);
+	w->nworkers++;
+	w->stats.workers++;
 	k->id = w->next_worker++;
 	k->outside = outside;
 	k->inside = w->next_serial++ << 32;
@@ -444,6 +484,116 @@ supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
 	    ipc_started_encode(b, outside, &st) < 0)
 		conn_abort(c);
 	return 0;
+}
+
+/*
+ * Policy: whether principal uid may start one more worker now. NULL if
+ * so, else the message (in buf, len bytes) naming the limit.
+ */
+const char *
+supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
+{
+	const struct worker	*k;
+	uint32_t		 mine = 0;
+
+	if (w->nworkers >= w->cfg.workers_max) {
+		snprintf(buf, len, "limit reached: workers (%" PRIu32 ")",
+		    w->cfg.workers_max);
+		return buf;
+	}
+	LIST_FOREACH(k, &w->workers, entry)
+		if (k->uid == uid && !k->reported)
+			mine++;
+	if (mine >= w->cfg.workers_per_user) {
+		snprintf(buf, len, "limit reached: workers_per_user (%" PRIu32
+		    ") for uid %" PRIu32, w->cfg.workers_per_user, uid);
+		return buf;
+	}
+	return NULL;
+}
+
+/* CREATE refused by a limit: EXIT "failed" on the unused port. */
+static void
+supervisor_refuse(struct wwd *w, struct conn *c, uint64_t outside,
+    const char *msg)
+{
+	struct ipc_exit	 e;
+	struct ipc_buf	*b;
+
+	w->stats.limit_refusals++;
+	log_info("client %llu: CREATE refused: %s", (unsigned long long)c->id,
+	    msg);
+	e.code = -1;
+	e.signal = 0;
+	e.reason = ipc_str("failed");
+	e.message = ipc_str(msg);
+	if ((b = conn_out(c)) != NULL && ipc_exit_encode(b, outside, &e) < 0)
+		conn_abort(c);
+}
+
+/*
+ * The CPU seconds (user + system, in clock ticks converted to ms) and
+ * resident bytes of k's process, from /proc/PID/stat. 0 or -errno.
+ */
+int
+supervisor_proc_usage(const struct worker *k, uint64_t *cpu_ms,
+    uint64_t *rss)
+{
+	char			 path[64], buf[1024], *p;
+	unsigned long long	 ut, st;
+	long			 pages;
+	long			 hz = sysconf(_SC_CLK_TCK);
+	FILE			*f;
+	size_t			 n;
+
+	if (!k->spawned || k->exited)
+		return -ESRCH;
+	snprintf(path, sizeof path, "/proc/%d/stat", k->pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -errno;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name, which may hold spaces. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+	    "%llu %llu %*d %*d %*d %*d %*d %*d %*u %*u %ld", &ut, &st,
+	    &pages) != 3)
+		return -EINVAL;
+	*cpu_ms = (ut + st) * 1000 / (unsigned long long)(hz > 0 ? hz : 100);
+	*rss = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+/* The limits ticker: kill workers past their CPU or wall-clock budget. */
+void
+supervisor_tick(struct wwd *w)
+{
+	struct worker	*k;
+	uint64_t	 cpu, rss, now = uv_now(&w->loop);
+	char		 msg[96];
+
+	LIST_FOREACH(k, &w->workers, entry) {
+		if (k->exited || k->reported || !k->spawned)
+			continue;
+		if (w->cfg.worker_cpu > 0 &&
+		    supervisor_proc_usage(k, &cpu, &rss) == 0 &&
+		    cpu >= (uint64_t)w->cfg.worker_cpu * 1000) {
+			snprintf(msg, sizeof msg, "used %llu ms of CPU, the "
+			    "limit is %u s", (unsigned long long)cpu,
+			    w->cfg.worker_cpu);
+			w->stats.limit_kills++;
+			log_info("worker[%llu]: %s", (unsigned long long)k->id,
+			    msg);
+			supervisor_end(k, WORKER_END_CPU, msg);
+		} else if (w->cfg.worker_wall > 0 && now - k->started_ms >=
+		    (uint64_t)w->cfg.worker_wall * 1000) {
+			snprintf(msg, sizeof msg, "ran for %u s of wall-clock "
+			    "time", w->cfg.worker_wall);
+			w->stats.limit_kills++;
+			supervisor_end(k, WORKER_END_WALL, msg);
+		}
+	}
 }
 
 /* TERMINATE on outside port p: kill its worker; EXIT "killed" follows. */

@@ -28,17 +28,66 @@ struct conn;
 struct port;
 struct worker;
 
+/*
+ * The settings (config.c). Strings are owned; a struct config is
+ * replaced whole on reload, never patched in place.
+ */
+struct config {
+	char		*socket_path;	/* NULL: the built-in choice */
+	unsigned	 socket_mode;
+	char		*socket_group;	/* NULL: unchanged */
+	char		*worker_user;	/* workers run as this when root */
+	char		*admin_group;	/* members see and manage all */
+	uint32_t	 workers_max;
+	uint32_t	 workers_per_user;
+	uint32_t	 frame_max;
+	uint64_t	 conn_high;	/* backpressure marks, bytes */
+	uint64_t	 conn_low;
+	uint64_t	 port_high;	/* parsed, enforced per connection */
+	uint64_t	 port_low;
+	uint64_t	 worker_memory;	/* bytes, 0 = no cap */
+	uint32_t	 worker_cpu;	/* seconds, 0 = none */
+	uint32_t	 worker_wall;	/* seconds, 0 = none */
+	int64_t		 linger_ms;	/* shared workers; -1 = forever */
+	int		 log_level;
+};
+
+/* Daemon totals for "wwctl stats". */
+struct wwd_stats {
+	uint64_t	clients;	/* accepted since start */
+	uint64_t	workers;	/* started since start */
+	uint64_t	frames;		/* routed */
+	uint64_t	bytes;
+	uint64_t	spawn_failures;
+	uint64_t	limit_kills;	/* cpu, wall */
+	uint64_t	limit_refusals;	/* CREATE over a worker limit */
+	uint64_t	pauses;		/* backpressure read stops */
+};
+
 /* The whole daemon; one per process, owned by main(). */
 struct wwd {
 	uv_loop_t	 loop;
 	uv_pipe_t	 listener;
 	uv_signal_t	 sigterm;
 	uv_signal_t	 sigint;
+	uv_signal_t	 sighup;
 	uv_prepare_t	 flusher;	/* flushes and reaps connections */
+	uv_timer_t	 ticker;	/* CPU and wall-clock limits */
 
 	const char	*socket_path;	/* owned by main() */
 	const char	*worker_path;	/* owned by main() */
+	const char	*config_path;	/* owned by main() */
+	int		 config_optional; /* the default path: may be absent */
+	int		 cli_level;	/* --log-level, -1 if not given */
+	struct config	 cfg;		/* current settings */
 	int		 stopping;	/* SIGTERM/SIGINT seen */
+	int		 activated;	/* the socket came from systemd */
+	int		 stop_requested; /* wwctl shutdown: after the flush */
+	uv_timer_t	 watchdog;	/* WATCHDOG=1 when systemd asks */
+	uint64_t	 started_ms;	/* uv_now at start */
+	struct wwd_stats stats;
+	unsigned	 nworkers;	/* live worker records */
+	int		 drained;	/* some output drained: resume */
 
 	uint64_t	 next_serial;	/* connection serials: port ranges */
 	uint64_t	 next_worker;	/* worker ids, from 1 */
@@ -54,6 +103,12 @@ struct wwd {
 
 /* main.c */
 void	main_stop(struct wwd *);
+int	main_reload(struct wwd *, char *, size_t);
+
+/* config.c */
+int	config_defaults(struct config *);
+void	config_clear(struct config *);
+int	config_load(struct config *, const char *, int, char *, size_t);
 
 /* conn.c: one connection to a client or a worker process */
 #define CONN_READ_MIN	(64 * 1024)
@@ -108,6 +163,8 @@ struct conn {
 	unsigned		 closing:1;	/* close after the flush */
 	unsigned		 closed:1;	/* uv_close called */
 	unsigned		 in_dirty:1;
+	unsigned		 paused:1;	/* reads stopped: backpressure */
+	struct conn		*blocker;	/* paused: the full receiver */
 
 	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
 	TAILQ_ENTRY(conn)	 entry;
@@ -127,11 +184,16 @@ void		 conn_abort(struct conn *);
 const char	*conn_name(const struct conn *, char *, size_t);
 void		 conn_flush_all(struct wwd *);
 void		 conn_close_all(struct wwd *);
+size_t		 conn_queued(const struct conn *);
+void		 conn_pause(struct conn *, struct conn *);
 
 /* server.c: the listening socket and client connections */
-int	server_listen_fd(const char *, const char **);
+int	server_listen_fd(const char *, unsigned, const char *,
+	    const char **);
 int	server_start(struct wwd *, int);
 void	server_stop(struct wwd *);
+uint32_t server_uid(const struct conn *);
+int	server_is_admin(const struct conn *);
 
 /* router.c: port id -> {holder, peer id, worker} */
 struct port {
@@ -160,6 +222,8 @@ enum worker_end {
 	WORKER_END_KILLED,	/* wwd killed it */
 	WORKER_END_PROTOCOL,	/* it broke the protocol */
 	WORKER_END_FAILED,	/* it could not be spawned */
+	WORKER_END_CPU,		/* over its CPU seconds */
+	WORKER_END_WALL,	/* over its wall-clock seconds */
 };
 
 /*
@@ -174,6 +238,13 @@ struct worker {
 	uint64_t		 outside;	/* port the owner holds */
 	uint64_t		 inside;	/* port the worker holds */
 	char			*url;		/* owned; for logs */
+	char			*name;		/* owned */
+	char			*origin;	/* owned */
+	uint32_t		 uid;		/* principal: the owner's uid */
+	uint64_t		 client;	/* owner connection serial */
+	uint64_t		 started_ms;	/* uv_now at spawn */
+	uint64_t		 msgs_in;	/* frames routed to it */
+	uint64_t		 msgs_out;	/* frames it sent */
 
 	uv_process_t		 proc;
 	struct conn		*conn;		/* NULL once gone */
@@ -205,6 +276,12 @@ void	supervisor_client_gone(struct wwd *, struct conn *);
 void	supervisor_kill_all(struct wwd *);
 void	supervisor_exit_info(const struct worker *, struct ipc_exit *,
 	    char *, size_t);
+const char *supervisor_limit(const struct wwd *, uint32_t, char *, size_t);
+void	supervisor_tick(struct wwd *);
+int	supervisor_proc_usage(const struct worker *, uint64_t *, uint64_t *);
+
+/* control.c: wwctl's commands on the client socket */
+void	control_request(struct conn *, const struct ipc_control *);
 
 /* spawn.c: starting and signalling worker processes */
 int	spawn_worker(struct wwd *, struct worker *, uv_exit_cb,

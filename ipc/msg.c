@@ -249,7 +249,13 @@ out:
 	STR("source", &(m)->source),					\
 	U64("port_base", &(m)->port_base),				\
 	U64("port_count", &(m)->port_count),				\
-	U32("log_level", &(m)->log_level) }
+	U32("log_level", &(m)->log_level),				\
+	U64("memory_max", &(m)->memory_max) }
+#define FIELDS_CONTROL(m) {						\
+	STR("command", &(m)->command), U64("id", &(m)->id) }
+#define FIELDS_REPLY(m) {						\
+	STR("status", &(m)->status), STR("message", &(m)->message),	\
+	BIN("data", &(m)->data) }
 #define FIELDS_CLOSING(m) {						\
 	STR("reason", &(m)->reason), STR("message", &(m)->message) }
 #define FIELDS_FAULT(m) {						\
@@ -301,6 +307,10 @@ CODEC(exit, EXIT, FIELDS_EXIT)
 ENCODER_PORT(exit, EXIT, FIELDS_EXIT)
 CODEC(init, INIT, FIELDS_INIT)
 ENCODER_PORT(init, INIT, FIELDS_INIT)
+CODEC(control, CONTROL, FIELDS_CONTROL)
+ENCODER(control, CONTROL, FIELDS_CONTROL)
+CODEC(reply, REPLY, FIELDS_REPLY)
+ENCODER(reply, REPLY, FIELDS_REPLY)
 CODEC(closing, CLOSING, FIELDS_CLOSING)
 ENCODER(closing, CLOSING, FIELDS_CLOSING)
 CODEC(fault, FAULT, FIELDS_FAULT)

@@ -19,7 +19,7 @@
 
 #include "buf.h"
 
-#define IPC_VERSION	1
+#define IPC_VERSION	2
 
 /* Directions: C client, D daemon (wwd), W worker process. */
 #define IPC_C2D	0x1
@@ -36,6 +36,8 @@
 	X(STARTED,	17, IPC_D2C)					\
 	X(TERMINATE,	18, IPC_C2D)					\
 	X(EXIT,		19, IPC_D2C)					\
+	X(CONTROL,	20, IPC_C2D)					\
+	X(REPLY,	21, IPC_D2C)					\
 	X(INIT,		32, IPC_D2W)					\
 	X(CLOSING,	33, IPC_W2D)					\
 	X(POST,		48, IPC_PEER)					\
@@ -113,6 +115,20 @@ struct ipc_init {
 	uint64_t	port_base;
 	uint64_t	port_count;
 	uint32_t	log_level;
+	uint64_t	memory_max;	/* JS heap cap in bytes, 0 = none */
+};
+
+/* CONTROL, client -> daemon: one wwctl command; answered by REPLY. */
+struct ipc_control {
+	struct ipc_str	command;	/* ps, stats, kill, reload, ... */
+	uint64_t	id;		/* kill: the worker id, else 0 */
+};
+
+/* REPLY, daemon -> client: the answer to one CONTROL, in order. */
+struct ipc_reply {
+	struct ipc_str	status;		/* "ok" or an error code */
+	struct ipc_str	message;	/* for a person, "" if none */
+	struct ipc_str	data;		/* binary: one msgpack value */
 };
 
 /* CLOSING, worker -> daemon: why it is about to exit on its own. */
@@ -165,6 +181,12 @@ int ipc_exit_decode(const uint8_t *, size_t, struct ipc_exit *,
     const char **);
 int ipc_init_encode(struct ipc_buf *, uint64_t, const struct ipc_init *);
 int ipc_init_decode(const uint8_t *, size_t, struct ipc_init *,
+    const char **);
+int ipc_control_encode(struct ipc_buf *, const struct ipc_control *);
+int ipc_control_decode(const uint8_t *, size_t, struct ipc_control *,
+    const char **);
+int ipc_reply_encode(struct ipc_buf *, const struct ipc_reply *);
+int ipc_reply_decode(const uint8_t *, size_t, struct ipc_reply *,
     const char **);
 int ipc_closing_encode(struct ipc_buf *, const struct ipc_closing *);
 int ipc_closing_decode(const uint8_t *, size_t, struct ipc_closing *,

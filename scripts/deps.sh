@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="cmake make gcc pkg-config libuv1-dev libmujs-dev libmsgpack-dev
-libcriterion-dev"
+libcriterion-dev libinih-dev libsystemd-dev libseccomp-dev libsmartcols-dev
+libjansson-dev systemd"
 
 missing=""
 for p in $PKGS; do

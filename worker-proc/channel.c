@@ -13,6 +13,8 @@
 #include "log.h"
 #include "worker.h"
 
+#define CHANNEL_OUT_HIGH	(1024 * 1024)	/* stop reading above */
+
 static void	channel_poll_cb(uv_poll_t *, int, int);
 
 /* Watch for readability, and writability while output is stuck. */
@@ -23,6 +25,17 @@ set_events(struct worker *w, int events)
 		return;
 	w->polling = events;
 	uv_poll_start(&w->poll, events, channel_poll_cb);
+}
+
+/* Backpressure: over the mark, stop taking tasks until wwd reads. */
+static void
+update_events(struct worker *w)
+{
+	if (ipc_buf_used(&w->out) > CHANNEL_OUT_HIGH)
+		set_events(w, UV_WRITABLE);
+	else
+		set_events(w, ipc_buf_used(&w->out) > 0 ?
+		    UV_READABLE | UV_WRITABLE : UV_READABLE);
 }
 
 /* Write what the socket takes now; ask for UV_WRITABLE for the rest. */
@@ -41,8 +54,7 @@ write_some(struct worker *w)
 			return -errno;
 		ipc_buf_consume(&w->out, (size_t)n);
 	}
-	set_events(w, ipc_buf_used(&w->out) > 0 ? UV_READABLE | UV_WRITABLE :
-	    UV_READABLE);
+	update_events(w);
 	return 0;
 }
 
@@ -139,9 +151,12 @@ channel_stop(struct worker *w)
 void
 channel_flush(struct worker *w)
 {
-	if (w->done || ipc_buf_used(&w->out) == 0 ||
-	    (w->polling & UV_WRITABLE))
+	if (w->done || ipc_buf_used(&w->out) == 0)
 		return;
+	if (w->polling & UV_WRITABLE) {
+		update_events(w);
+		return;
+	}
 	if (write_some(w) < 0)
 		main_stop(w, 0);
 }

@@ -6,6 +6,7 @@
  * or 1 when the script fails to compile (CLOSING "failed") or wwd
  * breaks the protocol. main() owns the struct worker and tears it down.
  */
+#define _GNU_SOURCE	/* close_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -121,7 +122,10 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	if (w->origin == NULL)
 		log_fatalx("out of memory");
 	w->state = WORKER_RUNNING;
-	if ((w->J = js_newstate(NULL, NULL, 0)) == NULL)
+	if ((rc = sandbox_limits(in.memory_max)) < 0)
+		log_fatalx("cannot limit the worker: %s", strerror(-rc));
+	w->heap.max = (size_t)in.memory_max;
+	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
 		log_fatalx("cannot create the JavaScript state");
 	js_setcontext(w->J, w);
 	if (events_install(w) < 0)
@@ -131,6 +135,15 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	if (scope_install(w) < 0 || console_install(w) < 0 ||
 	    clone_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
+	/*
+	 * From here on the script runs: only allowed system calls. Not in
+	 * sanitizer builds: LeakSanitizer's exit check needs ptrace.
+	 */
+#if !defined(__SANITIZE_ADDRESS__)
+	if ((rc = sandbox_seccomp()) < 0)
+		log_fatalx("cannot install the seccomp filter: %s",
+		    strerror(-rc));
+#endif
 	log_debug("running %s", w->url);
 	rc = scope_run(w, w->url, src);
 	free(src);
@@ -164,6 +177,9 @@ on_post(struct worker *w, const struct ipc_frame *f)
 		free(p);
 		return -EPROTO;
 	}
+	/* Over the heap cap: collect before the task needs memory. */
+	if (w->heap.over)
+		js_gc(w->J, 0);
 	events_fire_message(w, (const uint8_t *)p->data.ptr, p->data.len);
 	free(p);
 	loop_task_done(w);
@@ -240,6 +256,8 @@ main(int argc, char *argv[])
 	(void)argv;
 	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Nothing but stdio and the channel may leak in. */
+	close_range(WORKER_FD + 1, ~0U, 0);
 	log_init("worker", LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	memset(&w, 0, sizeof w);

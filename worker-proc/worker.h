@@ -37,6 +37,13 @@ struct worker_source {
 
 struct loop_timer;
 
+/* sandbox.c: the JS heap cap's counters */
+struct sandbox_heap {
+	size_t	used;
+	size_t	max;	/* 0 = no cap */
+	int	over;	/* failed once; the reserve is open */
+};
+
 /*
  * The process. Strings are owned (malloc'd); the JS state is freed by
  * main() after the loop stopped. closing = close() was called, the
@@ -66,6 +73,7 @@ struct worker {
 	char			*root;
 	struct url		 purl;		/* url, parsed */
 	js_State		*J;
+	struct sandbox_heap	 heap;		/* J's allocations */
 	struct worker_source	*sources;
 
 	/* loop.c: microtask FIFO of registry refs, timer list */
@@ -78,6 +86,10 @@ struct worker {
 	int			 nesting;	/* of the running timer task */
 	uint64_t		 start_ns;	/* uv_hrtime at start */
 };
+
+void	*sandbox_alloc(void *, void *, int);
+int	 sandbox_limits(uint64_t);
+int	 sandbox_seccomp(void);
 
 /* main.c */
 void	main_dispatch(struct worker *, const struct ipc_frame *);

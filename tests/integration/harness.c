@@ -190,12 +190,19 @@ daemon_log(const struct harness *h)
 void
 harness_setup(void)
 {
+	harness_setup_nostart();
+	harness_start(&harness);
+}
+
+/* Fixture .init for tests that start wwd themselves (harness_start_*). */
+void
+harness_setup_nostart(void)
+{
 	signal(SIGPIPE, SIG_IGN);
 	ntracked_fds = ntracked_pids = 0;
 	memset(&harness, 0, sizeof harness);
 	harness.pidfd = -1;
 	harness.fds = harness_count_fds(getpid());
-	harness_start(&harness);
 }
 
 /* Fixture .fini: stop wwd, then check we leaked no descriptor. */
@@ -218,6 +225,29 @@ harness_teardown(void)
  */
 void
 harness_start(struct harness *h)
+{
+	harness_start_config(h, NULL);
+}
+
+/* Write text as h's configuration file (h->conf). */
+void
+harness_write_config(struct harness *h, const char *text)
+{
+	FILE	*f;
+
+	snprintf(h->conf, sizeof h->conf, "%s/wwd.conf", h->dir);
+	f = fopen(h->conf, "w");
+	cr_assert(f != NULL, "fopen %s: %s", h->conf, strerror(errno));
+	cr_assert(fputs(text, f) >= 0 && fclose(f) == 0, "write %s",
+	    h->conf);
+}
+
+/*
+ * Like harness_start, with config text (NULL: none) written to
+ * dir/wwd.conf and given with --config.
+ */
+void
+harness_start_config(struct harness *h, const char *config)
 {
 	const char	*tmp = getenv("TMPDIR");
 	char		*argv[12], *log;
@@ -245,6 +275,12 @@ harness_start(struct harness *h)
 	argv[6] = "--log-level";
 	argv[7] = "debug";
 	argv[8] = NULL;
+	if (config != NULL) {
+		harness_write_config(h, config);
+		argv[8] = "--config";
+		argv[9] = h->conf;
+		argv[10] = NULL;
+	}
 	h->pid = fork();
 	cr_assert(h->pid >= 0, "fork: %s", strerror(errno));
 	if (h->pid == 0)
@@ -326,6 +362,9 @@ harness_stop(struct harness *h)
 		fprintf(stderr, "---- wwd log (%s) ----\n%s----\n", h->dir,
 		    log);
 	unlink(h->log);
+	if (h->conf[0] != '\0')
+		unlink(h->conf);
+	h->conf[0] = '\0';
 	cr_assert(rmdir(h->dir) == 0, "rmdir %s: %s (a test left files)",
 	    h->dir, strerror(errno));
 	h->dir[0] = '\0';
@@ -920,6 +959,24 @@ wwctl_run(struct harness *h, const char *input, struct proc *p, ...)
 	va_end(ap);
 	proc_start(p, argv);
 	proc_write(p, input);
+	proc_close_stdin(p);
+	cr_assert(proc_finish(p, HARNESS_TIMEOUT_MS) == 0,
+	    "wwctl did not finish within %d ms; %s", HARNESS_TIMEOUT_MS,
+	    proc_describe(p));
+}
+
+/* Run "wwctl CMD --socket h->sock ARGS..." to its end, like wwctl_run. */
+void
+wwctl_cmd(struct harness *h, struct proc *p, const char *cmd, ...)
+{
+	const char	*first[] = { cmd, "--socket", h->sock };
+	char		*argv[WWCTL_MAX_ARGS];
+	va_list		 ap;
+
+	va_start(ap, cmd);
+	wwctl_argv(argv, first, 3, ap);
+	va_end(ap);
+	proc_start(p, argv);
 	proc_close_stdin(p);
 	cr_assert(proc_finish(p, HARNESS_TIMEOUT_MS) == 0,
 	    "wwctl did not finish within %d ms; %s", HARNESS_TIMEOUT_MS,

@@ -25,6 +25,7 @@ struct harness {
 	char	dir[64];	/* mkdtemp'd; removed by harness_stop */
 	char	sock[128];	/* dir/wwd.sock */
 	char	log[128];	/* dir/wwd.log: the daemon's stderr */
+	char	conf[128];	/* dir/wwd.conf when one was written */
 	pid_t	pid;		/* the daemon, 0 when not running */
 	int	pidfd;		/* of the daemon */
 	int	fds;		/* the test process's fds at start */
@@ -34,8 +35,11 @@ struct harness {
 extern struct harness harness;
 
 void	harness_setup(void);
+void	harness_setup_nostart(void);
 void	harness_teardown(void);
 void	harness_start(struct harness *);
+void	harness_start_config(struct harness *, const char *);
+void	harness_write_config(struct harness *, const char *);
 void	harness_stop(struct harness *);
 int	harness_descendants(pid_t, pid_t *, int);
 int	harness_count_fds(pid_t);
@@ -75,6 +79,7 @@ char	*proc_describe(const struct proc *);
 
 void	wwctl_start(struct harness *, struct proc *, ...);
 void	wwctl_run(struct harness *, const char *, struct proc *, ...);
+void	wwctl_cmd(struct harness *, struct proc *, const char *, ...);
 void	wwctl_run_argv(const char *, struct proc *, char *const []);
 
 size_t	 lines_count(const char *);

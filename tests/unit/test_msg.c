@@ -202,6 +202,7 @@ Test(msg, init_round_trip)
 	in.port_base = 3ull << 32;
 	in.port_count = 1ull << 32;
 	in.log_level = 3;
+	in.memory_max = 64ull << 20;
 	ipc_buf_init(&b);
 	cr_assert_eq(ipc_init_encode(&b, (3ull << 32) + 1, &in), 0);
 	f = one_frame(&b, IPC_INIT, (3ull << 32) + 1);
@@ -217,6 +218,7 @@ Test(msg, init_round_trip)
 	cr_assert_eq(out.port_base, in.port_base);
 	cr_assert_eq(out.port_count, in.port_count);
 	cr_assert_eq(out.log_level, in.log_level);
+	cr_assert_eq(out.memory_max, in.memory_max);
 	ipc_buf_clear(&b);
 }
 
@@ -533,8 +535,12 @@ Test(msg, frames_of_every_type_back_to_back)
 	struct ipc_fault	fault = { ipc_str("m"), ipc_str("f"), 1, 2 };
 	struct ipc_console	console = { ipc_str("log"), ipc_str("t"),
 	    ipc_str("\x90") };
+	struct ipc_control	control = { ipc_str("ps"), 0 };
+	struct ipc_reply	reply = { ipc_str("ok"), ipc_str(""),
+	    ipc_str("\x90") };
 	static const uint16_t	order[] = { IPC_HELLO, IPC_ERROR, IPC_CREATE,
-	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_INIT, IPC_CLOSING,
+	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_CONTROL, IPC_REPLY,
+	    IPC_INIT, IPC_CLOSING,
 	    IPC_POST, IPC_FAULT, IPC_CONSOLE, IPC_CLOSE };
 	struct ipc_buf		b;
 	struct ipc_frame	f;
@@ -551,18 +557,21 @@ Test(msg, frames_of_every_type_back_to_back)
 	cr_assert_eq(ipc_started_encode(&b, 4, &started), 0);
 	cr_assert_eq(ipc_empty_encode(&b, IPC_TERMINATE, 5), 0);
 	cr_assert_eq(ipc_exit_encode(&b, 6, &exit_), 0);
-	cr_assert_eq(ipc_init_encode(&b, 7, &init), 0);
+	cr_assert_eq(ipc_control_encode(&b, &control), 0);
+	cr_assert_eq(ipc_reply_encode(&b, &reply), 0);
+	cr_assert_eq(ipc_init_encode(&b, 9, &init), 0);
 	cr_assert_eq(ipc_closing_encode(&b, &closing), 0);
-	cr_assert_eq(ipc_post_encode(&b, 9, &post), 0);
-	cr_assert_eq(ipc_fault_encode(&b, 10, &fault), 0);
-	cr_assert_eq(ipc_console_encode(&b, 11, &console), 0);
-	cr_assert_eq(ipc_empty_encode(&b, IPC_CLOSE, 12), 0);
+	cr_assert_eq(ipc_post_encode(&b, 11, &post), 0);
+	cr_assert_eq(ipc_fault_encode(&b, 12, &fault), 0);
+	cr_assert_eq(ipc_console_encode(&b, 13, &console), 0);
+	cr_assert_eq(ipc_empty_encode(&b, IPC_CLOSE, 14), 0);
 	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 		cr_assert_eq(ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why), 1);
 		cr_assert_eq(f.type, order[i]);
 		/* Port-less encoders write port 0. */
 		if (order[i] == IPC_HELLO || order[i] == IPC_ERROR ||
-		    order[i] == IPC_CLOSING)
+		    order[i] == IPC_CLOSING || order[i] == IPC_CONTROL ||
+		    order[i] == IPC_REPLY)
 			cr_assert_eq(f.port, 0);
 		else
 			cr_assert_eq(f.port, i + 1);
@@ -588,7 +597,7 @@ struct spec {
 	const char	*type;
 	int		(*decode)(const uint8_t *, size_t, const char **);
 	size_t		 n;
-	struct field	 f[10];
+	struct field	 f[11];
 };
 
 #define WRAP(lname)							\
@@ -606,6 +615,8 @@ WRAP(started)
 WRAP(exit)
 WRAP(init)
 WRAP(closing)
+WRAP(control)
+WRAP(reply)
 WRAP(fault)
 WRAP(console)
 #undef WRAP
@@ -623,11 +634,15 @@ static const struct spec	specs[] = {
 	    { "pid", K_U32 } } },
 	{ "EXIT", dec_exit, 4, { { "code", K_I32 }, { "signal", K_I32 },
 	    { "reason", K_STR }, { "message", K_STR } } },
-	{ "INIT", dec_init, 10, { { "worker_id", K_U64 },
+	{ "INIT", dec_init, 11, { { "worker_id", K_U64 },
 	    { "kind", K_STR }, { "url", K_STR }, { "name", K_STR },
 	    { "origin", K_STR }, { "root", K_STR }, { "source", K_STR },
 	    { "port_base", K_U64 }, { "port_count", K_U64 },
-	    { "log_level", K_U32 } } },
+	    { "log_level", K_U32 }, { "memory_max", K_U64 } } },
+	{ "CONTROL", dec_control, 2, { { "command", K_STR },
+	    { "id", K_U64 } } },
+	{ "REPLY", dec_reply, 3, { { "status", K_STR },
+	    { "message", K_STR }, { "data", K_BIN } } },
 	{ "CLOSING", dec_closing, 2, { { "reason", K_STR },
 	    { "message", K_STR } } },
 	{ "FAULT", dec_fault, 4, { { "message", K_STR },
@@ -1131,6 +1146,8 @@ static const struct {
 	{ 17, "STARTED", IPC_D2C },
 	{ 18, "TERMINATE", IPC_C2D },
 	{ 19, "EXIT", IPC_D2C },
+	{ 20, "CONTROL", IPC_C2D },
+	{ 21, "REPLY", IPC_D2C },
 	{ 32, "INIT", IPC_D2W },
 	{ 33, "CLOSING", IPC_W2D },
 	{ 48, "POST", IPC_C2D | IPC_D2C | IPC_W2D | IPC_D2W },
@@ -1144,7 +1161,8 @@ static const struct {
 Test(msg, type_numbers_match_the_protocol)
 {
 	static const unsigned	nums[] = { IPC_HELLO, IPC_ERROR, IPC_CREATE,
-	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_INIT, IPC_CLOSING,
+	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_CONTROL, IPC_REPLY,
+	    IPC_INIT, IPC_CLOSING,
 	    IPC_POST, IPC_FAULT, IPC_CONSOLE, IPC_CLOSE };
 	unsigned		n = 0;
 	size_t			i;

@@ -1,0 +1,22 @@
+/*
+ * wwctl.h: the wwctl program's one header. wwctl.c holds main, the
+ * command table and "run"; admin.c the control commands that talk
+ * CONTROL/REPLY through libwwd (ps, kill, stats, status, reload,
+ * shutdown). Both are parts of the wwctl binary only, not of libwwd.
+ */
+#ifndef WWCTL_H
+#define WWCTL_H
+
+#define EXIT_USAGE	2
+#define EXIT_NODAEMON	3
+#define EXIT_TIMEOUT	124
+
+/* admin.c */
+int	admin_ps(int, char **);
+int	admin_kill(int, char **);
+int	admin_stats(int, char **);
+int	admin_status(int, char **);
+int	admin_reload(int, char **);
+int	admin_shutdown(int, char **);
+
+#endif

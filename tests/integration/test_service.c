@@ -1,0 +1,582 @@
+/*
+ * test_service.c: wwd as a service, through the real programs: the
+ * configuration file (errors with file:line, SIGHUP and wwctl reload
+ * keeping the old settings on error), principals (a second uid through
+ * seteuid around connect: SO_PEERCRED records the connecting euid),
+ * the workers-per-user limit, wwctl ps/kill/stats (tables and --json),
+ * the CPU limit, the JS heap cap and backpressure from a client that
+ * does not read. Each test starts its own wwd.
+ */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "json.h"
+
+#define NOBODY_NAME	"nobody"
+
+TestSuite(service, .init = harness_setup_nostart, .fini = harness_teardown,
+    .timeout = 90);
+
+/* Start wwd with config text. */
+static void
+start(const char *config)
+{
+	harness_start_config(&harness, config);
+}
+
+static struct json *
+parse_out(const struct proc *p)
+{
+	struct json	*j;
+	const char	*why = "";
+
+	j = json_parse(p->obuf, &why);
+	cr_assert(j != NULL, "wwctl printed no JSON (%s); %s", why,
+	    proc_describe(p));
+	return j;
+}
+
+static double
+num(const struct json *o, const char *k)
+{
+	const struct json	*v = json_get(o, k);
+
+	cr_assert(v != NULL && v->type == JSON_NUMBER, "no number %s", k);
+	return v->num;
+}
+
+/* The entry of a ps --json array with this pid, or NULL. */
+static const struct json *
+ps_find(const struct json *a, double pid)
+{
+	size_t	i;
+
+	for (i = 0; i < a->len; i++)
+		if (num(a->items[i], "pid") == pid)
+			return a->items[i];
+	return NULL;
+}
+
+/* EXIT on port: its reason and message, as C strings in the buffers. */
+static void
+expect_exit(struct rawc *c, uint64_t port, const char *reason,
+    const char *msg_part)
+{
+	struct ipc_frame	 f;
+	struct ipc_exit		 e;
+	const char		*why = "";
+
+	cr_assert(rawc_read_until(c, IPC_EXIT, &f, HARNESS_TIMEOUT_MS) == 1,
+	    "no EXIT");
+	cr_assert(f.port == port, "EXIT on another port");
+	cr_assert(ipc_exit_decode(f.body, f.len, &e, &why) == 0, "%s", why);
+	cr_assert(ipc_str_eq(e.reason, reason), "EXIT reason %.*s, want %s "
+	    "(%.*s)", (int)e.reason.len, e.reason.ptr, reason,
+	    (int)e.message.len, e.message.ptr);
+	cr_assert(memmem(e.message.ptr, e.message.len, msg_part,
+	    strlen(msg_part)) != NULL, "EXIT message \"%.*s\" lacks \"%s\"",
+	    (int)e.message.len, e.message.ptr, msg_part);
+}
+
+static uid_t
+nobody_uid(void)
+{
+	struct passwd	*pw = getpwnam(NOBODY_NAME);
+
+	cr_assert(pw != NULL, "no user " NOBODY_NAME);
+	return pw->pw_uid;
+}
+
+/* Let another uid reach the socket: the test dir 0755, socket 0666. */
+static void
+open_socket_dir(void)
+{
+	cr_assert(chmod(harness.dir, 0755) == 0, "chmod: %s",
+	    strerror(errno));
+}
+
+Test(service, bad_config_names_file_and_line)
+{
+	char		 dir[] = "/tmp/wwd-conf.XXXXXX", path[64];
+	struct proc	 p;
+	char		*argv[] = { WWD_BIN_DIR "/wwd", "--foreground",
+			    "--config", path, "--socket", "/nonexistent/s",
+			    NULL };
+	FILE		*f;
+
+	cr_assert(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/wwd.conf", dir);
+	f = fopen(path, "w");
+	cr_assert(f != NULL);
+	fputs("[limits]\nworkers = 4\nmemory = lots\n", f);
+	fclose(f);
+	proc_start(&p, argv);
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
+	cr_assert(proc_exit_code(&p) != 0, "%s", proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "wwd.conf:3: bad value \"lots\" for "
+	    "limits.memory") != NULL, "%s", proc_describe(&p));
+	proc_clear(&p);
+	/* A --config that does not exist is an error too. */
+	unlink(path);
+	proc_start(&p, argv);
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
+	cr_assert(proc_exit_code(&p) != 0 && strstr(p.ebuf, "wwd.conf: No "
+	    "such file") != NULL, "%s", proc_describe(&p));
+	proc_clear(&p);
+	rmdir(dir);
+}
+
+/* CREATE one echo worker on the next port of c; 1 started, 0 refused. */
+static int
+try_create(struct rawc *c, uint64_t port, const char *refusal)
+{
+	struct ipc_frame	f;
+
+	rawc_create(c, port, harness_js("echo.js"));
+	cr_assert(rawc_read_frame(c, &f, HARNESS_TIMEOUT_MS) == 1);
+	if (f.type == IPC_STARTED)
+		return 1;
+	cr_assert(f.type == IPC_EXIT, "got %s", ipc_type_name(f.type));
+	if (refusal != NULL) {
+		struct ipc_exit	e;
+		const char	*why;
+
+		cr_assert(ipc_exit_decode(f.body, f.len, &e, &why) == 0);
+		cr_assert(ipc_str_eq(e.reason, "failed"));
+		cr_assert(memmem(e.message.ptr, e.message.len, refusal,
+		    strlen(refusal)) != NULL, "message %.*s",
+		    (int)e.message.len, e.message.ptr);
+	}
+	return 0;
+}
+
+Test(service, reload_keeps_old_settings_on_error)
+{
+	struct rawc	 c;
+	struct proc	 p;
+	char		*log;
+
+	start("[limits]\nworkers_per_user = 1\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	cr_assert(try_create(&c, c.port_base, NULL) == 1);
+	/* A broken file: SIGHUP and wwctl reload report it, change nothing. */
+	harness_write_config(&harness, "[limits]\nworkers_per_user = 5\n"
+	    "[nonsense\n");
+	kill(harness.pid, SIGHUP);
+	wwctl_cmd(&harness, &p, "reload", NULL);
+	cr_assert(proc_exit_code(&p) == 1, "%s", proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "wwd.conf:3:") != NULL, "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+	log = harness_read_file(harness.log);
+	cr_assert(strstr(log, "wwd.conf:3:") != NULL &&
+	    strstr(log, "keeping the old settings") != NULL, "%s", log);
+	free(log);
+	cr_assert(try_create(&c, c.port_base + 1, "workers_per_user (1)") ==
+	    0);
+	/* A good file takes effect. */
+	harness_write_config(&harness, "[limits]\nworkers_per_user = 2\n");
+	wwctl_cmd(&harness, &p, "reload", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+	cr_assert(try_create(&c, c.port_base + 2, NULL) == 1);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/* Connect as uid (euid switched around connect), HELLO done. */
+static void
+connect_as(struct rawc *c, uid_t uid)
+{
+	cr_assert(seteuid(uid) == 0, "seteuid: %s", strerror(errno));
+	rawc_connect(c, harness.sock);
+	cr_assert(seteuid(0) == 0);
+	rawc_hello(c);
+}
+
+/* Run wwctl CMD as uid through setpriv(1); the caller clears p. */
+static void
+wwctl_as(uid_t uid, struct proc *p, const char *cmd, const char *arg)
+{
+	struct passwd	*pw = getpwuid(uid);
+	char		 u[16], g[16];
+	char		*argv[] = { "/usr/bin/setpriv", "--reuid", u, "--regid",
+			    g, "--clear-groups", WWD_BIN_DIR "/wwctl",
+			    (char *)cmd, "--socket", harness.sock, (char *)arg,
+			    NULL };
+
+	cr_assert(pw != NULL);
+	snprintf(u, sizeof u, "%u", (unsigned)uid);
+	snprintf(g, sizeof g, "%u", (unsigned)pw->pw_gid);
+	proc_start(p, argv);
+	proc_close_stdin(p);
+	cr_assert(proc_finish(p, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(p));
+}
+
+Test(service, principals_limits_ps_and_kill)
+{
+	struct rawc		 root, other;
+	struct proc		 p;
+	struct json		*j;
+	const struct json	*e;
+	uint32_t		 rpid, opid;
+	uid_t			 nobody = nobody_uid();
+	char			 id[32];
+
+	start("[socket]\nmode = 0666\n[limits]\nworkers_per_user = 1\n");
+	open_socket_dir();
+	rawc_connect(&root, harness.sock);
+	rawc_hello(&root);
+	rawc_create(&root, root.port_base, harness_js("echo.js"));
+	rpid = rawc_started(&root, root.port_base);
+	/* Over root's limit: refused with a message naming the limit. */
+	cr_assert(try_create(&root, root.port_base + 1,
+	    "workers_per_user (1)") == 0);
+	/* Another principal is not affected by root's count. */
+	connect_as(&other, nobody);
+	rawc_create(&other, other.port_base, harness_js("echo.js"));
+	opid = rawc_started(&other, other.port_base);
+	rawc_post_str(&other, other.port_base, "hi");
+	rawc_expect_str(&other, other.port_base, "hi");
+
+	/* root sees both, as JSON. */
+	wwctl_cmd(&harness, &p, "ps", "--json", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	j = parse_out(&p);
+	cr_assert(j->type == JSON_ARRAY && j->len == 2, "%s", p.obuf);
+	cr_assert((e = ps_find(j, rpid)) != NULL, "%s", p.obuf);
+	cr_assert_str_eq(json_get(e, "user")->str, "root");
+	cr_assert(num(e, "uid") == 0);
+	cr_assert(strstr(json_get(e, "url")->str, "echo.js") != NULL);
+	cr_assert_str_eq(json_get(e, "state")->str, "running");
+	cr_assert((e = ps_find(j, opid)) != NULL, "%s", p.obuf);
+	cr_assert(num(e, "uid") == nobody);
+	cr_assert(num(e, "msgs_in") == 1 && num(e, "msgs_out") == 1,
+	    "%s", p.obuf);
+	cr_assert(num(e, "rss") > 0, "%s", p.obuf);
+	snprintf(id, sizeof id, "%.0f", num(ps_find(j, rpid), "id"));
+	json_free(j);
+	proc_clear(&p);
+	/* The table has the columns. */
+	wwctl_cmd(&harness, &p, "ps", NULL);
+	cr_assert(proc_exit_code(&p) == 0 && strstr(p.obuf, "ID") != NULL &&
+	    strstr(p.obuf, "MSGS IN") != NULL &&
+	    strstr(p.obuf, "UPTIME") != NULL &&
+	    strstr(p.obuf, "STATE") != NULL, "%s", proc_describe(&p));
+	cr_assert(lines_count(p.obuf) == 3, "%s", p.obuf);
+	proc_clear(&p);
+
+	/* nobody sees only its own worker and cannot kill root's. */
+	wwctl_as(nobody, &p, "ps", "--json");
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	j = parse_out(&p);
+	cr_assert(j->len == 1 && ps_find(j, opid) != NULL, "%s", p.obuf);
+	json_free(j);
+	proc_clear(&p);
+	wwctl_as(nobody, &p, "kill", id);
+	cr_assert(proc_exit_code(&p) == 1 && strstr(p.ebuf, "no worker") !=
+	    NULL, "%s", proc_describe(&p));
+	proc_clear(&p);
+	rawc_post_str(&root, root.port_base, "still");
+	rawc_expect_str(&root, root.port_base, "still");
+	wwctl_as(nobody, &p, "reload", NULL);
+	cr_assert(proc_exit_code(&p) == 1 && strstr(p.ebuf,
+	    "permission-denied") != NULL, "%s", proc_describe(&p));
+	proc_clear(&p);
+
+	/* root kills it: the owner gets EXIT "killed". */
+	wwctl_cmd(&harness, &p, "kill", id, NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+	expect_exit(&root, root.port_base, "killed", "wwctl");
+	cr_assert(harness_wait_pid_gone((pid_t)rpid, HARNESS_TIMEOUT_MS));
+	wwctl_cmd(&harness, &p, "kill", "999", NULL);
+	cr_assert(proc_exit_code(&p) == 1, "%s", proc_describe(&p));
+	proc_clear(&p);
+	wwctl_cmd(&harness, &p, "kill", "x1", NULL);
+	cr_assert(proc_exit_code(&p) == 2, "%s", proc_describe(&p));
+	proc_clear(&p);
+	rawc_close(&other);
+	rawc_close(&root);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+Test(service, stats_json_counts)
+{
+	struct rawc	 c;
+	struct proc	 p;
+	struct json	*j;
+
+	start("[limits]\nworkers_per_user = 1\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create(&c, c.port_base, harness_js("echo.js"));
+	(void)rawc_started(&c, c.port_base);
+	rawc_post_str(&c, c.port_base, "abc");
+	rawc_expect_str(&c, c.port_base, "abc");
+	cr_assert(try_create(&c, c.port_base + 1, "workers_per_user") == 0);
+	wwctl_cmd(&harness, &p, "stats", "--json", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	j = parse_out(&p);
+	cr_assert(num(j, "workers") == 1 && num(j, "workers_started") == 1,
+	    "%s", p.obuf);
+	cr_assert(num(j, "frames_routed") == 2, "%s", p.obuf);
+	cr_assert(num(j, "bytes_routed") > 0, "%s", p.obuf);
+	cr_assert(num(j, "limit_refusals") == 1, "%s", p.obuf);
+	cr_assert(num(j, "pid") == harness.pid, "%s", p.obuf);
+	cr_assert(num(j, "clients") == 2, "%s", p.obuf);
+	json_free(j);
+	proc_clear(&p);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+Test(service, cpu_limit_kills_only_the_spinner)
+{
+	struct rawc	 c;
+	uint32_t	 pid;
+
+	start("[limits]\ncpu_seconds = 1\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create(&c, c.port_base, harness_js("echo.js"));
+	(void)rawc_started(&c, c.port_base);
+	rawc_create(&c, c.port_base + 1, harness_js("spin.js"));
+	pid = rawc_started(&c, c.port_base + 1);
+	rawc_post_str(&c, c.port_base, "during");
+	rawc_expect_str(&c, c.port_base, "during");
+	/* Killed at 1 s of CPU plus at most 10%. */
+	expect_exit(&c, c.port_base + 1, "cpu-limit", "the limit is 1 s");
+	cr_assert(harness_wait_pid_gone((pid_t)pid, HARNESS_TIMEOUT_MS));
+	rawc_post_str(&c, c.port_base, "after");
+	rawc_expect_str(&c, c.port_base, "after");
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+Test(service, memory_cap_is_a_catchable_error)
+{
+	struct rawc	c;
+
+	start("[limits]\nmemory = 4M\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create(&c, c.port_base, harness_js("memory.js"));
+	(void)rawc_started(&c, c.port_base);
+	rawc_expect_str(&c, c.port_base, "caught out of memory");
+	rawc_post_str(&c, c.port_base, "alive");
+	rawc_expect_str(&c, c.port_base, "alive");
+	harness_ping(&harness);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/* The daemon's buffered bytes and pauses, from wwctl stats --json. */
+static void
+daemon_buffers(double *buffered, double *pauses)
+{
+	struct proc	 p;
+	struct json	*j;
+
+	wwctl_cmd(&harness, &p, "stats", "--json", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	j = parse_out(&p);
+	*buffered = num(j, "buffered_bytes");
+	*pauses = num(j, "backpressure_pauses");
+	json_free(j);
+	proc_clear(&p);
+}
+
+#define BP_COUNT	8000
+#define BP_SIZE		4000
+
+Test(service, backpressure_bounds_memory_and_loses_nothing)
+{
+	struct rawc		 c;
+	struct ipc_buf		 all;
+	struct ipc_frame	 f;
+	struct ipc_post		 m;
+	struct pollfd		 pfd;
+	char			 text[BP_SIZE + 1];
+	size_t			 off = 0;
+	ssize_t			 n;
+	double			 buffered, pauses;
+	int			 got = 0, i, flags;
+	const char		*why;
+
+	start("[limits]\nconn_queue_high = 256K\nconn_queue_low = 64K\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create(&c, c.port_base, harness_js("echo.js"));
+	(void)rawc_started(&c, c.port_base);
+	/* 8 MB of posts, each a string naming its number. */
+	ipc_buf_init(&all);
+	for (i = 0; i < BP_COUNT; i++) {
+		uint8_t	hdr[3] = { 0xda, BP_SIZE >> 8, BP_SIZE & 0xff };
+		struct ipc_mark	mk;
+
+		memset(text, 'a' + i % 26, BP_SIZE);
+		snprintf(text, 16, "%08d", i);
+		text[8] = '.';
+		cr_assert(ipc_post_begin(&all, c.port_base, NULL, 0, &mk) == 0);
+		cr_assert(ipc_buf_append(&all, hdr, 3) == 0);
+		cr_assert(ipc_buf_append(&all, text, BP_SIZE) == 0);
+		cr_assert(ipc_post_end(&all, &mk) == 0);
+	}
+	flags = fcntl(c.fd, F_GETFL);
+	fcntl(c.fd, F_SETFL, flags | O_NONBLOCK);
+	/* Write without reading until the daemon stops taking bytes. */
+	pfd.fd = c.fd;
+	pfd.events = POLLOUT;
+	while (off < ipc_buf_used(&all)) {
+		n = write(c.fd, ipc_buf_head(&all) + off,
+		    ipc_buf_used(&all) - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		cr_assert(n < 0 && errno == EAGAIN, "write: %s",
+		    strerror(errno));
+		if (poll(&pfd, 1, 1000) == 0)
+			break;	/* stalled: backpressure all the way */
+	}
+	daemon_buffers(&buffered, &pauses);
+	cr_assert(off < ipc_buf_used(&all), "wwd took all %zu bytes from a "
+	    "client that does not read (buffers %.0f, pauses %.0f)", off,
+	    buffered, pauses);
+	cr_assert(pauses >= 1, "no backpressure pause");
+	cr_assert(buffered < 256 * 1024 + 2 * 1024 * 1024, "wwd buffers "
+	    "%.0f bytes", buffered);
+	/* Now read everything; the rest goes out as we read. */
+	pfd.events = POLLIN | POLLOUT;
+	while (got < BP_COUNT) {
+		pfd.events = off < ipc_buf_used(&all) ? POLLIN | POLLOUT :
+		    POLLIN;
+		cr_assert(poll(&pfd, 1, HARNESS_TIMEOUT_MS) > 0, "stuck at "
+		    "%d of %d", got, BP_COUNT);
+		if ((pfd.revents & POLLOUT) && off < ipc_buf_used(&all)) {
+			n = write(c.fd, ipc_buf_head(&all) + off,
+			    ipc_buf_used(&all) - off);
+			if (n > 0)
+				off += (size_t)n;
+		}
+		if (!(pfd.revents & POLLIN))
+			continue;
+		fcntl(c.fd, F_SETFL, flags);
+		while (got < BP_COUNT && rawc_read_frame(&c, &f, 0) == 1) {
+			char	want[16];
+
+			cr_assert(f.type == IPC_POST, "%s",
+			    ipc_type_name(f.type));
+			cr_assert(ipc_post_decode(f.body, f.len, &m, &why) ==
+			    0);
+			snprintf(want, sizeof want, "%08d.", got);
+			cr_assert(m.data.len == BP_SIZE + 3 &&
+			    memcmp(m.data.ptr + 3, want, 9) == 0,
+			    "message %d out of order or damaged", got);
+			got++;
+		}
+		fcntl(c.fd, F_SETFL, flags | O_NONBLOCK);
+	}
+	fcntl(c.fd, F_SETFL, flags);
+	ipc_buf_clear(&all);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/* NOTIFY_SOCKET: wwd says READY=1 (and its STATUS) once it listens. */
+Test(service, sd_notify_ready)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	struct pollfd		 pfd;
+	char			 buf[512], path[96];
+	char			 tmpl[] = "/tmp/wwd-notify.XXXXXX";
+	ssize_t			 n;
+	int			 fd;
+
+	cr_assert(mkdtemp(tmpl) != NULL);
+	snprintf(path, sizeof path, "%s/notify", tmpl);
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&sun, sizeof sun) ==
+	    0, "bind: %s", strerror(errno));
+	setenv("NOTIFY_SOCKET", path, 1);
+	start("");
+	unsetenv("NOTIFY_SOCKET");
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	cr_assert(poll(&pfd, 1, HARNESS_TIMEOUT_MS) == 1, "no notification");
+	n = recv(fd, buf, sizeof buf - 1, 0);
+	cr_assert(n > 0);
+	buf[n] = '\0';
+	cr_assert(strstr(buf, "READY=1") != NULL && strstr(buf,
+	    "STATUS=Serving on ") != NULL, "got: %s", buf);
+	close(fd);
+	unlink(path);
+	rmdir(tmpl);
+}
+
+/* systemd-socket-activate hands wwd the socket (sd_listen_fds). */
+Test(service, socket_activation)
+{
+	char		 tmpl[] = "/tmp/wwd-sa.XXXXXX", sock[64];
+	char		*argv[] = { "/usr/bin/systemd-socket-activate", "-l",
+			    sock, WWD_BIN_DIR "/wwd", "--foreground",
+			    "--config", "/dev/null", NULL };
+	struct proc	 sa, p;
+	struct json	*j;
+
+	if (access(argv[0], X_OK) != 0)
+		cr_skip_test("no systemd-socket-activate");
+	cr_assert(mkdtemp(tmpl) != NULL);
+	snprintf(sock, sizeof sock, "%s/wwd.sock", tmpl);
+	proc_start(&sa, argv);
+	proc_close_stdin(&sa);
+	/* Wait (bounded) for it to bind; wwd starts on the first client. */
+	for (int i = 0; i < 1000 && access(sock, F_OK) != 0; i++) {
+		struct pollfd none = { .fd = -1 };
+
+		poll(&none, 1, 10);
+	}
+	{
+		char	*args[] = { "stats", "--socket", sock, "--json",
+			    NULL };
+
+		wwctl_run_argv("", &p, args);
+	}
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	j = parse_out(&p);
+	cr_assert(num(j, "pid") == sa.pid, "wwd should replace "
+	    "systemd-socket-activate (exec), pid %.0f vs %d", num(j, "pid"),
+	    (int)sa.pid);
+	json_free(j);
+	proc_clear(&p);
+	kill(sa.pid, SIGTERM);
+	cr_assert(proc_finish(&sa, HARNESS_TIMEOUT_MS) == 0);
+	cr_assert(proc_exit_code(&sa) == 0, "%s", proc_describe(&sa));
+	/* The socket belongs to whoever made it: wwd leaves it. */
+	cr_assert(access(sock, F_OK) == 0);
+	proc_clear(&sa);
+	unlink(sock);
+	rmdir(tmpl);
+}

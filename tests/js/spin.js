@@ -1,0 +1,2 @@
+// spin.js: never yields; the CPU limit must end it.
+while (true) {}

@@ -1,0 +1,111 @@
+/*
+ * test_sandbox.c: wwd-worker's confinement (worker-proc/sandbox.c), in
+ * forked children of the test: the seccomp allow-list kills a process
+ * that makes a forbidden call (a socket, a file opened for writing) and
+ * lets it read files (importScripts) and run on; the heap allocator
+ * refuses past the cap once, then opens a reserve until use falls back.
+ */
+#define _GNU_SOURCE
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "worker.h"
+
+/* Run fn in a child under the filter; its wait status. */
+static int
+sandboxed(void (*fn)(void))
+{
+	pid_t	pid;
+	int	status;
+
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (sandbox_limits(0) < 0 || sandbox_seccomp() < 0)
+			_exit(100);
+		fn();
+		_exit(0);
+	}
+	cr_assert(waitpid(pid, &status, 0) == pid);
+	return status;
+}
+
+static void
+do_socket(void)
+{
+	(void)socket(AF_INET, SOCK_STREAM, 0);
+}
+
+static void
+do_open_write(void)
+{
+	(void)open("/tmp/wwd-sandbox-test", O_WRONLY | O_CREAT, 0600);
+}
+
+static void
+do_open_read(void)
+{
+	char	buf[16];
+	int	fd = open("/etc/hostname", O_RDONLY);
+
+	if (fd < 0 || read(fd, buf, sizeof buf) < 0)
+		_exit(3);
+	close(fd);
+}
+
+static void
+do_kill_parent(void)
+{
+	(void)kill(getppid(), SIGCONT);
+}
+
+Test(sandbox, forbidden_calls_kill_the_process)
+{
+	int	st;
+
+	st = sandboxed(do_socket);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	st = sandboxed(do_open_write);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	st = sandboxed(do_kill_parent);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	cr_assert(access("/tmp/wwd-sandbox-test", F_OK) != 0);
+}
+
+Test(sandbox, reading_files_is_allowed)
+{
+	int	st = sandboxed(do_open_read);
+
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+}
+
+Test(sandbox, heap_cap_refuses_then_reserves)
+{
+	struct sandbox_heap	 h = { 0, 4096, 0 };
+	void			*a, *b, *c;
+
+	a = sandbox_alloc(&h, NULL, 3000);
+	cr_assert(a != NULL && h.used == 3000);
+	cr_assert(sandbox_alloc(&h, NULL, 2000) == NULL, "over the cap");
+	cr_assert(h.over);
+	b = sandbox_alloc(&h, NULL, 2000);
+	cr_assert(b != NULL, "the reserve serves the catch block");
+	cr_assert(sandbox_alloc(&h, NULL, 2u << 20) == NULL);
+	c = sandbox_alloc(&h, a, 100);
+	cr_assert(c != NULL && h.used == 2100);
+	sandbox_alloc(&h, b, 0);
+	cr_assert(h.used == 100 && !h.over, "under half the cap again");
+	sandbox_alloc(&h, c, 0);
+	cr_assert(h.used == 0);
+}
