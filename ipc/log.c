@@ -68,7 +68,7 @@ log_level_name(enum log_level level)
 	return level_names[level];
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(enum log_level level, int err, const char *fmt, va_list ap)
 {
 	static const int	prio[] = { 3, 4, 6, 7 };
