@@ -4,13 +4,21 @@
 #   make test    install dependencies, build, run every test (also under
 #                ASan+UBSan); this is what CI runs
 #   make stop    stop the wwd that `make demo` started
+#   make fuzz    run every fuzz target for FUZZ_SECONDS each (clang build)
+#   make soak    run the mixed soak workload for SOAK_SECONDS
 #
 BUILD	?= build
 ASAN	?= build-asan
+FUZZ	?= build-fuzz
+FUZZ_SECONDS ?= 20
+SOAK_SECONDS ?= 600
+SAN_ENV	= ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 JOBS	?= $(shell nproc)
 SOCK	?= $(CURDIR)/$(BUILD)/wwd.sock
 
-.PHONY: all deps build demo stop test test-plain test-asan clean
+.PHONY: all deps build demo stop test test-plain test-asan test-fuzz \
+	fuzz-build fuzz soak clean
 
 all: build
 
@@ -30,7 +38,7 @@ stop:
 		rm -f $(BUILD)/wwd.pid; \
 	fi
 
-test: test-plain test-asan
+test: test-plain test-asan test-fuzz
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -39,9 +47,22 @@ test-asan: deps
 	cmake -S . -B $(ASAN) -DWWD_WERROR=ON -DWWD_SANITIZE=ON \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(ASAN) -j $(JOBS)
-	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# The fuzz targets with libFuzzer, ASan and UBSan: clang only.
+test-fuzz: fuzz-build
+	cd $(FUZZ) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) -L '^fuzz$$'
+
+fuzz-build: deps
+	cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DWWD_WERROR=ON \
+		-DWWD_SANITIZE=ON -DWWD_FUZZ=ON -DWWD_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build $(FUZZ) -j $(JOBS) --target fuzz_all
+
+fuzz: test-fuzz
+
+soak: build
+	$(BUILD)/bench/wwd-soak -d $(SOAK_SECONDS) -b $(BUILD)/bin
 
 clean:
-	rm -rf $(BUILD) $(ASAN)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ)

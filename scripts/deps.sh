@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="cmake make gcc pkg-config libuv1-dev libmujs-dev libmsgpack-dev
-libcriterion-dev"
+libcriterion-dev clang libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PKGS; do
