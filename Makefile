@@ -62,7 +62,7 @@ fuzz-build: deps
 fuzz: test-fuzz
 
 soak: build
-	$(BUILD)/bench/wwd-soak -d $(SOAK_SECONDS) -b $(BUILD)/bin
+	$(BUILD)/tests/soak/wwd-soak -d $(SOAK_SECONDS) -b $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ)
