@@ -516,6 +516,24 @@ harness_wait_workers_gone(struct harness *h, int timeout_ms)
 	harness_wait_workers(h, 0, timeout_ms);
 }
 
+/* A process's resident set in KiB (VmRSS of /proc/PID/status). */
+long
+harness_rss_kib(pid_t pid)
+{
+	char	 path[64], line[256];
+	long	 kib = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	cr_assert((f = fopen(path, "re")) != NULL, "open %s", path);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	cr_assert(kib >= 0, "no VmRSS in %s", path);
+	return kib;
+}
+
 /*
  * The daemon's open descriptors, counted while one extra connection is
  * known to be accepted (so connections closed before are accounted).
