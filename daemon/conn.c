@@ -97,6 +97,10 @@ conn_cut(struct conn *c)
 	while (c->reading && !c->closing) {
 		if ((rc = ipc_frame_next(&c->in, IPC_FRAME_MAX, &f, &why)) == 0)
 			break;
+		if (rc < 0 && c->ops->broken != NULL) {
+			c->ops->broken(c, conn_frame_code(rc), why);
+			break;
+		}
 		if (rc < 0) {
 			conn_error(c, conn_frame_code(rc), "%s", why);
 			break;

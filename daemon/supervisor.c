@@ -355,9 +355,17 @@ supervisor_gone(struct conn *c)
 	supervisor_free(k);
 }
 
+/* Bytes that are no frame: a protocol error like any other. */
+static void
+supervisor_broken(struct conn *c, const char *code, const char *why)
+{
+	supervisor_protocol(c->owner, code, "%s", why);
+}
+
 static const struct conn_ops supervisor_worker_ops = {
 	.frame = supervisor_dispatch,
 	.eof = supervisor_eof,
+	.broken = supervisor_broken,
 	.gone = supervisor_gone,
 };
 

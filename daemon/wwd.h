@@ -68,6 +68,9 @@ struct conn_ops {
 	void	(*frame)(struct conn *, struct ipc_frame *);
 	/* The peer closed its end, or reading failed. */
 	void	(*eof)(struct conn *, int);
+	/* The peer sent bytes that are no frame (code, why); NULL: ERROR
+	 * to it and close. */
+	void	(*broken)(struct conn *, const char *, const char *);
 	/* At the fixed point, just before the connection is freed. */
 	void	(*gone)(struct conn *);
 };
