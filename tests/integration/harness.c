@@ -245,6 +245,11 @@ harness_start(struct harness *h)
 	argv[6] = "--log-level";
 	argv[7] = "debug";
 	argv[8] = NULL;
+	/* A test may stand a test program in for wwd-worker. */
+	if ((argv[9] = getenv("WWD_ITEST_WORKER")) != NULL) {
+		argv[8] = "--worker";
+		argv[10] = NULL;
+	}
 	h->pid = fork();
 	cr_assert(h->pid >= 0, "fork: %s", strerror(errno));
 	if (h->pid == 0)
@@ -1201,6 +1206,23 @@ rawc_create(struct rawc *c, uint64_t port, const char *path)
 	ipc_buf_clear(&b);
 	free(url);
 	free(src);
+}
+
+/* Append a hand-made frame (for what ipc/ refuses to encode) to b. */
+void
+harness_frame(struct ipc_buf *b, uint32_t len, uint16_t type,
+    uint16_t flags, uint64_t port, const void *body, size_t n)
+{
+	uint8_t	h[IPC_HEADER_SIZE];
+
+	ipc_put32(h, len);
+	h[4] = (uint8_t)(type >> 8);
+	h[5] = (uint8_t)type;
+	h[6] = (uint8_t)(flags >> 8);
+	h[7] = (uint8_t)flags;
+	ipc_put64(h + 8, port);
+	cr_assert(ipc_buf_append(b, h, sizeof h) == 0);
+	cr_assert(ipc_buf_append(b, body, n) == 0);
 }
 
 /* Wait for STARTED on port; returns the worker's pid. */

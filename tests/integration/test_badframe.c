@@ -122,23 +122,6 @@ bad_case(int hello, build_fn *build, size_t nbytes, const char *code)
 	cr_assert(grown < RSS_SLACK_KIB, "wwd grew by %ld KiB", grown);
 }
 
-/* A hand-made frame: for the cases ipc/ refuses to encode. */
-static void
-raw_frame(struct ipc_buf *b, uint32_t len, uint16_t type, uint16_t flags,
-    uint64_t port, const void *body, size_t n)
-{
-	uint8_t	h[IPC_HEADER_SIZE];
-
-	ipc_put32(h, len);
-	h[4] = (uint8_t)(type >> 8);
-	h[5] = (uint8_t)type;
-	h[6] = (uint8_t)(flags >> 8);
-	h[7] = (uint8_t)flags;
-	ipc_put64(h + 8, port);
-	cr_assert(ipc_buf_append(b, h, sizeof h) == 0);
-	cr_assert(ipc_buf_append(b, body, n) == 0);
-}
-
 static void
 create_kind(struct ipc_buf *b, uint64_t port, const char *kind)
 {
@@ -163,7 +146,7 @@ post_nil(struct ipc_buf *b, uint64_t port)
 static void
 build_oversized(struct ipc_buf *b, uint64_t base)
 {
-	raw_frame(b, 64u * 1024 * 1024, IPC_POST, 0, base + 1, NULL, 0);
+	harness_frame(b, 64u * 1024 * 1024, IPC_POST, 0, base + 1, NULL, 0);
 }
 
 Test(badframe, oversized_length_is_frame_too_large)
@@ -174,7 +157,7 @@ Test(badframe, oversized_length_is_frame_too_large)
 static void
 build_flags(struct ipc_buf *b, uint64_t base)
 {
-	raw_frame(b, 1, IPC_TERMINATE, 0x0100, base + 1, "\x90", 1);
+	harness_frame(b, 1, IPC_TERMINATE, 0x0100, base + 1, "\x90", 1);
 }
 
 Test(badframe, nonzero_flags_is_bad_frame)
@@ -199,7 +182,7 @@ build_count_bomb(struct ipc_buf *b, uint64_t base)
 	/* array32 claiming 0xffffffff elements, in a 9-byte body. */
 	static const uint8_t body[9] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
 
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, count_bomb_is_bad_body)
@@ -214,7 +197,7 @@ build_deep(struct ipc_buf *b, uint64_t base)
 
 	memset(body, 0x91, 33);	/* [[[ ... [nil] ... ]]], 33 deep */
 	body[33] = 0xc0;
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, nesting_depth_33_is_bad_body)
@@ -226,7 +209,7 @@ static void
 build_unknown_type(struct ipc_buf *b, uint64_t base)
 {
 	(void)base;
-	raw_frame(b, 1, 999, 0, 0, "\x90", 1);
+	harness_frame(b, 1, 999, 0, 0, "\x90", 1);
 }
 
 Test(badframe, unknown_type_999_is_unknown_type)
@@ -252,7 +235,7 @@ build_create_types(struct ipc_buf *b, uint64_t base)
 {
 	static const uint8_t body[] = { 0x96, 1, 2, 3, 4, 5, 6 };
 
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, create_with_wrong_field_types_is_bad_body)
@@ -449,7 +432,7 @@ build_##tname(struct ipc_buf *b, uint64_t base)			\
 	static const uint8_t	bytes[] = body;				\
 	uint32_t		n = sizeof bytes - 1;			\
 									\
-	raw_frame(b, len ? len : n, type, flags, base + port, bytes, n);\
+	harness_frame(b, len ? len : n, type, flags, base + port, bytes, n);\
 }									\
 Test(badframe, tname)							\
 {									\
@@ -521,7 +504,7 @@ build_deep200(struct ipc_buf *b, uint64_t base)
 
 	memset(body, 0x91, 200);
 	body[200] = 0xc0;
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, nesting_depth_200_is_bad_body)
