@@ -15,6 +15,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,8 +78,14 @@ next_frame(struct ipc_frame *f)
 	int		 rc;
 
 	while ((rc = ipc_frame_next(&in, IPC_FRAME_MAX, f, &why)) == 0) {
-		FUZZ_ASSERT(poll(&pfd, 1, WAIT_MS) == 1,
-		    "wwd-worker did not answer in %d ms", WAIT_MS);
+		if (poll(&pfd, 1, WAIT_MS) != 1) {
+			int	unread = -1;
+
+			ioctl(fd, SIOCOUTQ, &unread);
+			FUZZ_ASSERT(0, "wwd-worker did not answer in %d ms "
+			    "(%d bytes we sent are still unread by it)",
+			    WAIT_MS, unread);
+		}
 		FUZZ_ASSERT(ipc_buf_reserve(&in, 65536) == 0, "memory");
 		n = read(fd, ipc_buf_tail(&in), 65536);
 		if (n == 0)
