@@ -8,16 +8,24 @@
 #                Node worker_threads and the socket limits, every process
 #                on CPU 0 (BENCH_PIN=0: not pinned); BENCH_ARGS are passed
 #                on (e.g. --quick, --json PATH). Never part of `make test`.
+#   make fuzz    run every fuzz target for FUZZ_SECONDS each (clang build)
+#   make soak    run the mixed soak workload for SOAK_SECONDS
 #
 BUILD	?= build
 ASAN	?= build-asan
+FUZZ	?= build-fuzz
+FUZZ_SECONDS ?= 20
+SOAK_SECONDS ?= 600
+SAN_ENV	= ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 JOBS	?= $(shell nproc)
 SOCK	?= $(CURDIR)/$(BUILD)/wwd.sock
 BENCH_BUILD ?= build-bench
 BENCH_PIN ?= 1
 BENCH_ARGS ?=
 
-.PHONY: all deps build demo stop test test-plain test-asan bench clean
+.PHONY: all deps build demo stop test test-plain test-asan test-fuzz \
+	fuzz-build fuzz soak bench clean
 
 all: build
 
@@ -37,7 +45,7 @@ stop:
 		rm -f $(BUILD)/wwd.pid; \
 	fi
 
-test: test-plain test-asan
+test: test-plain test-asan test-fuzz
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -46,9 +54,25 @@ test-asan: deps
 	cmake -S . -B $(ASAN) -DWWD_WERROR=ON -DWWD_SANITIZE=ON \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(ASAN) -j $(JOBS)
-	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j $(JOBS)
+	cd $(ASAN) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# The fuzz targets with libFuzzer, ASan and UBSan: clang only.
+test-fuzz: fuzz-build
+	cd $(FUZZ) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) -L '^fuzz$$'
+
+fuzz-build: deps
+	cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DWWD_WERROR=ON \
+		-DWWD_SANITIZE=ON -DWWD_FUZZ=ON -DWWD_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		-DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build $(FUZZ) -j $(JOBS) --target fuzz_all
+
+# Every target, also those with open findings (label fuzz_open).
+fuzz: fuzz-build
+	cd $(FUZZ) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) \
+		-L '^fuzz(_open)?$$'
+
+soak: build
+	$(BUILD)/tests/soak/wwd-soak -d $(SOAK_SECONDS) -b $(BUILD)/bin
 
 bench: deps
 	cmake -S . -B $(BENCH_BUILD) -DWWD_BENCH=ON -DWWD_WERROR=ON \
@@ -58,4 +82,4 @@ bench: deps
 		$(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(BENCH_BUILD)

@@ -1030,8 +1030,10 @@ wwd_msgpack_to_json(const void *p, size_t n, char **out, size_t *outlen,
 	int			rc;
 
 	ipc_buf_init(&b);
-	if ((rc = ipc_check(p, n, IPC_CLONE_DEPTH, &w)) < 0)
+	if (ipc_check(p, n, IPC_CLONE_DEPTH, &w) < 0) {
+		rc = -EINVAL;	/* as documented, not ipc_check's -EBADMSG */
 		goto fail;
+	}
 	if ((rc = json_print(&j)) < 0) {
 		w = j.why;
 		goto fail;

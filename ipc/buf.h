@@ -27,11 +27,12 @@ void	 ipc_buf_consume(struct ipc_buf *, size_t);
 void	 ipc_buf_swap(struct ipc_buf *, struct ipc_buf *);
 int	 ipc_buf_write(void *, const char *, size_t);
 
-/* The unconsumed bytes. */
+/* The unconsumed bytes (NULL + 0 is undefined, so a fresh buffer's is
+ * NULL). */
 static inline uint8_t *
 ipc_buf_head(const struct ipc_buf *b)
 {
-	return b->data + b->off;
+	return b->data != NULL ? b->data + b->off : NULL;
 }
 
 static inline size_t
@@ -44,7 +45,7 @@ ipc_buf_used(const struct ipc_buf *b)
 static inline uint8_t *
 ipc_buf_tail(const struct ipc_buf *b)
 {
-	return b->data + b->len;
+	return b->data != NULL ? b->data + b->len : NULL;
 }
 
 #endif

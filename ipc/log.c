@@ -97,7 +97,7 @@ log_escape(const char *s, char *out, size_t n)
 	out[o] = '\0';
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(enum log_level level, int err, const char *fmt, va_list ap)
 {
 	static const int	prio[] = { 3, 4, 6, 7 };

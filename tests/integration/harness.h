@@ -48,6 +48,7 @@ void	harness_ping(struct harness *);
 void	harness_wait_workers(struct harness *, int, int);
 void	harness_wait_workers_gone(struct harness *, int);
 int	harness_daemon_fds(struct harness *);
+long	harness_rss_kib(pid_t);
 void	harness_wait_fds(struct harness *, int, int);
 int	harness_wait_pid_gone(pid_t, int);
 pid_t	harness_one_worker(struct harness *);
@@ -105,6 +106,8 @@ int	rawc_read_frame(struct rawc *, struct ipc_frame *, int);
 int	rawc_read_until(struct rawc *, uint16_t, struct ipc_frame *, int);
 void	rawc_close(struct rawc *);
 void	rawc_create(struct rawc *, uint64_t, const char *);
+void	harness_frame(struct ipc_buf *, uint32_t, uint16_t, uint16_t,
+	    uint64_t, const void *, size_t);
 uint32_t rawc_started(struct rawc *, uint64_t);
 void	rawc_post_str(struct rawc *, uint64_t, const char *);
 void	rawc_expect_str(struct rawc *, uint64_t, const char *);

@@ -17,6 +17,8 @@
 
 #include "harness.h"
 
+#define RSS_SLACK_KIB	1024	/* growth allowed per bad frame */
+
 static struct rawc	good;		/* the well-behaved client */
 static uint64_t		good_port;	/* its worker's outside port */
 static int		good_round;
@@ -98,6 +100,7 @@ bad_case(int hello, build_fn *build, size_t nbytes, const char *code)
 {
 	struct rawc	c;
 	struct ipc_buf	b;
+	long		rss = harness_rss_kib(harness.pid), grown;
 
 	rawc_connect(&c, harness.sock);
 	if (hello)
@@ -115,23 +118,8 @@ bad_case(int hello, build_fn *build, size_t nbytes, const char *code)
 	rawc_close(&c);
 	good_still_served();
 	harness_wait_fds(&harness, base_fds, HARNESS_TIMEOUT_MS);
-}
-
-/* A hand-made frame: for the cases ipc/ refuses to encode. */
-static void
-raw_frame(struct ipc_buf *b, uint32_t len, uint16_t type, uint16_t flags,
-    uint64_t port, const void *body, size_t n)
-{
-	uint8_t	h[IPC_HEADER_SIZE];
-
-	ipc_put32(h, len);
-	h[4] = (uint8_t)(type >> 8);
-	h[5] = (uint8_t)type;
-	h[6] = (uint8_t)(flags >> 8);
-	h[7] = (uint8_t)flags;
-	ipc_put64(h + 8, port);
-	cr_assert(ipc_buf_append(b, h, sizeof h) == 0);
-	cr_assert(ipc_buf_append(b, body, n) == 0);
+	grown = harness_rss_kib(harness.pid) - rss;
+	cr_assert(grown < RSS_SLACK_KIB, "wwd grew by %ld KiB", grown);
 }
 
 static void
@@ -158,7 +146,7 @@ post_nil(struct ipc_buf *b, uint64_t port)
 static void
 build_oversized(struct ipc_buf *b, uint64_t base)
 {
-	raw_frame(b, 64u * 1024 * 1024, IPC_POST, 0, base + 1, NULL, 0);
+	harness_frame(b, 64u * 1024 * 1024, IPC_POST, 0, base + 1, NULL, 0);
 }
 
 Test(badframe, oversized_length_is_frame_too_large)
@@ -169,7 +157,7 @@ Test(badframe, oversized_length_is_frame_too_large)
 static void
 build_flags(struct ipc_buf *b, uint64_t base)
 {
-	raw_frame(b, 1, IPC_TERMINATE, 0x0100, base + 1, "\x90", 1);
+	harness_frame(b, 1, IPC_TERMINATE, 0x0100, base + 1, "\x90", 1);
 }
 
 Test(badframe, nonzero_flags_is_bad_frame)
@@ -194,7 +182,7 @@ build_count_bomb(struct ipc_buf *b, uint64_t base)
 	/* array32 claiming 0xffffffff elements, in a 9-byte body. */
 	static const uint8_t body[9] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
 
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, count_bomb_is_bad_body)
@@ -209,7 +197,7 @@ build_deep(struct ipc_buf *b, uint64_t base)
 
 	memset(body, 0x91, 33);	/* [[[ ... [nil] ... ]]], 33 deep */
 	body[33] = 0xc0;
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, nesting_depth_33_is_bad_body)
@@ -221,7 +209,7 @@ static void
 build_unknown_type(struct ipc_buf *b, uint64_t base)
 {
 	(void)base;
-	raw_frame(b, 1, 999, 0, 0, "\x90", 1);
+	harness_frame(b, 1, 999, 0, 0, "\x90", 1);
 }
 
 Test(badframe, unknown_type_999_is_unknown_type)
@@ -247,7 +235,7 @@ build_create_types(struct ipc_buf *b, uint64_t base)
 {
 	static const uint8_t body[] = { 0x96, 1, 2, 3, 4, 5, 6 };
 
-	raw_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
 }
 
 Test(badframe, create_with_wrong_field_types_is_bad_body)
@@ -429,5 +417,121 @@ Test(badframe, frames_written_one_byte_at_a_time_work)
 	good_still_served();
 	harness_ping(&harness);
 	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
+	harness_wait_fds(&harness, base_fds, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * The rest of the battery, one hand-made frame each: BAD(name, hello
+ * first, type, flags, port (relative to the connection's base), declared
+ * length (0: the body's), body bytes, expected code).
+ */
+#define BAD(tname, hello, type, flags, port, len, body, code)		\
+static void								\
+build_##tname(struct ipc_buf *b, uint64_t base)			\
+{									\
+	static const uint8_t	bytes[] = body;				\
+	uint32_t		n = sizeof bytes - 1;			\
+									\
+	harness_frame(b, len ? len : n, type, flags, base + port, bytes, n);\
+}									\
+Test(badframe, tname)							\
+{									\
+	bad_case(hello, build_##tname, 0, code);			\
+}
+
+BAD(length_4gib_is_frame_too_large, 1, IPC_POST, 0, 1, 0xffffffffu, "",
+    "frame-too-large")
+BAD(create_with_empty_body_is_bad_body, 1, IPC_CREATE, 0, 1, 0, "",
+    "bad-body")
+BAD(terminate_with_empty_body_is_bad_body, 1, IPC_TERMINATE, 0, 1, 0, "",
+    "bad-body")
+BAD(terminate_with_a_field_is_bad_body, 1, IPC_TERMINATE, 0, 1, 0,
+    "\x91\x01", "bad-body")
+BAD(map_count_bomb_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
+    "\xdf\xff\xff\xff\xff\x00\x00\x00\x00", "bad-body")
+BAD(str32_length_bomb_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
+    "\x96\xdb\xff\xff\xff\xff\x00\x00", "bad-body")
+BAD(bin32_length_bomb_in_post_is_bad_body, 1, IPC_POST, 0, 1, 0,
+    "\x92\x90\xc6\xff\xff\xff\xff", "bad-body")
+BAD(create_with_five_fields_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
+    "\x95\xa9" "dedicated\xa0\xa0\xa0\xa0", "bad-body")
+BAD(create_with_trailing_bytes_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
+    "\x96\xa9" "dedicated\xa0\xa0\xa0\xa0\xa0\xc0", "bad-body")
+BAD(create_with_a_map_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
+    "\x81\xa4kind\xa9" "dedicated", "bad-body")
+BAD(never_used_byte_c1_is_bad_body, 1, IPC_CREATE, 0, 1, 0, "\xc1",
+    "bad-body")
+BAD(post_with_string_data_is_bad_body, 1, IPC_POST, 0, 1, 0,
+    "\x92\x90\xa2hi", "bad-body")
+BAD(post_with_transfer_not_array_is_bad_body, 1, IPC_POST, 0, 1, 0,
+    "\x92\x01\xc4\x01\xc0", "bad-body")
+BAD(post_with_negative_transfer_is_bad_body, 1, IPC_POST, 0, 1, 0,
+    "\x92\x91\xff\xc4\x01\xc0", "bad-body")
+BAD(hello_with_wrong_field_types_is_bad_body, 0, IPC_HELLO, 0, 0, 0,
+    "\x95\xa1" "1\x01\x02\x03\x04", "bad-body")
+/* The right version, so that only the role is wrong. */
+_Static_assert(IPC_VERSION == 2, "update the version byte below");
+BAD(hello_as_a_worker_is_handshake, 0, IPC_HELLO, 0, 0, 0,
+    "\x95\x02\xa6worker\xa1x\x00\x00", "handshake")
+BAD(error_from_a_client_is_wrong_direction, 1, IPC_ERROR, 0, 0, 0,
+    "\x92\xa1x\xa1y", "wrong-direction")
+BAD(init_from_a_client_is_wrong_direction, 1, IPC_INIT, 0, 1, 0,
+    "\x90", "wrong-direction")
+BAD(exit_from_a_client_is_wrong_direction, 1, IPC_EXIT, 0, 1, 0,
+    "\x94\x00\x00\xa0\xa0", "wrong-direction")
+BAD(type_0_is_unknown_type, 1, 0, 0, 1, 0, "\x90", "unknown-type")
+BAD(type_65535_is_unknown_type, 1, 0xffff, 0, 1, 0, "\x90",
+    "unknown-type")
+BAD(close_on_an_unknown_port_is_unknown_port, 1, IPC_CLOSE, 0, 9, 0,
+    "\x90", "unknown-port")
+BAD(flags_ffff_is_bad_frame, 1, IPC_POST, 0xffff, 1, 0, "\x90",
+    "bad-frame")
+
+static void
+build_create_port0(struct ipc_buf *b, uint64_t base)
+{
+	(void)base;
+	create_kind(b, 0, "dedicated");
+}
+
+Test(badframe, create_on_port_0_is_bad_port)
+{
+	bad_case(1, build_create_port0, 0, "bad-port");
+}
+
+static void
+build_deep200(struct ipc_buf *b, uint64_t base)
+{
+	uint8_t	body[201];
+
+	memset(body, 0x91, 200);
+	body[200] = 0xc0;
+	harness_frame(b, sizeof body, IPC_CREATE, 0, base + 1, body, sizeof body);
+}
+
+Test(badframe, nesting_depth_200_is_bad_body)
+{
+	bad_case(1, build_deep200, 0, "bad-body");
+}
+
+Test(badframe, truncated_body_then_close_is_bad_frame)
+{
+	/* A 16-byte header announcing 1 byte, then EOF. */
+	bad_case(1, build_terminate, 16, "bad-frame");
+}
+
+Test(badframe, count_bomb_in_one_byte_writes_is_bad_body)
+{
+	struct rawc	c;
+	struct ipc_buf	b;
+
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	ipc_buf_init(&b);
+	build_count_bomb(&b, c.port_base);
+	send_bytewise(&c, &b);
+	expect_error_then_eof(&c, "bad-body");
+	rawc_close(&c);
+	good_still_served();
 	harness_wait_fds(&harness, base_fds, HARNESS_TIMEOUT_MS);
 }
