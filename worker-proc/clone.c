@@ -123,13 +123,14 @@ enc_number(struct enc *e, double d)
 }
 
 /*
- * The address of the object on top of the stack, which stays. mujs's
- * registry name of an object is its address; the ref is dropped at once
- * (registry refs in this program are internal arrays user code never
- * sees, so none of them can be an object being cloned).
+ * The identity (address) of the object on top of the stack, which
+ * stays. mujs's registry name of an object is its address; the ref is
+ * dropped at once, so this is only correct while every js_ref in the
+ * program is of an internal array user code never sees (loop.c). Map
+ * keys and the clone encoder rely on it.
  */
-static uintptr_t
-obj_id(js_State *J)
+uintptr_t
+clone_id(js_State *J)
 {
 	const char	*ref;
 	uintptr_t	 id;
@@ -437,7 +438,7 @@ enc_object(struct enc *e)
 {
 	js_State	*J = e->J;
 	enum clone_kind	 kind;
-	uintptr_t	 id = obj_id(J);
+	uintptr_t	 id = clone_id(J);
 	uint32_t	 k;
 	size_t		 i;
 
