@@ -118,6 +118,8 @@ int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
 int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
 uintptr_t clone_id(js_State *);
+void	clone_transfer(struct worker *, int, const char *);
+void	clone_detach(struct worker *, int);
 
 /* builtins_map.c */
 int	builtins_map_install(struct worker *);

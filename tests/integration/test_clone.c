@@ -43,3 +43,8 @@ Test(clone, builtins_behave_as_in_node)
 {
 	expect_output("builtins");
 }
+
+Test(clone, buffers_maps_and_sets_clone_and_transfer)
+{
+	expect_output("clone_buffers");
+}
