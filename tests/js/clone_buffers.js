@@ -34,4 +34,5 @@ postMessage([moved.v[1], moved.v.length, t.byteLength, tv.length,
 var p = new ArrayBuffer(2);
 postMessage(1, [p]);
 postMessage([p.byteLength, err(function () { postMessage(1, [p]); })]);
+postMessage({ m: m, dv: dv, s: new Set([1]) });
 close();
