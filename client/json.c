@@ -759,6 +759,69 @@ json_first_key_is_tag(const struct json_printer *j)
 }
 
 /*
+ * A Map (22), Set (23) or view (24) record after its marker, count
+ * items with the marker: {"$wwd":"Map","entries":[k,v...]},
+ * {"$wwd":"Set","values":[...]}, {"$wwd":"view","kind":K,"buffer":B,
+ * "byteOffset":O,"length":N}.
+ */
+static int
+json_print_collection(struct json_printer *j, uint8_t rec, uint32_t count)
+{
+	static const char *const view[] = { "kind", "buffer", "byteOffset",
+	    "length" };
+	uint32_t	k;
+	int		rc;
+
+	if (rec == 24 && count != 5) {
+		j->why = "view record needs kind, buffer, offset, length";
+		return -EINVAL;
+	}
+	jouts(j, rec == 22 ? "{\"$wwd\":\"Map\",\"entries\":[" : rec == 23 ?
+	    "{\"$wwd\":\"Set\",\"values\":[" : "{\"$wwd\":\"view\"");
+	for (k = 1; k < count; k++) {
+		if (rec == 24) {
+			jouts(j, ",\"");
+			jouts(j, view[k - 1]);
+			jouts(j, "\":");
+		} else if (k > 1)
+			jouts(j, ",");
+		if ((rc = json_print(j)) < 0)
+			return rc;
+	}
+	jouts(j, rec == 24 ? "}" : "]}");
+	return 0;
+}
+
+/* An ArrayBuffer (bin of len bytes): {"$wwd":"ArrayBuffer","base64":s}. */
+static void
+json_print_bin(struct json_printer *j, uint32_t len)
+{
+	static const char	b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const uint8_t		*s = j->p;
+	char			 q[4];
+	uint32_t		 i, v;
+
+	jouts(j, "{\"$wwd\":\"ArrayBuffer\",\"base64\":\"");
+	for (i = 0; i < len; i += 3) {
+		v = (uint32_t)s[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)s[i + 1] << 8;
+		if (i + 2 < len)
+			v |= s[i + 2];
+		q[0] = b64[v >> 18];
+		q[1] = b64[(v >> 12) & 63];
+		q[2] = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		q[3] = i + 2 < len ? b64[v & 63] : '=';
+		jout(j, q, 4);
+	}
+	jouts(j, "\"}");
+	j->p += len;
+}
+
+static int	json_print(struct json_printer *);
+
+/*
  * A record [marker, ...] of count items (marker included) at the marker:
  * its tagged JSON form (docs/protocol.md, "The JSON form").
  */
@@ -775,10 +838,12 @@ json_print_record(struct json_printer *j, uint32_t count)
 	int		rc;
 
 	j->p += 3;	/* c7 00 type */
-	if (rec > 21) {
-		j->why = "record type has no JSON form yet";
+	if (rec > 24) {
+		j->why = "record type has no JSON form";
 		return -EINVAL;
 	}
+	if (rec >= 22)
+		return json_print_collection(j, rec, count);
 	jouts(j, "{\"$wwd\":\"");
 	jouts(j, tags[rec - 16]);
 	jouts(j, "\"");
@@ -1011,8 +1076,8 @@ json_print(struct json_printer *j)
 	case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8:
 		return json_print_ext(j, 1u << (c - 0xd4));
 	case 0xc4: case 0xc5: case 0xc6:
-		j->why = "binary data has no JSON form yet";
-		return -EINVAL;
+		json_print_bin(j, (uint32_t)jbe(j, 1u << (c - 0xc4)));
+		return 0;
 	default:
 		j->why = "unsupported msgpack type";
 		return -EINVAL;

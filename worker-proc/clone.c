@@ -48,6 +48,10 @@ enum clone_kind {
 	KIND_DATE,
 	KIND_REGEXP,
 	KIND_ERROR,
+	KIND_MAP,
+	KIND_SET,
+	KIND_BUFFER,
+	KIND_VIEW,
 };
 
 static const struct {
@@ -65,6 +69,19 @@ static const struct {
 	{ "[object Date]", KIND_DATE },
 	{ "[object RegExp]", KIND_REGEXP },
 	{ "[object Error]", KIND_ERROR },
+	{ "[object Map]", KIND_MAP },
+	{ "[object Set]", KIND_SET },
+	{ "[object ArrayBuffer]", KIND_BUFFER },
+	{ "[object Int8Array]", KIND_VIEW },
+	{ "[object Uint8Array]", KIND_VIEW },
+	{ "[object Uint8ClampedArray]", KIND_VIEW },
+	{ "[object Int16Array]", KIND_VIEW },
+	{ "[object Uint16Array]", KIND_VIEW },
+	{ "[object Int32Array]", KIND_VIEW },
+	{ "[object Uint32Array]", KIND_VIEW },
+	{ "[object Float32Array]", KIND_VIEW },
+	{ "[object Float64Array]", KIND_VIEW },
+	{ "[object DataView]", KIND_VIEW },
 };
 
 /* The Error names that survive a clone; any other becomes "Error". */
@@ -83,6 +100,7 @@ struct enc {
 	js_State	*J;
 	msgpack_packer	 pk;
 	int		 mem;		/* stack slot of the memory array */
+	int		 aux;		/* of Map/Set items, one per depth */
 	uint32_t	 count;		/* objects in memory */
 	uintptr_t	*ids;
 	uint32_t	*idx;
@@ -117,13 +135,14 @@ enc_number(struct enc *e, double d)
 }
 
 /*
- * The address of the object on top of the stack, which stays. mujs's
- * registry name of an object is its address; the ref is dropped at once
- * (registry refs in this program are internal arrays user code never
- * sees, so none of them can be an object being cloned).
+ * The identity (address) of the object on top of the stack, which
+ * stays. mujs's registry name of an object is its address; the ref is
+ * dropped at once, so this is only correct while every js_ref in the
+ * program is of an internal array user code never sees (loop.c). Map
+ * keys and the clone encoder rely on it.
  */
-static uintptr_t
-obj_id(js_State *J)
+uintptr_t
+clone_id(js_State *J)
 {
 	const char	*ref;
 	uintptr_t	 id;
@@ -426,12 +445,67 @@ enc_error(struct enc *e, uint32_t k)
 	js_pop(J, 3);
 }
 
+/* A Map or Set: a record of its flattened entries, in order. */
+static void
+enc_map(struct enc *e, uint32_t k, int8_t rec)
+{
+	js_State	*J = e->J;
+	int		 i, n;
+
+	push_mem(e, k);
+	builtins_map_items(J, -1);
+	n = js_getlength(J, -1);
+	js_setindex(J, e->aux, e->depth);
+	js_pop(J, 1);
+	pack_marker(e, 1 + (uint32_t)n, rec);
+	for (i = 0; i < n; i++) {
+		js_getindex(J, e->aux, e->depth);
+		js_getindex(J, -1, i);
+		js_rot2pop1(J);
+		enc_value(e);
+	}
+}
+
+/* An ArrayBuffer: bin of its bytes; a detached one cannot be cloned. */
+static void
+enc_buffer(struct enc *e, uint32_t k)
+{
+	const uint8_t	*data;
+	size_t		 len;
+	int		 detached;
+
+	push_mem(e, k);
+	data = builtins_buffer_data(e->J, -1, &len, &detached);
+	js_pop(e->J, 1);
+	if (detached)
+		events_throw(e->w, "DataCloneError", "An ArrayBuffer is "
+		    "detached and could not be cloned.");
+	check(e, msgpack_pack_bin_with_body(&e->pk, data, len));
+}
+
+/* A typed array or DataView: [marker, kind, buffer, offset, length]. */
+static void
+enc_view(struct enc *e, uint32_t k)
+{
+	size_t	off, len;
+	int	kind;
+
+	push_mem(e, k);
+	kind = builtins_buffer_view(e->J, -1, &off, &len);
+	js_rot2pop1(e->J);
+	pack_marker(e, 5, CLONE_REC_VIEW);
+	check(e, msgpack_pack_uint32(&e->pk, (uint32_t)kind));
+	enc_value(e);
+	check(e, msgpack_pack_uint64(&e->pk, off));
+	check(e, msgpack_pack_uint64(&e->pk, len));
+}
+
 static void
 enc_object(struct enc *e)
 {
 	js_State	*J = e->J;
 	enum clone_kind	 kind;
-	uintptr_t	 id = obj_id(J);
+	uintptr_t	 id = clone_id(J);
 	uint32_t	 k;
 	size_t		 i;
 
@@ -469,6 +543,10 @@ enc_object(struct enc *e)
 	case KIND_DATE: enc_date(e, k); break;
 	case KIND_REGEXP: enc_regexp(e, k); break;
 	case KIND_ERROR: enc_error(e, k); break;
+	case KIND_MAP: enc_map(e, k, CLONE_REC_MAP); break;
+	case KIND_SET: enc_map(e, k, CLONE_REC_SET); break;
+	case KIND_BUFFER: enc_buffer(e, k); break;
+	case KIND_VIEW: enc_view(e, k); break;
 	default: break;
 	}
 	e->depth--;
@@ -527,6 +605,8 @@ clone_encode(struct worker *w, struct ipc_buf *b, int idx)
 		idx = js_gettop(J) + idx;
 	js_newarray(J);
 	e.mem = js_gettop(J) - 1;
+	js_newarray(J);
+	e.aux = e.mem + 1;
 	js_copy(J, idx);
 	if (js_try(J)) {
 		free(e.ids);
@@ -536,7 +616,7 @@ clone_encode(struct worker *w, struct ipc_buf *b, int idx)
 	}
 	enc_value(&e);
 	js_endtry(J);
-	js_pop(J, 1);
+	js_pop(J, 2);
 	free(e.ids);
 	free(e.idx);
 	ipc_buf_clear(&e.keys);
@@ -562,6 +642,7 @@ struct dec {
 	const uint8_t	*p;
 	const uint8_t	*end;
 	int		 mem;
+	int		 aux;		/* Map keys being decoded, by depth */
 	uint32_t	 count;
 	const char	*why;
 };
@@ -869,6 +950,83 @@ dec_simple(struct dec *d, unsigned depth, int8_t rec, uint32_t n)
 	return 0;
 }
 
+/* A Map (pairs) or Set (values) record of n items after the marker. */
+static int
+dec_mapset(struct dec *d, unsigned depth, int set, uint32_t n)
+{
+	js_State	*J = d->J;
+	uint32_t	 k = reserve(d), i;
+
+	if (!set && n % 2 != 0)
+		return bad(d, "Map record has an odd key/value count");
+	builtins_map_new(J, set);
+	remember(d, k);
+	js_pop(J, 1);
+	for (i = 0; i < n; i += set ? 1 : 2) {
+		if (dec_value(d, depth) < 0)
+			return -EBADMSG;
+		if (!set) {
+			/* The key waits in aux, not on the small stack. */
+			js_setindex(J, d->aux, (int)depth);
+			if (dec_value(d, depth) < 0)
+				return -EBADMSG;
+		}
+		js_getindex(J, d->mem, (int)k);
+		js_rot2(J);			/* map, value */
+		if (!set) {
+			js_getindex(J, d->aux, (int)depth);
+			js_rot2(J);		/* map, key, value */
+		} else
+			js_pushundefined(J);	/* map, value, unused */
+		builtins_map_put(J, -3);
+		js_pop(J, 1);
+	}
+	js_getindex(J, d->mem, (int)k);
+	return 0;
+}
+
+/* A view record: kind, buffer, byte offset, length. */
+static int
+dec_view(struct dec *d, unsigned depth, uint32_t n)
+{
+	js_State	*J = d->J;
+	struct item	 kind, off, len;
+	uint32_t	 k = reserve(d);
+
+	if (n != 4)
+		return bad(d, "view record needs kind, buffer, offset, length");
+	if (dec_head(d, &kind) < 0)
+		return -EBADMSG;
+	if (kind.type != T_UINT || kind.u >= BUFFER_KINDS)
+		return bad(d, "view record has an unknown kind");
+	if (dec_value(d, depth) < 0)
+		return -EBADMSG;
+	if (!builtins_buffer_is(J, -1))
+		return bad(d, "view record buffer is not an ArrayBuffer");
+	if (dec_head(d, &off) < 0 || dec_head(d, &len) < 0)
+		return -EBADMSG;
+	if (off.type != T_UINT || len.type != T_UINT ||
+	    off.u > UINT32_MAX || len.u > UINT32_MAX)
+		return bad(d, "view record offset or length is not a uint");
+	builtins_buffer_view_new(J, (int)kind.u, (double)off.u,
+	    (double)len.u);
+	remember(d, k);
+	return 0;
+}
+
+/* An ArrayBuffer from bin bytes. */
+static int
+dec_buffer(struct dec *d, const struct item *it)
+{
+	uint32_t	 k = reserve(d);
+	uint8_t		*data = builtins_buffer_new(d->J, it->n);
+
+	if (it->n > 0)
+		memcpy(data, it->body, it->n);
+	remember(d, k);
+	return 0;
+}
+
 /* An array item of n elements: a record if a marker starts it. */
 static int
 dec_list(struct dec *d, unsigned depth, uint32_t n)
@@ -895,6 +1053,11 @@ dec_list(struct dec *d, unsigned depth, uint32_t n)
 		return dec_simple(d, depth, it.ext, n - 1);
 	case CLONE_REC_ARRAY:
 		return dec_holey(d, depth, n - 1);
+	case CLONE_REC_MAP:
+	case CLONE_REC_SET:
+		return dec_mapset(d, depth, it.ext == CLONE_REC_SET, n - 1);
+	case CLONE_REC_VIEW:
+		return dec_view(d, depth, n - 1);
 	default:
 		return bad(d, "record type not supported by this worker");
 	}
@@ -964,7 +1127,7 @@ dec_value(struct dec *d, unsigned depth)
 	case T_EXT:
 		return dec_ext(d, &it);
 	case T_BIN:
-		return bad(d, "ArrayBuffer not supported by this worker");
+		return dec_buffer(d, &it);
 	default:
 		break;
 	}
@@ -1000,6 +1163,8 @@ clone_decode(struct worker *w, const uint8_t *p, size_t n, const char **why)
 	}
 	js_newarray(J);
 	d.mem = js_gettop(J) - 1;
+	js_newarray(J);
+	d.aux = d.mem + 1;
 	rc = dec_value(&d, 0);
 	if (rc == 0 && d.p != d.end)
 		rc = bad(&d, "trailing bytes after the msgpack object");
@@ -1009,13 +1174,66 @@ clone_decode(struct worker *w, const uint8_t *p, size_t n, const char **why)
 		*why = d.why;
 		return rc;
 	}
-	js_rot2pop1(J);
+	js_rot3pop2(J);
 	return 0;
 }
 
 /*
+ * Check the transfer list at stack slot idx before a clone: only
+ * ArrayBuffers, none detached, none twice; else DataCloneError (a
+ * MessagePort is not transferable yet). who names the caller.
+ */
+void
+clone_transfer(struct worker *w, int idx, const char *who)
+{
+	js_State	*J = w->J;
+	int		 i, j, n = js_getlength(J, idx);
+	size_t		 len;
+	int		 detached;
+
+	for (i = 0; i < n; i++) {
+		js_getindex(J, idx, i);
+		if (!builtins_buffer_is(J, -1))
+			events_throw(w, "DataCloneError", "Failed to execute "
+			    "'%s': Value at index %d does not have a "
+			    "transferable type (MessagePort transfer is not "
+			    "supported yet).", who, i);
+		builtins_buffer_data(J, -1, &len, &detached);
+		if (detached)
+			events_throw(w, "DataCloneError", "Failed to execute "
+			    "'%s': ArrayBuffer at index %d is already "
+			    "detached.", who, i);
+		for (j = 0; j < i; j++) {
+			js_getindex(J, idx, j);
+			js_copy(J, -2);
+			if (js_strictequal(J))
+				events_throw(w, "DataCloneError", "Failed to "
+				    "execute '%s': ArrayBuffer at index %d is "
+				    "a duplicate of an earlier ArrayBuffer.",
+				    who, i);
+			js_pop(J, 2);
+		}
+		js_pop(J, 1);
+	}
+}
+
+/* Detach every ArrayBuffer of the checked transfer list at idx. */
+void
+clone_detach(struct worker *w, int idx)
+{
+	js_State	*J = w->J;
+	int		 i, n = js_getlength(J, idx);
+
+	for (i = 0; i < n; i++) {
+		js_getindex(J, idx, i);
+		builtins_buffer_detach(J, -1);
+		js_pop(J, 1);
+	}
+}
+
+/*
  * structuredClone(value, options): the same codec both ways, in one
- * process. options.transfer must be empty for now.
+ * process; the ArrayBuffers of options.transfer end up detached.
  */
 static void
 fn_structured_clone(js_State *J)
@@ -1023,15 +1241,22 @@ fn_structured_clone(js_State *J)
 	struct worker	*w = js_getcontext(J);
 	struct ipc_buf	 b;
 	const char	*why;
+	int		 tidx = 0;
 
+	if (js_gettop(J) < 2)
+		js_pushundefined(J);
+	if (js_gettop(J) < 3)
+		js_pushundefined(J);
 	if (js_isobject(J, 2)) {
 		js_getproperty(J, 2, "transfer");
-		if (js_isarray(J, -1) && js_getlength(J, -1) > 0)
-			events_throw(w, "DataCloneError", "Failed to execute "
-			    "'structuredClone': transferring objects is not "
-			    "supported yet.");
-		js_pop(J, 1);
+		if (js_isarray(J, -1))
+			tidx = js_gettop(J) - 1;
+		else if (!js_isundefined(J, -1))
+			js_typeerror(J, "Failed to execute 'structuredClone': "
+			    "transfer is not a sequence.");
 	}
+	if (tidx > 0)
+		clone_transfer(w, tidx, "structuredClone");
 	ipc_buf_init(&b);
 	if (js_try(J)) {
 		ipc_buf_clear(&b);
@@ -1042,6 +1267,8 @@ fn_structured_clone(js_State *J)
 		events_throw(w, "DataCloneError", "%s", why);
 	js_endtry(J);
 	ipc_buf_clear(&b);
+	if (tidx > 0)
+		clone_detach(w, tidx);
 }
 
 /* Define the global structuredClone. 0. */

@@ -301,32 +301,29 @@ fn_post_message(js_State *J)
 {
 	struct worker	*w = worker_of(J);
 	struct ipc_mark	 m;
+	int		 tidx = 0;
 
 	if (js_gettop(J) < 2)
 		js_typeerror(J, "Failed to execute 'postMessage': "
 		    "1 argument required, but only 0 present.");
 	if (js_gettop(J) > 2 && !js_isundefined(J, 2)) {
-		if (js_isarray(J, 2)) {
-			if (js_getlength(J, 2) > 0)
-				events_throw(w, "NotSupportedError",
-				    "Failed to execute 'postMessage': "
-				    "transferring objects is not supported yet.");
-		} else if (js_isobject(J, 2) && !js_iscallable(J, 2)) {
+		if (js_isarray(J, 2))
+			tidx = 2;
+		else if (js_isobject(J, 2) && !js_iscallable(J, 2)) {
 			/* A StructuredSerializeOptions dictionary. */
 			js_getproperty(J, 2, "transfer");
-			if (js_isarray(J, -1) && js_getlength(J, -1) > 0)
-				events_throw(w, "NotSupportedError",
-				    "Failed to execute 'postMessage': "
-				    "transferring objects is not supported yet.");
-			if (!js_isundefined(J, -1) && !js_isarray(J, -1))
+			if (js_isarray(J, -1))
+				tidx = js_gettop(J) - 1;
+			else if (!js_isundefined(J, -1))
 				js_typeerror(J, "Failed to execute "
 				    "'postMessage': transfer is not a sequence.");
-			js_pop(J, 1);
 		} else
 			js_typeerror(J, "Failed to execute 'postMessage': "
 			    "The provided value cannot be converted to a "
 			    "sequence.");
 	}
+	if (tidx > 0)
+		clone_transfer(w, tidx, "postMessage");
 	if (ipc_post_begin(&w->out, w->port, NULL, 0, &m) < 0)
 		js_error(J, "out of memory");
 	if (js_try(J)) {
@@ -338,6 +335,8 @@ fn_post_message(js_State *J)
 	if (ipc_post_end(&w->out, &m) < 0)
 		events_throw(w, "DataCloneError", "the message is larger than "
 		    "the %u-byte limit of a frame", IPC_FRAME_MAX);
+	if (tidx > 0)
+		clone_detach(w, tidx);
 	js_pushundefined(J);
 }
 

@@ -129,6 +129,27 @@ double	events_now(struct worker *);
 int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
 int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
+uintptr_t clone_id(js_State *);
+void	clone_transfer(struct worker *, int, const char *);
+void	clone_detach(struct worker *, int);
+
+/* builtins_map.c */
+int	builtins_map_install(struct worker *);
+void	builtins_map_new(js_State *, int);
+void	builtins_map_put(js_State *, int);
+void	builtins_map_items(js_State *, int);
+
+/* builtins_buffer.c: kinds of views, in wire order (docs/protocol.md) */
+enum buffer_kind { BUFFER_INT8, BUFFER_UINT8, BUFFER_UINT8C, BUFFER_INT16,
+	BUFFER_UINT16, BUFFER_INT32, BUFFER_UINT32, BUFFER_FLOAT32,
+	BUFFER_FLOAT64, BUFFER_DATAVIEW, BUFFER_KINDS };
+int	 builtins_buffer_install(struct worker *);
+int	 builtins_buffer_is(js_State *, int);
+uint8_t	*builtins_buffer_data(js_State *, int, size_t *, int *);
+uint8_t	*builtins_buffer_new(js_State *, size_t);
+int	 builtins_buffer_view(js_State *, int, size_t *, size_t *);
+void	 builtins_buffer_view_new(js_State *, int, double, double);
+void	 builtins_buffer_detach(js_State *, int);
 
 /* text.c */
 #define TEXT_EXT_WTF8	2	/* ext type of a string with lone surrogates */
