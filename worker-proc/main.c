@@ -132,7 +132,7 @@ on_init(struct worker *w, const struct ipc_frame *f)
 		log_fatalx("cannot set up the event classes");
 	fixes_install(w);
 	loop_install(w);
-	if (scope_install(w) < 0 || console_install(w) < 0)
+	if (promise_install(w) < 0 || scope_install(w) < 0 || console_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
 	log_debug("running %s", w->url);
 	rc = scope_run(w, w->url, src);
