@@ -4,13 +4,14 @@
 #   make test    install dependencies, build, run every test (also under
 #                ASan+UBSan); this is what CI runs
 #   make stop    stop the wwd that `make demo` started
+#   make bench-promise  the Promise benchmark against node --jitless
 #
 BUILD	?= build
 ASAN	?= build-asan
 JOBS	?= $(shell nproc)
 SOCK	?= $(CURDIR)/$(BUILD)/wwd.sock
 
-.PHONY: all deps build demo stop test test-plain test-asan clean
+.PHONY: all deps build demo stop test test-plain test-asan bench-promise clean
 
 all: build
 
@@ -42,6 +43,9 @@ test-asan: deps
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
+
+bench-promise: build
+	sh bench/promise.sh $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -34,6 +34,7 @@ struct loop_timer {
 	int			 running;
 	int			 cleared;
 	struct loop_timer	*next;
+	struct loop_timer	**pprev;	/* O(1) unlink */
 };
 
 static struct worker *
@@ -201,13 +202,10 @@ static void
 timer_free(struct loop_timer *t)
 {
 	struct worker		 *w = t->w;
-	struct loop_timer	**pp;
 
-	for (pp = &w->timers; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
+	*t->pprev = t->next;
+	if (t->next != NULL)
+		t->next->pprev = t->pprev;
 	if (w->J != NULL)
 		js_unref(w->J, t->ref);
 	uv_close((uv_handle_t *)&t->handle, free_timer_cb);
@@ -288,6 +286,9 @@ timer_set(js_State *J, int repeat)
 	uv_timer_init(&w->loop, &t->handle);
 	t->handle.data = t;
 	t->next = w->timers;
+	t->pprev = &w->timers;
+	if (w->timers != NULL)
+		w->timers->pprev = &t->next;
 	w->timers = t;
 	timer_start(t);
 	js_pushnumber(J, t->id);
