@@ -10,6 +10,7 @@
 #                on (e.g. --quick, --json PATH). Never part of `make test`.
 #   make fuzz    run every fuzz target for FUZZ_SECONDS each (clang build)
 #   make soak    run the mixed soak workload for SOAK_SECONDS
+#   make bench-promise  the Promise benchmark against node --jitless
 #
 BUILD	?= build
 ASAN	?= build-asan
@@ -25,7 +26,7 @@ BENCH_PIN ?= 1
 BENCH_ARGS ?=
 
 .PHONY: all deps build demo stop test test-plain test-asan test-fuzz \
-	fuzz-build fuzz soak bench clean
+	fuzz-build fuzz soak bench bench-promise clean
 
 all: build
 
@@ -80,6 +81,9 @@ bench: deps
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
 	$(BENCH_BUILD)/bin/wwd-bench $(if $(filter 0,$(BENCH_PIN)),--no-pin) \
 		$(BENCH_ARGS)
+
+bench-promise: build
+	sh bench/promise.sh $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(FUZZ) $(BENCH_BUILD)

@@ -118,6 +118,15 @@ static const char prelude[] =
 "  def(this, 'error', 'error' in init ? init.error : undefined);\n"
 "}\n"
 "inherit(ErrorEvent, Event);\n"
+"function PromiseRejectionEvent(type, init) {\n"
+"  if (arguments.length < 2 || init == null || !('promise' in init))\n"
+"    throw new TypeError(\"Failed to construct 'PromiseRejectionEvent': \" +\n"
+"      \"required member promise is undefined.\");\n"
+"  Event.apply(this, arguments);\n"
+"  def(this, 'promise', init.promise);\n"
+"  def(this, 'reason', init.reason);\n"
+"}\n"
+"inherit(PromiseRejectionEvent, Event);\n"
 "function listeners(t, type) {\n"
 "  if (!Object.prototype.hasOwnProperty.call(t, '_listeners'))\n"
 "    hide(t, '_listeners', {});\n"
@@ -180,6 +189,7 @@ static const char prelude[] =
 "    if (e.once) unlink(all, e);\n"
 "    s.passive = e.passive;\n"
 "    try { invoke(t, e, ev); } catch (x) { native.report(x); }\n"
+"    if (trusted) native.checkpoint();\n"
 "    s.passive = false;\n"
 "    if (s.stop & 2) break;\n"
 "  }\n"
@@ -229,6 +239,7 @@ static const char prelude[] =
 "expose('MessageEvent', MessageEvent);\n"
 "expose('ErrorEvent', ErrorEvent);\n"
 "expose('DOMException', DOMException);\n"
+"expose('PromiseRejectionEvent', PromiseRejectionEvent);\n"
 "expose('addEventListener', function addEventListener(t, c, o) {\n"
 "  add.apply(null, [global].concat(Array.prototype.slice.call(arguments)));\n"
 "});\n"
@@ -239,6 +250,8 @@ static const char prelude[] =
 "handler(global, 'message');\n"
 "handler(global, 'messageerror');\n"
 "handler(global, 'error');\n"
+"handler(global, 'unhandledrejection');\n"
+"handler(global, 'rejectionhandled');\n"
 "return {\n"
 "  message: function (data) {\n"
 "    dispatch(global, new MessageEvent('message', { data: data,\n"
@@ -251,6 +264,10 @@ static const char prelude[] =
 "      filename: filename, lineno: lineno, colno: colno, error: error,\n"
 "      cancelable: true });\n"
 "    return !dispatch(global, ev, true); },\n"
+"  rejection: function (type, promise, reason) {\n"
+"    return dispatch(global, new PromiseRejectionEvent(type, {\n"
+"      promise: promise, reason: reason,\n"
+"      cancelable: type === 'unhandledrejection' }), true); },\n"
 "  domexception: function (message, name) {\n"
 "    return new DOMException(message, name); }\n"
 "};\n"
@@ -273,6 +290,14 @@ static void
 fn_now(js_State *J)
 {
 	js_pushnumber(J, events_now(worker_of(J)));
+}
+
+/* The microtask checkpoint after a listener callback ("clean up"). */
+static void
+fn_checkpoint(js_State *J)
+{
+	loop_checkpoint(worker_of(J));
+	js_pushundefined(J);
 }
 
 static void
@@ -376,21 +401,21 @@ fault(struct worker *w, const char *msg, const char *file, unsigned line,
 }
 
 /*
- * Describe the error at slot err: "Uncaught " + String(error) in msg,
+ * Describe the error at slot err: prefix + String(error) in msg,
  * the place it came from in file and *line (left alone if unknown).
  */
 static void
-describe(js_State *J, int err, char *msg, size_t msize, char *file,
-    size_t fsize, unsigned *line)
+describe(js_State *J, const char *prefix, int err, char *msg, size_t msize,
+    char *file, size_t fsize, unsigned *line)
 {
 	if (js_try(J)) {
 		js_pop(J, 1);
-		snprintf(msg, msize, "Uncaught exception");
+		snprintf(msg, msize, "%sexception", prefix);
 		return;
 	}
 	/* js_tostring converts in place: work on a copy. */
 	js_copy(J, err);
-	snprintf(msg, msize, "Uncaught %s", js_tostring(J, -1));
+	snprintf(msg, msize, "%s%s", prefix, js_tostring(J, -1));
 	js_pop(J, 1);
 	if (js_isobject(J, err)) {
 		js_getproperty(J, err, "stackTrace");
@@ -417,7 +442,8 @@ events_report(struct worker *w, const char *fallback)
 	int		 cancelled = 0, err = js_gettop(J) - 1;
 
 	snprintf(file, sizeof file, "%s", fallback ? fallback : "");
-	describe(J, err, msg, sizeof msg, file, sizeof file, &line);
+	describe(J, "Uncaught ", err, msg, sizeof msg, file, sizeof file,
+	    &line);
 	/* mujs has no columns: see scope_colno for the approximation. */
 	col = line > 0 ? (unsigned)scope_colno(w, file, line) : 0;
 	if (!w->reporting && !w->done) {
@@ -436,6 +462,40 @@ events_report(struct worker *w, const char *fallback)
 	if (!cancelled)
 		fault(w, msg, file, line, col);
 	js_pop(J, 1);
+}
+
+/*
+ * Fire unhandledrejection or rejectionhandled at the global scope for
+ * the promise and reason on the stack (both popped). An unhandled
+ * rejection nobody cancelled goes to wwd as an error, "Uncaught (in
+ * promise) <reason>" as browsers log it.
+ */
+void
+events_rejection(struct worker *w, const char *type)
+{
+	js_State	*J = w->J;
+	char		 msg[1024], file[512];
+	unsigned	 line = 0, col;
+	int		 top = js_gettop(J), unhandled, cancelled = 0;
+
+	unhandled = strcmp(type, "unhandledrejection") == 0;
+	internal(J, "rejection");
+	js_pushstring(J, type);
+	js_copy(J, top - 2);
+	js_copy(J, top - 1);
+	if (js_pcall(J, 3) == 0) {
+		cancelled = !js_toboolean(J, -1);
+		js_pop(J, 1);
+	} else
+		events_report(w, w->url);
+	if (unhandled && !cancelled && !w->done) {
+		snprintf(file, sizeof file, "%s", w->url);
+		describe(J, "Uncaught (in promise) ", top - 1, msg, sizeof msg,
+		    file, sizeof file, &line);
+		col = line > 0 ? (unsigned)scope_colno(w, file, line) : 0;
+		fault(w, msg, file, line, col);
+	}
+	js_pop(J, js_gettop(J) - top + 2);
 }
 
 /*
@@ -490,6 +550,8 @@ events_install(struct worker *w)
 	js_setproperty(J, -2, "now");
 	js_newcfunction(J, fn_report, "report", 1);
 	js_setproperty(J, -2, "report");
+	js_newcfunction(J, fn_checkpoint, "checkpoint", 0);
+	js_setproperty(J, -2, "checkpoint");
 	if (js_pcall(J, 2)) {
 		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
 		return -1;

@@ -14,7 +14,7 @@
 #include "log.h"
 #include "worker.h"
 
-#define LOOP_NESTING_CLAMP	5	/* nesting level above which... */
+#define LOOP_NESTING_CLAMP	5	/* a nesting level above which... */
 #define LOOP_MIN_DELAY		4	/* ...delays are at least 4 ms */
 
 /*
@@ -34,6 +34,7 @@ struct loop_timer {
 	int			 running;
 	int			 cleared;
 	struct loop_timer	*next;
+	struct loop_timer	**pprev;	/* O(1) unlink */
 };
 
 static struct worker *
@@ -149,12 +150,19 @@ loop_queue_microtask(struct worker *w, int nargs)
 	w->micro[w->micro_len++] = ref;
 }
 
-/* Drain the microtask FIFO, including microtasks queued meanwhile. */
+/*
+ * Perform a microtask checkpoint: drain the FIFO, including microtasks
+ * queued meanwhile. Not reentrant (HTML's "performing a microtask
+ * checkpoint" flag): a checkpoint asked for inside one is a no-op.
+ */
 void
 loop_checkpoint(struct worker *w)
 {
 	const char	*ref;
 
+	if (w->checkpointing)
+		return;
+	w->checkpointing = 1;
 	while (!w->done && w->micro_head < w->micro_len) {
 		ref = w->micro[w->micro_head++];
 		js_getregistry(w->J, ref);
@@ -163,15 +171,22 @@ loop_checkpoint(struct worker *w)
 	}
 	if (w->micro_head == w->micro_len)
 		w->micro_head = w->micro_len = 0;
+	w->checkpointing = 0;
 }
 
-/* After every task: the checkpoint, then the end of a closing worker. */
+/*
+ * After every task: the checkpoint, then HTML's "notify about rejected
+ * promises" (run here as the next task, each followed by its own
+ * checkpoint), then the end of a closing worker.
+ */
 void
 loop_task_done(struct worker *w)
 {
 	if (w->done)
 		return;
 	loop_checkpoint(w);
+	while (!w->done && promise_notify(w))
+		loop_checkpoint(w);
 	if (w->closing && !w->done)
 		main_finish(w);
 }
@@ -187,13 +202,10 @@ static void
 timer_free(struct loop_timer *t)
 {
 	struct worker		 *w = t->w;
-	struct loop_timer	**pp;
 
-	for (pp = &w->timers; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
+	*t->pprev = t->next;
+	if (t->next != NULL)
+		t->next->pprev = t->pprev;
 	if (w->J != NULL)
 		js_unref(w->J, t->ref);
 	uv_close((uv_handle_t *)&t->handle, free_timer_cb);
@@ -201,12 +213,17 @@ timer_free(struct loop_timer *t)
 
 static void	timer_cb(uv_timer_t *);
 
+/*
+ * Start (or restart) a timer. t->nesting is the task's nesting level,
+ * one more than that of the task that set it, which is what HTML
+ * compares with 5.
+ */
 static void
 timer_start(struct loop_timer *t)
 {
 	uint64_t	delay = t->delay;
 
-	if (t->nesting > LOOP_NESTING_CLAMP && delay < LOOP_MIN_DELAY)
+	if (t->nesting - 1 > LOOP_NESTING_CLAMP && delay < LOOP_MIN_DELAY)
 		delay = LOOP_MIN_DELAY;
 	uv_timer_start(&t->handle, timer_cb, delay, 0);
 }
@@ -224,7 +241,6 @@ timer_cb(uv_timer_t *h)
 	w->nesting = t->nesting;
 	js_getregistry(w->J, t->ref);
 	run_packed(w, 1);
-	w->nesting = saved;
 	t->running = 0;
 	if (!t->repeat || t->cleared)
 		timer_free(t);
@@ -232,7 +248,9 @@ timer_cb(uv_timer_t *h)
 		t->nesting++;
 		timer_start(t);
 	}
+	/* The checkpoint is part of this task: same nesting level. */
 	loop_task_done(w);
+	w->nesting = saved;
 }
 
 /* setTimeout and setInterval: (handler, timeout, ...args) -> id. */
@@ -268,6 +286,9 @@ timer_set(js_State *J, int repeat)
 	uv_timer_init(&w->loop, &t->handle);
 	t->handle.data = t;
 	t->next = w->timers;
+	t->pprev = &w->timers;
+	if (w->timers != NULL)
+		w->timers->pprev = &t->next;
 	w->timers = t;
 	timer_start(t);
 	js_pushnumber(J, t->id);

@@ -132,9 +132,9 @@ on_init(struct worker *w, const struct ipc_frame *f)
 		log_fatalx("cannot set up the event classes");
 	fixes_install(w);
 	loop_install(w);
-	if (scope_install(w) < 0 || console_install(w) < 0 ||
-	    clone_install(w) < 0 || builtins_map_install(w) < 0 ||
-	    builtins_buffer_install(w) < 0)
+	if (promise_install(w) < 0 || scope_install(w) < 0 ||
+	    console_install(w) < 0 || clone_install(w) < 0 ||
+	    builtins_map_install(w) < 0 || builtins_buffer_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
 	/*
 	 * From here on the script runs: only allowed system calls. Not in

@@ -84,6 +84,7 @@ struct worker {
 	struct loop_timer	*timers;
 	uint32_t		 timer_id;	/* last id handed out */
 	int			 nesting;	/* of the running timer task */
+	int			 checkpointing;	/* inside a microtask checkpoint */
 	uint64_t		 start_ns;	/* uv_hrtime at start */
 };
 
@@ -120,6 +121,7 @@ int	scope_colno(struct worker *, const char *, unsigned);
 /* events.c */
 int	events_install(struct worker *);
 void	events_report(struct worker *, const char *);
+void	events_rejection(struct worker *, const char *);
 void	events_fire_message(struct worker *, const uint8_t *, size_t);
 JS_NORETURN void events_throw(struct worker *, const char *, const char *,
 	    ...) JS_PRINTFLIKE(3, 4);
@@ -158,6 +160,10 @@ void	 text_push(js_State *, const char *, size_t);
 size_t	 text_wire(const char *, char *);
 int	 text_pack(msgpack_packer *, const char *);
 char	*text_wire_dup(const char *, size_t *);
+
+/* promise.c */
+int	promise_install(struct worker *);
+int	promise_notify(struct worker *);
 
 /* fixes.c */
 void	 fixes_install(struct worker *);
