@@ -62,12 +62,8 @@ admin_call(const struct admin_opts *o, const char *command, uint64_t id,
 		memset(&a->r, 0, sizeof a->r);
 		msgpack_unpacked_init(&a->u);
 	}
-	if ((rc = wwd_connect(&c, o->sock)) < 0) {
-		fprintf(stderr, "wwctl: %s\n", c != NULL ? wwd_errmsg(c) :
-		    wwd_strerror(rc));
-		wwd_free(c);
-		return EXIT_NODAEMON;
-	}
+	if ((rc = wwctl_connect(&c, o->sock)) != 0)
+		return rc;
 	if ((rc = wwd_control(c, command, id, &r, ADMIN_TIMEOUT_MS)) < 0) {
 		fprintf(stderr, "wwctl: %s: %s\n", command, wwd_errmsg(c));
 		wwd_free(c);
@@ -151,31 +147,11 @@ admin_print_json(const void *p, size_t n)
 	return 0;
 }
 
-/* The value of key k in map o, or NULL. */
-static const msgpack_object *
-admin_get(const msgpack_object *o, const char *k)
-{
-	const msgpack_object_kv	*kv;
-	size_t			 n = strlen(k);
-	uint32_t		 i;
-
-	if (o->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (i = 0; i < o->via.map.size; i++) {
-		kv = &o->via.map.ptr[i];
-		if (kv->key.type == MSGPACK_OBJECT_STR &&
-		    kv->key.via.str.size == n &&
-		    memcmp(kv->key.via.str.ptr, k, n) == 0)
-			return &kv->val;
-	}
-	return NULL;
-}
-
 /* The integer o[k], 0 if missing or not an integer. */
 static long long
 admin_int(const msgpack_object *o, const char *k)
 {
-	const msgpack_object	*v = admin_get(o, k);
+	const msgpack_object	*v = wwctl_map_get(o, k);
 
 	if (v == NULL)
 		return 0;
@@ -190,7 +166,7 @@ admin_int(const msgpack_object *o, const char *k)
 static void
 admin_str(char *buf, size_t len, const msgpack_object *o, const char *k)
 {
-	const msgpack_object	*v = admin_get(o, k);
+	const msgpack_object	*v = wwctl_map_get(o, k);
 
 	if (v != NULL && v->type == MSGPACK_OBJECT_STR)
 		snprintf(buf, len, "%.*s", (int)v->via.str.size,
@@ -356,15 +332,16 @@ out:
 int
 admin_kill(int argc, char **argv)
 {
+	static const char	 usage[] = "kill [--socket PATH] ID...";
 	struct admin_opts	 o;
 	unsigned long long	 id;
 	char			*end;
 	int			 i, rc, status = 0;
 
-	if (admin_parse(argc, argv, &o, 0, "kill [--socket PATH] ID...") < 0)
+	if (admin_parse(argc, argv, &o, 0, usage) < 0)
 		return EXIT_USAGE;
 	if (optind >= argc) {
-		fprintf(stderr, "usage: wwctl kill [--socket PATH] ID...\n");
+		fprintf(stderr, "usage: wwctl %s\n", usage);
 		return EXIT_USAGE;
 	}
 	for (i = optind; i < argc; i++) {
@@ -430,7 +407,7 @@ admin_totals(int argc, char **argv, const char *usage)
 	scols_table_new_column(tb, "KEY", 0, 0);
 	scols_table_new_column(tb, "VALUE", 0, 0);
 	for (i = 0; i < sizeof stats_rows / sizeof stats_rows[0]; i++) {
-		if ((v = admin_get(&a.u.data, stats_rows[i][0])) == NULL)
+		if ((v = wwctl_map_get(&a.u.data, stats_rows[i][0])) == NULL)
 			continue;
 		if (v->type == MSGPACK_OBJECT_STR)
 			admin_str(buf, sizeof buf, &a.u.data,
@@ -467,26 +444,27 @@ admin_status(int argc, char **argv)
 	return admin_totals(argc, argv, "status [--socket PATH] [--json]");
 }
 
+/* A command without arguments whose answer is only its message. */
+static int
+admin_plain(int argc, char **argv, const char *command, const char *usage)
+{
+	struct admin_opts	o;
+
+	if (admin_parse(argc, argv, &o, 0, usage) < 0 || optind != argc)
+		return EXIT_USAGE;
+	return admin_call(&o, command, 0, NULL);
+}
+
 /* wwctl reload: re-read the configuration (root or admin group). */
 int
 admin_reload(int argc, char **argv)
 {
-	struct admin_opts	o;
-
-	if (admin_parse(argc, argv, &o, 0, "reload [--socket PATH]") < 0 ||
-	    optind != argc)
-		return EXIT_USAGE;
-	return admin_call(&o, "reload", 0, NULL);
+	return admin_plain(argc, argv, "reload", "reload [--socket PATH]");
 }
 
 /* wwctl shutdown: stop wwd (root or admin group). */
 int
 admin_shutdown(int argc, char **argv)
 {
-	struct admin_opts	o;
-
-	if (admin_parse(argc, argv, &o, 0, "shutdown [--socket PATH]") < 0 ||
-	    optind != argc)
-		return EXIT_USAGE;
-	return admin_call(&o, "shutdown", 0, NULL);
+	return admin_plain(argc, argv, "shutdown", "shutdown [--socket PATH]");
 }
