@@ -2,7 +2,7 @@
  * control.c: libwwd's control calls (what "wwctl ps", "kill", "stats",
  * "reload" and "shutdown" use): one CONTROL frame out, wait for the
  * REPLY (REPLYs come in request order, one per CONTROL), hand its status,
- * message and msgpack data to the caller, who owns the struct wwd_reply
+ * message and msgpack data (validated by ipc_check) to the caller, who owns the struct wwd_reply
  * contents until wwd_reply_clear. Runs its own poll() on the connection,
  * so it is meant for programs that do nothing else meanwhile.
  */
@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "client.h"
 #include "msg.h"
 
@@ -25,6 +26,11 @@ wwd_control_dispatch(struct wwd_conn *c, const struct ipc_frame *f)
 
 	if (ipc_reply_decode(f->body, f->len, &m, &why) < 0)
 		return wwd_set_error(c, -EPROTO, "bad REPLY from wwd: %s",
+		    why);
+	/* The data is one msgpack value callers may unpack with msgpack-c. */
+	if (ipc_check((const uint8_t *)m.data.ptr, m.data.len, IPC_DEPTH_MAX,
+	    &why) < 0)
+		return wwd_set_error(c, -EPROTO, "bad REPLY data from wwd: %s",
 		    why);
 	if (r == NULL || c->reply_done)
 		return 0;	/* an answer nobody waits for any more */

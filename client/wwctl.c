@@ -213,12 +213,6 @@ run_print(struct run *r, const char *json)
 	}
 }
 
-static int
-sbuf_write(void *data, const char *p, size_t n)
-{
-	return msgpack_sbuffer_write(data, p, n);
-}
-
 static void
 pack_str(msgpack_packer *pk, const char *s)
 {
@@ -228,19 +222,32 @@ pack_str(msgpack_packer *pk, const char *s)
 	msgpack_pack_str_body(pk, s, n);
 }
 
-/* Print an event built as msgpack, through the library's printer. */
+/* Start an --events object of n members, "type" first, in *sb. */
 static void
-run_print_event(struct run *r, msgpack_sbuffer *sb)
+run_event_begin(msgpack_sbuffer *sb, msgpack_packer *pk, const char *type,
+    uint32_t n)
+{
+	msgpack_sbuffer_init(sb);
+	msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(pk, n);
+	pack_str(pk, "type");
+	pack_str(pk, type);
+}
+
+/* Print the event in *sb through the library's printer; frees *sb. */
+static void
+run_event_end(struct run *r, msgpack_sbuffer *sb)
 {
 	const char	*why = NULL;
 	char		*json;
 
-	if (wwd_msgpack_to_json(sb->data, sb->size, &json, NULL, &why) < 0) {
+	if (wwd_msgpack_to_json(sb->data, sb->size, &json, NULL, &why) < 0)
 		fprintf(stderr, "wwctl: cannot print an event: %s\n", why);
-		return;
+	else {
+		run_print(r, json);
+		free(json);
 	}
-	run_print(r, json);
-	free(json);
+	msgpack_sbuffer_destroy(sb);
 }
 
 static void
@@ -275,15 +282,10 @@ on_message(struct wwd_worker *w, const void *data, size_t len, void *arg)
 		msgpack_packer	pk;
 
 		free(json);
-		msgpack_sbuffer_init(&sb);
-		msgpack_packer_init(&pk, &sb, sbuf_write);
-		msgpack_pack_map(&pk, 2);
-		pack_str(&pk, "type");
-		pack_str(&pk, "message");
+		run_event_begin(&sb, &pk, "message", 2);
 		pack_str(&pk, "data");
 		msgpack_sbuffer_write(&sb, data, len);
-		run_print_event(r, &sb);
-		msgpack_sbuffer_destroy(&sb);
+		run_event_end(r, &sb);
 	} else {
 		run_print(r, json);
 		free(json);
@@ -307,11 +309,7 @@ on_error(struct wwd_worker *w, const struct wwd_fault *e, void *arg)
 		    e->message, e->filename, e->lineno, e->colno);
 		return;
 	}
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, sbuf_write);
-	msgpack_pack_map(&pk, 5);
-	pack_str(&pk, "type");
-	pack_str(&pk, "error");
+	run_event_begin(&sb, &pk, "error", 5);
 	pack_str(&pk, "message");
 	pack_str(&pk, e->message);
 	pack_str(&pk, "filename");
@@ -320,8 +318,7 @@ on_error(struct wwd_worker *w, const struct wwd_fault *e, void *arg)
 	msgpack_pack_unsigned_int(&pk, e->lineno);
 	pack_str(&pk, "colno");
 	msgpack_pack_unsigned_int(&pk, e->colno);
-	run_print_event(r, &sb);
-	msgpack_sbuffer_destroy(&sb);
+	run_event_end(r, &sb);
 }
 
 static void
@@ -339,11 +336,7 @@ on_console(struct wwd_worker *w, const char *level, const char *text,
 		fprintf(stderr, "%s\n", text);
 		return;
 	}
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, sbuf_write);
-	msgpack_pack_map(&pk, 3);
-	pack_str(&pk, "type");
-	pack_str(&pk, "console");
+	run_event_begin(&sb, &pk, "console", 3);
 	pack_str(&pk, "level");
 	pack_str(&pk, level);
 	pack_str(&pk, "args");
@@ -351,8 +344,7 @@ on_console(struct wwd_worker *w, const char *level, const char *text,
 		msgpack_sbuffer_write(&sb, args, nargs);
 	else
 		msgpack_pack_array(&pk, 0);
-	run_print_event(r, &sb);
-	msgpack_sbuffer_destroy(&sb);
+	run_event_end(r, &sb);
 }
 
 static void
@@ -368,11 +360,7 @@ on_exit_event(struct wwd_worker *w, const struct wwd_exit *e, void *arg)
 	if (r->stopping)
 		return;
 	if (r->events) {
-		msgpack_sbuffer_init(&sb);
-		msgpack_packer_init(&pk, &sb, sbuf_write);
-		msgpack_pack_map(&pk, msg ? 5 : 4);
-		pack_str(&pk, "type");
-		pack_str(&pk, "exit");
+		run_event_begin(&sb, &pk, "exit", msg ? 5 : 4);
 		pack_str(&pk, "code");
 		msgpack_pack_int(&pk, e->code);
 		pack_str(&pk, "signal");
@@ -383,8 +371,7 @@ on_exit_event(struct wwd_worker *w, const struct wwd_exit *e, void *arg)
 			pack_str(&pk, "message");
 			pack_str(&pk, e->message);
 		}
-		run_print_event(r, &sb);
-		msgpack_sbuffer_destroy(&sb);
+		run_event_end(r, &sb);
 	}
 	if (strcmp(e->reason, "closed") == 0) {
 		r->status = 0;
@@ -407,13 +394,15 @@ on_exit_event(struct wwd_worker *w, const struct wwd_exit *e, void *arg)
 		    e->reason, e->code);
 }
 
-/* Find key in a msgpack map, NULL if absent. */
-static const msgpack_object *
-map_get(const msgpack_object *m, const char *key)
+/* The value of key in msgpack map m; NULL if absent or m is no map. */
+const msgpack_object *
+wwctl_map_get(const msgpack_object *m, const char *key)
 {
 	uint32_t	i;
 	size_t		n = strlen(key);
 
+	if (m->type != MSGPACK_OBJECT_MAP)
+		return NULL;
 	for (i = 0; i < m->via.map.size; i++) {
 		const msgpack_object *k = &m->via.map.ptr[i].key;
 
@@ -422,6 +411,24 @@ map_get(const msgpack_object *m, const char *key)
 			return &m->via.map.ptr[i].val;
 	}
 	return NULL;
+}
+
+/*
+ * Connect to the daemon at sock (NULL: the default). 0 with *c set, or
+ * EXIT_NODAEMON with the reason on stderr and *c NULL.
+ */
+int
+wwctl_connect(struct wwd_conn **c, const char *sock)
+{
+	int	rc;
+
+	if ((rc = wwd_connect(c, sock)) >= 0)
+		return 0;
+	fprintf(stderr, "wwctl: %s\n", *c != NULL ? wwd_errmsg(*c) :
+	    wwd_strerror(rc));
+	wwd_free(*c);
+	*c = NULL;
+	return EXIT_NODAEMON;
 }
 
 /* An --events stdin line: {"type":"message","data":V} or terminate. */
@@ -445,7 +452,7 @@ run_event_line(struct run *r, const char *s, size_t n, const char **why)
 		*why = "an event must be a JSON object";
 		goto out;
 	}
-	type = map_get(&u.data, "type");
+	type = wwctl_map_get(&u.data, "type");
 	if (type == NULL || type->type != MSGPACK_OBJECT_STR) {
 		*why = "the event has no \"type\" string";
 		goto out;
@@ -457,11 +464,11 @@ run_event_line(struct run *r, const char *s, size_t n, const char **why)
 		rc = 0;
 	} else if (type->via.str.size == 7 &&
 	    memcmp(type->via.str.ptr, "message", 7) == 0) {
-		if ((data = map_get(&u.data, "data")) == NULL) {
+		if ((data = wwctl_map_get(&u.data, "data")) == NULL) {
 			*why = "a message event needs \"data\"";
 			goto out;
 		}
-		msgpack_packer_init(&pk, &sb, sbuf_write);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 		if (msgpack_pack_object(&pk, *data) != 0) {
 			*why = "out of memory";
 			goto out;
@@ -629,41 +636,6 @@ run_loop(struct run *r, const struct timespec *deadline)
 	}
 }
 
-/* Read a whole script file; *out malloc'd. 0 or -errno. */
-static int
-read_file(const char *path, char **out, size_t *len)
-{
-	FILE	*f;
-	char	*p = NULL, *q;
-	size_t	 n = 0, cap = 0, r;
-	int	 rc = 0;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return -errno;
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 65536;
-			if ((q = realloc(p, cap)) == NULL) {
-				rc = -ENOMEM;
-				break;
-			}
-			p = q;
-		}
-		r = fread(p + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0);
-	if (rc == 0 && ferror(f))
-		rc = errno ? -errno : -EIO;
-	fclose(f);
-	if (rc < 0) {
-		free(p);
-		return rc;
-	}
-	*out = p;
-	*len = n;
-	return 0;
-}
-
 static int
 parse_long(const char *s, long min, long *v)
 {
@@ -699,11 +671,9 @@ cmd_run(int argc, char **argv)
 	struct timespec			 deadline;
 	const char			*sock = NULL, *code = NULL;
 	const char			*script = NULL;
-	char				*src = NULL, *url = NULL;
 	char				*root = NULL;
 	double				 timeout = 0;
-	size_t				 len;
-	int				 ch, rc;
+	int				 ch, fd, rc;
 
 	memset(&r, 0, sizeof r);
 	optind = 0;	/* glibc: start over, permuting again */
@@ -759,24 +729,15 @@ cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	/* A script that cannot be opened fails before wwd is asked. */
 	if (script != NULL) {
-		if ((rc = read_file(script, &src, &len)) < 0) {
+		if ((fd = open(script, O_RDONLY | O_CLOEXEC)) < 0) {
 			fprintf(stderr, "wwctl: cannot read %s: %s\n", script,
-			    strerror(-rc));
+			    strerror(errno));
 			free(root);
 			return 1;
 		}
-	} else {
-		src = strdup(code);
-		len = strlen(code);
-	}
-	if (o.url == NULL)
-		o.url = url = wwd_url_from_path(script != NULL ? script :
-		    "eval.js");
-	if (src == NULL || o.url == NULL) {
-		fprintf(stderr, "wwctl: %s\n", strerror(errno));
-		r.status = 1;
-		goto out;
+		close(fd);
 	}
 	if (signals_init() < 0) {
 		fprintf(stderr, "wwctl: pipe: %s\n", strerror(errno));
@@ -785,14 +746,16 @@ cmd_run(int argc, char **argv)
 	}
 	if (timeout > 0)
 		timespec_add_ms(&deadline, (long)ceil(timeout * 1e3));
-	if ((rc = wwd_connect(&r.conn, sock)) < 0) {
-		fprintf(stderr, "wwctl: %s\n", r.conn != NULL ?
-		    wwd_errmsg(r.conn) : wwd_strerror(rc));
-		r.status = EXIT_NODAEMON;
+	if ((r.status = wwctl_connect(&r.conn, sock)) != 0)
 		goto out;
-	}
-	if (wwd_worker_create_source(r.conn, src, len, &o, &cb, &r,
-	    &r.worker) < 0) {
+	/* libwwd reads the script and makes the URL (SCRIPT's or eval.js). */
+	if (script != NULL)
+		rc = wwd_worker_create_file(r.conn, script, &o, &cb, &r,
+		    &r.worker);
+	else
+		rc = wwd_worker_create_source(r.conn, code, strlen(code), &o,
+		    &cb, &r, &r.worker);
+	if (rc < 0) {
 		fprintf(stderr, "wwctl: %s\n", wwd_errmsg(r.conn));
 		r.status = 1;
 		goto out;
@@ -805,9 +768,7 @@ cmd_run(int argc, char **argv)
 out:
 	wwd_free(r.conn);
 	free(r.line);
-	free(url);
 	free(root);
-	free(src);
 	return r.status;
 }
 

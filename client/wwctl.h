@@ -7,9 +7,17 @@
 #ifndef WWCTL_H
 #define WWCTL_H
 
+#include <msgpack.h>
+
+#include "wwd.h"
+
 #define EXIT_USAGE	2
 #define EXIT_NODAEMON	3
 #define EXIT_TIMEOUT	124
+
+/* wwctl.c */
+const msgpack_object	*wwctl_map_get(const msgpack_object *, const char *);
+int			 wwctl_connect(struct wwd_conn **, const char *);
 
 /* admin.c */
 int	admin_ps(int, char **);

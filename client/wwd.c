@@ -54,6 +54,19 @@ conn_notify(struct wwd_conn *c)
 		c->watch = NULL;
 }
 
+/* Close the socket, if open, telling the watcher first (fd -1). */
+static void
+conn_close_fd(struct wwd_conn *c)
+{
+	int	fd = c->fd;
+
+	if (fd < 0)
+		return;
+	c->fd = -1;
+	conn_notify(c);
+	close(fd);
+}
+
 /* Output was appended: the events mask may now include POLLOUT. */
 void
 wwd_queued(struct wwd_conn *c)
@@ -80,13 +93,7 @@ conn_fail(struct wwd_conn *c, int err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(c->msg, c->fatal_msg, sizeof c->msg);
 	c->fatal = err;
-	if (c->fd >= 0) {
-		int	fd = c->fd;
-
-		c->fd = -1;
-		conn_notify(c);
-		close(fd);
-	}
+	conn_close_fd(c);
 	ipc_buf_clear(&c->out);
 	return err;
 }
@@ -292,13 +299,7 @@ wwd_free(struct wwd_conn *c)
 	}
 	while (c->workers != NULL)
 		wwd_worker_free(c->workers);
-	if (c->fd >= 0) {
-		int	fd = c->fd;
-
-		c->fd = -1;
-		conn_notify(c);
-		close(fd);
-	}
+	conn_close_fd(c);
 	ipc_buf_clear(&c->in);
 	ipc_buf_clear(&c->out);
 	free(c->software);

@@ -186,7 +186,8 @@ void		*wwd_worker_data(const struct wwd_worker *);
 struct wwd_reply {
 	char	*status;	/* "ok" or an error code */
 	char	*message;	/* for a person, "" if none */
-	void	*data;		/* one msgpack value (nil if none) */
+	void	*data;		/* one msgpack value (nil if none),
+					   checked: safe for msgpack-c */
 	size_t	 len;
 };
 
