@@ -183,8 +183,9 @@ supervisor_end(struct worker *k, enum worker_end end, const char *why)
 {
 	int	rc;
 
-	if (k->exited || k->reported)
+	if (k->exited || k->reported || k->killing)
 		return;
+	k->killing = 1;
 	log_debug("worker[%llu]: killing: %s", (unsigned long long)k->id, why);
 	supervisor_set_end(k, end, why);
 	if ((rc = spawn_kill(k)) < 0)

@@ -299,6 +299,7 @@ struct worker {
 	unsigned		 proc_closed:1;	/* proc handle closed */
 	unsigned		 chan_done:1;	/* EOF, or stopped on kill */
 	unsigned		 reported:1;	/* EXIT decided */
+	unsigned		 killing:1;	/* SIGKILL sent */
 
 	enum worker_end		 end;
 	char			*end_message;	/* owned; why it ended */

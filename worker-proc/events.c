@@ -252,7 +252,9 @@ static const char prelude[] =
 "      cancelable: true });\n"
 "    return !dispatch(global, ev, true); },\n"
 "  domexception: function (message, name) {\n"
-"    return new DOMException(message, name); }\n"
+"    return new DOMException(message, name); },\n"
+"  fire: function (t, ev) { return dispatch(t, ev, true); },\n"
+"  handler: handler\n"
 "};\n"
 "})";
 
@@ -294,6 +296,16 @@ internal(js_State *J, const char *name)
 	js_rot2(J);
 	js_pop(J, 1);
 	js_pushundefined(J);
+}
+
+/*
+ * Push the prelude's internal object (entry points message, error,
+ * fire(target, event), handler(target, type)) for other modules.
+ */
+void
+events_push_internal(struct worker *w)
+{
+	js_getregistry(w->J, EVENTS_INTERNAL);
 }
 
 /* Throw a DOMException with the given name. Never returns. */
