@@ -52,6 +52,7 @@ struct run {
 	size_t			 cap;
 	int			 skipping;	/* in a long line */
 	int			 stopping;	/* we terminated */
+	int			 shared;	/* wwctl connect */
 	int			 status;	/* the exit status */
 	struct timespec		 grace;		/* then give up */
 };
@@ -64,6 +65,7 @@ usage_main(FILE *f)
 	    "\n"
 	    "Commands:\n"
 	    "  run       run a worker script, talking JSON lines\n"
+	    "  connect   connect to a shared worker (same options as run)\n"
 	    "  ps        list workers (yours; all for root/admins)\n"
 	    "  kill      kill workers by id\n"
 	    "  stats     daemon totals\n"
@@ -196,7 +198,11 @@ run_stop(struct run *r, int status)
 	r->stopping = 1;
 	r->status = status;
 	timespec_add_ms(&r->grace, GRACE_MS);
-	if (r->worker != NULL)
+	/* A shared worker stays for the next client: just leave it. */
+	if (r->shared && r->worker != NULL) {
+		wwd_worker_release(r->worker);
+		r->worker = NULL;
+	} else if (r->worker != NULL)
 		wwd_worker_terminate(r->worker);
 }
 
@@ -539,6 +545,9 @@ run_stdin(struct run *r)
 			run_line(r, r->line, r->len);
 		r->len = 0;
 		r->stdin_open = 0;
+		/* connect: EOF is the end, unless --count N is awaited. */
+		if (r->shared && r->count == 0)
+			run_stop(r, 0);
 		return;
 	}
 	/* Only the new bytes can hold the first newline. */
@@ -674,9 +683,9 @@ parse_long(const char *s, long min, long *v)
 	return errno == 0 && end != s && *end == '\0' && *v >= min ? 0 : -1;
 }
 
-/* wwctl run: see usage_run. */
+/* wwctl run and connect: see usage_run. */
 static int
-cmd_run(int argc, char **argv)
+cmd_start(int argc, char **argv, int shared)
 {
 	static const struct option	 opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -706,6 +715,7 @@ cmd_run(int argc, char **argv)
 	int				 ch, rc;
 
 	memset(&r, 0, sizeof r);
+	r.shared = shared;
 	optind = 0;	/* glibc: start over, permuting again */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -791,8 +801,9 @@ cmd_run(int argc, char **argv)
 		r.status = EXIT_NODAEMON;
 		goto out;
 	}
-	if (wwd_worker_create_source(r.conn, src, len, &o, &cb, &r,
-	    &r.worker) < 0) {
+	if ((shared ? wwd_shared_connect(r.conn, src, len, &o, &cb, &r,
+	    &r.worker) : wwd_worker_create_source(r.conn, src, len, &o, &cb,
+	    &r, &r.worker)) < 0) {
 		fprintf(stderr, "wwctl: %s\n", wwd_errmsg(r.conn));
 		r.status = 1;
 		goto out;
@@ -811,11 +822,26 @@ out:
 	return r.status;
 }
 
+/* wwctl run: see usage_run. */
+static int
+cmd_run(int argc, char **argv)
+{
+	return cmd_start(argc, argv, 0);
+}
+
+/* wwctl connect: run's twin for a shared worker; see usage_run. */
+static int
+cmd_connect(int argc, char **argv)
+{
+	return cmd_start(argc, argv, 1);
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "connect", cmd_connect },
 	{ "ps", admin_ps },
 	{ "kill", admin_kill },
 	{ "stats", admin_stats },
