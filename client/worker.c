@@ -71,8 +71,8 @@ worker_leave(struct wwd_worker *w)
 
 /* Create a worker from source text; the common path of the creators. */
 static int
-worker_create(struct wwd_conn *c, const char *source, size_t len,
-    const char *url, const struct wwd_worker_options *o,
+worker_create(struct wwd_conn *c, const char *kind, const char *source,
+    size_t len, const char *url, const struct wwd_worker_options *o,
     const struct wwd_worker_callbacks *cb, void *data,
     struct wwd_worker **out)
 {
@@ -92,7 +92,7 @@ worker_create(struct wwd_conn *c, const char *source, size_t len,
 	}
 	if ((rc = wwd_mint_port(c, &w->port)) < 0)
 		goto fail;
-	m.kind = ipc_str("dedicated");
+	m.kind = ipc_str(kind);
 	m.url = ipc_str(url);
 	m.name = ipc_str(o != NULL ? o->name : NULL);
 	m.origin = ipc_str(o != NULL ? o->origin : NULL);
@@ -132,18 +132,20 @@ wwd_worker_create_source(struct wwd_conn *c, const char *source, size_t len,
 	int	 rc;
 
 	if (o != NULL && o->url != NULL)
-		return worker_create(c, source, len, o->url, o, cb, data, out);
+		return worker_create(c, "dedicated", source, len, o->url, o,
+		    cb, data, out);
 	if ((url = wwd_url_from_path("eval.js")) == NULL)
 		return wwd_set_error(c, -errno,
 		    "cannot make the worker URL: %s", strerror(errno));
-	rc = worker_create(c, source, len, url, o, cb, data, out);
+	rc = worker_create(c, "dedicated", source, len, url, o, cb, data,
+	    out);
 	free(url);
 	return rc;
 }
 
-/* Create a worker from a script file; see wwd.h. */
-int
-wwd_worker_create_file(struct wwd_conn *c, const char *path,
+/* A worker of kind from the script in a file (url defaults to its). */
+static int
+worker_create_file(struct wwd_conn *c, const char *kind, const char *path,
     const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
     void *data, struct wwd_worker **out)
 {
@@ -163,12 +165,30 @@ wwd_worker_create_file(struct wwd_conn *c, const char *path,
 			goto out;
 		}
 	}
-	rc = worker_create(c, src, len, url != NULL ? url : o->url, o, cb,
-	    data, out);
+	rc = worker_create(c, kind, src, len, url != NULL ? url : o->url, o,
+	    cb, data, out);
 out:
 	free(url);
 	free(src);
 	return rc;
+}
+
+/* Create a worker from a script file; see wwd.h. */
+int
+wwd_worker_create_file(struct wwd_conn *c, const char *path,
+    const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
+    void *data, struct wwd_worker **out)
+{
+	return worker_create_file(c, "dedicated", path, o, cb, data, out);
+}
+
+/* Connect to a shared worker started from a script file; see wwd.h. */
+int
+wwd_shared_connect_file(struct wwd_conn *c, const char *path,
+    const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
+    void *data, struct wwd_worker **out)
+{
+	return worker_create_file(c, "shared", path, o, cb, data, out);
 }
 
 /* Create a worker from a data: or file: URL; see wwd.h. */
@@ -204,8 +224,8 @@ wwd_worker_create_url(struct wwd_conn *c, const char *url,
 		    "only data: and file: URLs can be loaded here");
 	url_clear(&u);
 	if (rc == 0)
-		rc = worker_create(c, src, len, o != NULL && o->url != NULL ?
-		    o->url : url, o, cb, data, out);
+		rc = worker_create(c, "dedicated", src, len, o != NULL &&
+		    o->url != NULL ? o->url : url, o, cb, data, out);
 	free(src);
 	return rc;
 }
@@ -514,4 +534,26 @@ wwd_worker_dispatch(struct wwd_worker *w, const struct ipc_frame *f)
 		break;
 	}
 	worker_leave(w);
+}
+
+/*
+ * Connect to the shared worker of (origin, name, url) in options,
+ * started from source (len bytes) if it does not run yet; see wwd.h.
+ */
+int
+wwd_shared_connect(struct wwd_conn *c, const char *source, size_t len,
+    const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
+    void *data, struct wwd_worker **out)
+{
+	char	*def = NULL;
+	int	 rc;
+
+	if (o == NULL || o->url == NULL) {
+		if ((def = wwd_url_from_path("eval.js")) == NULL)
+			return wwd_set_error(c, -ENOMEM, "out of memory");
+	}
+	rc = worker_create(c, "shared", source, len, def ? def : o->url, o,
+	    cb, data, out);
+	free(def);
+	return rc;
 }

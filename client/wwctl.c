@@ -52,6 +52,7 @@ struct run {
 	size_t			 cap;
 	int			 skipping;	/* in a long line */
 	int			 stopping;	/* we terminated */
+	int			 shared;	/* wwctl connect */
 	int			 status;	/* the exit status */
 	struct timespec		 grace;		/* then give up */
 };
@@ -64,6 +65,7 @@ usage_main(FILE *f)
 	    "\n"
 	    "Commands:\n"
 	    "  run       run a worker script, talking JSON lines\n"
+	    "  connect   connect to a shared worker (same options as run)\n"
 	    "  ps        list workers (yours; all for root/admins)\n"
 	    "  kill      kill workers by id\n"
 	    "  stats     daemon totals\n"
@@ -196,7 +198,11 @@ run_stop(struct run *r, int status)
 	r->stopping = 1;
 	r->status = status;
 	timespec_add_ms(&r->grace, GRACE_MS);
-	if (r->worker != NULL)
+	/* A shared worker stays for the next client: just leave it. */
+	if (r->shared && r->worker != NULL) {
+		wwd_worker_release(r->worker);
+		r->worker = NULL;
+	} else if (r->worker != NULL)
 		wwd_worker_terminate(r->worker);
 }
 
@@ -546,6 +552,9 @@ run_stdin(struct run *r)
 			run_line(r, r->line, r->len);
 		r->len = 0;
 		r->stdin_open = 0;
+		/* connect: EOF is the end, unless --count N is awaited. */
+		if (r->shared && r->count == 0)
+			run_stop(r, 0);
 		return;
 	}
 	/* Only the new bytes can hold the first newline. */
@@ -646,9 +655,9 @@ parse_long(const char *s, long min, long *v)
 	return errno == 0 && end != s && *end == '\0' && *v >= min ? 0 : -1;
 }
 
-/* wwctl run: see usage_run. */
+/* wwctl run and connect: see usage_run. */
 static int
-cmd_run(int argc, char **argv)
+cmd_start(int argc, char **argv, int shared)
 {
 	static const struct option	 opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -676,6 +685,7 @@ cmd_run(int argc, char **argv)
 	int				 ch, fd, rc;
 
 	memset(&r, 0, sizeof r);
+	r.shared = shared;
 	optind = 0;	/* glibc: start over, permuting again */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -750,11 +760,11 @@ cmd_run(int argc, char **argv)
 		goto out;
 	/* libwwd reads the script and makes the URL (SCRIPT's or eval.js). */
 	if (script != NULL)
-		rc = wwd_worker_create_file(r.conn, script, &o, &cb, &r,
-		    &r.worker);
+		rc = (shared ? wwd_shared_connect_file : wwd_worker_create_file)(
+		    r.conn, script, &o, &cb, &r, &r.worker);
 	else
-		rc = wwd_worker_create_source(r.conn, code, strlen(code), &o,
-		    &cb, &r, &r.worker);
+		rc = (shared ? wwd_shared_connect : wwd_worker_create_source)(
+		    r.conn, code, strlen(code), &o, &cb, &r, &r.worker);
 	if (rc < 0) {
 		fprintf(stderr, "wwctl: %s\n", wwd_errmsg(r.conn));
 		r.status = 1;
@@ -772,11 +782,26 @@ out:
 	return r.status;
 }
 
+/* wwctl run: see usage_run. */
+static int
+cmd_run(int argc, char **argv)
+{
+	return cmd_start(argc, argv, 0);
+}
+
+/* wwctl connect: run's twin for a shared worker; see usage_run. */
+static int
+cmd_connect(int argc, char **argv)
+{
+	return cmd_start(argc, argv, 1);
+}
+
 static const struct {
 	const char	*name;
 	int		(*fn)(int, char **);
 } commands[] = {
 	{ "run", cmd_run },
+	{ "connect", cmd_connect },
 	{ "ps", admin_ps },
 	{ "kill", admin_kill },
 	{ "stats", admin_stats },

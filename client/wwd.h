@@ -159,6 +159,23 @@ int		 wwd_worker_create_url(struct wwd_conn *, const char *,
 		    const struct wwd_worker_options *,
 		    const struct wwd_worker_callbacks *, void *,
 		    struct wwd_worker **);
+/*
+ * Connect to a shared worker: the daemon finds the one running for
+ * (your uid, options' origin, name, url) or starts it from source (len
+ * bytes). The handle is the connection's port: post, receive, and
+ * wwd_worker_release() to disconnect (the worker stays, lingering when
+ * it was the last connection). Its exit callback means the shared
+ * worker ended (closed itself, crashed, was killed).
+ */
+int		 wwd_shared_connect(struct wwd_conn *, const char *, size_t,
+		    const struct wwd_worker_options *,
+		    const struct wwd_worker_callbacks *, void *,
+		    struct wwd_worker **);
+/* The same, started from the script in a file (url defaults to its). */
+int		 wwd_shared_connect_file(struct wwd_conn *, const char *,
+		    const struct wwd_worker_options *,
+		    const struct wwd_worker_callbacks *, void *,
+		    struct wwd_worker **);
 /* Post one message given as msgpack bytes (validated, then copied). */
 int		 wwd_worker_post(struct wwd_worker *, const void *, size_t);
 /* Post one message given as JSON text; -EINVAL if it is not JSON. */

@@ -50,7 +50,7 @@ config_defaults(struct config *c)
 	c->worker_memory = 256u * 1024 * 1024;
 	c->worker_cpu = 0;
 	c->worker_wall = 0;
-	c->linger_ms = 5000;
+	c->linger_ms = 60000;
 	c->log_level = LOG_LEVEL_INFO;
 	return 0;
 }

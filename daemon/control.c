@@ -89,10 +89,11 @@ control_worker(msgpack_packer *pk, const struct worker *k, uint64_t now)
 
 	(void)supervisor_proc_usage(k, &cpu, &rss);
 	p = router_find(k->w, k->outside);
-	clients = p != NULL && p->worker == k && p->holder != NULL;
+	clients = k->shared ? (int)k->clients :
+	    p != NULL && p->worker == k && p->holder != NULL;
 	msgpack_pack_map(pk, 16);
 	control_u64(pk, "id", k->id);
-	control_str(pk, "kind", "dedicated");
+	control_str(pk, "kind", k->shared ? "shared" : "dedicated");
 	control_u64(pk, "pid", (uint64_t)k->pid);
 	control_u64(pk, "uid", k->uid);
 	control_str(pk, "origin", k->origin);

@@ -40,6 +40,7 @@ struct main_options {
 	int	 foreground;
 	int	 ready_fd;	/* -1 if none */
 	int	 level;
+	int64_t	 linger_ms;	/* --shared-linger; -2 if not given */
 };
 
 static void
@@ -49,6 +50,7 @@ main_usage(FILE *f)
 	    "usage: wwd [--foreground] [--config PATH] [--socket PATH]\n"
 	    "           [--worker PATH] [--ready-fd N]\n"
 	    "           [--log-level error|warn|info|debug]\n"
+	    "           [--shared-linger SECONDS|forever]\n"
 	    "           [--help] [--version]\n");
 }
 
@@ -172,6 +174,7 @@ main_parse(int argc, char **argv, struct main_options *o)
 		{ "worker", required_argument, NULL, 'w' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "shared-linger", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -184,6 +187,7 @@ main_parse(int argc, char **argv, struct main_options *o)
 	memset(o, 0, sizeof *o);
 	o->ready_fd = -1;
 	o->level = -1;
+	o->linger_ms = -2;
 	while ((ch = getopt_long(argc, argv, "fc:s:w:r:l:hV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -213,6 +217,17 @@ main_parse(int argc, char **argv, struct main_options *o)
 		case 'l':
 			if ((o->level = log_parse_level(optarg)) < 0)
 				main_bad_usage("bad --log-level", optarg);
+			break;
+		case 'L':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (strcmp(optarg, "forever") == 0)
+				o->linger_ms = -1;
+			else if (errno != 0 || *end != '\0' || end == optarg ||
+			    n < 0 || n > 86400)
+				main_bad_usage("bad --shared-linger", optarg);
+			else
+				o->linger_ms = (int64_t)n * 1000;
 			break;
 		case 'h':
 			main_usage(stdout);
@@ -284,6 +299,8 @@ static void
 main_apply(struct wwd *w)
 {
 	log_set_level(w->cli_level >= 0 ? w->cli_level : w->cfg.log_level);
+	if (w->cli_linger != -2)
+		w->cfg.linger_ms = w->cli_linger;
 }
 
 /*
@@ -413,6 +430,7 @@ main(int argc, char **argv)
 	w.config_path = o.config_path;
 	w.config_optional = !o.config_given;
 	w.cli_level = o.level;
+	w.cli_linger = o.linger_ms;
 	if (config_load(&w.cfg, w.config_path, w.config_optional, msg,
 	    sizeof msg) < 0)
 		log_fatalx("%s", msg);

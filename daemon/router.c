@@ -4,10 +4,15 @@
  * table maps port id -> {holder, peer id, worker}. A POST, FAULT or
  * CONSOLE frame is routed by rewriting its header port in place to the
  * peer's id and appending the raw frame to the peer holder's output: the
- * body is never decoded here. The table owns the port records.
+ * body is never decoded here. The table owns the port records. Ports
+ * move between holders when a POST transfers them; the draining protocol
+ * that keeps their messages whole and in order while they move is
+ * described in docs/architecture.md ("Moving a port").
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "wwd.h"
@@ -49,6 +54,9 @@ router_clear(struct wwd *w)
 			next = p->next;
 			if (p->holder != NULL)
 				LIST_REMOVE(p, hold);
+			ipc_buf_clear(&p->early);
+			ipc_buf_clear(&p->late);
+			free(p->waiters);
 			free(p);
 		}
 	free(w->ports);
@@ -118,6 +126,8 @@ router_add(struct wwd *w, uint64_t id, uint64_t peer, struct conn *holder,
 		router_grow(w);
 	p->id = id;
 	p->peer = peer;
+	ipc_buf_init(&p->early);
+	ipc_buf_init(&p->late);
 	p->holder = holder;
 	LIST_INSERT_HEAD(&holder->ports, p, hold);
 	h = router_hash(id) & (w->nslots - 1);
@@ -129,11 +139,14 @@ router_add(struct wwd *w, uint64_t id, uint64_t peer, struct conn *holder,
 	return 0;
 }
 
+static void	router_flush(struct wwd *, struct port *);
+
 /* Forget port p; its peer's frames to it are dropped from now on. */
 void
 router_free(struct wwd *w, struct port *p)
 {
-	struct port	**pp;
+	struct port	**pp, *z;
+	size_t		  i;
 
 	for (pp = &w->ports[router_hash(p->id) & (w->nslots - 1)];
 	    *pp != NULL; pp = &(*pp)->next)
@@ -143,18 +156,128 @@ router_free(struct wwd *w, struct port *p)
 		}
 	if (p->holder != NULL)
 		LIST_REMOVE(p, hold);
+	if (p->from != NULL)
+		p->from->ndraining--;
 	w->nports--;
+	/* Ports carried by frames lost with p need not wait for them. */
+	for (i = 0; i < p->nwaiters; i++)
+		if ((z = router_find(w, p->waiters[i])) != NULL &&
+		    z->wait == p->id) {
+			z->wait = 0;
+			router_flush(w, z);
+		}
+	ipc_buf_clear(&p->early);
+	ipc_buf_clear(&p->late);
+	free(p->waiters);
 	free(p);
 }
 
-/* Forget every port c holds (c is going away). */
+/* Forget every port c holds (c is going away); finish its drains. */
 void
 router_drop_holder(struct wwd *w, struct conn *c)
 {
 	struct port	*p;
+	size_t		 i;
 
 	while ((p = LIST_FIRST(&c->ports)) != NULL)
 		router_free(w, p);
+	/* A holder that dies while ports drain from it has no more. */
+	for (i = 0; i < w->nslots && c->ndraining > 0; i++)
+		for (p = w->ports[i]; p != NULL; p = p->next)
+			if (p->from == c) {
+				p->from = NULL;
+				c->ndraining--;
+				router_flush(w, p);
+			}
+}
+
+/* Whether frames for p must queue: it is moving or not yet announced. */
+static int
+router_held_back(const struct port *p)
+{
+	return p->from != NULL || p->wait != 0;
+}
+
+/* Count one frame of n bytes to holder h; backpressure on sender. */
+static void
+router_count(struct wwd *w, struct conn *sender, struct conn *h, size_t n)
+{
+	w->stats.frames++;
+	w->stats.bytes += n;
+	if (h->kind == CONN_WORKER && h->owner != NULL)
+		((struct worker *)h->owner)->msgs_in++;
+	/* Backpressure: the sender waits until the receiver drains. */
+	if (sender != NULL && conn_queued(h) > w->cfg.conn_high)
+		conn_pause(sender, h);
+}
+
+/*
+ * p has landed (no drain, nothing to wait for): hand its queues to the
+ * holder, bounced frames first, then let the ports carried by them go.
+ */
+static void
+router_flush(struct wwd *w, struct port *p)
+{
+	uint64_t	*ids;
+	struct port	*z;
+	size_t		 i, n;
+
+	if (router_held_back(p))
+		return;
+	if (p->holder != NULL) {
+		conn_append(p->holder, ipc_buf_head(&p->early),
+		    ipc_buf_used(&p->early));
+		conn_append(p->holder, ipc_buf_head(&p->late),
+		    ipc_buf_used(&p->late));
+	}
+	ipc_buf_clear(&p->early);
+	ipc_buf_clear(&p->late);
+	ids = p->waiters;
+	n = p->nwaiters;
+	p->waiters = NULL;
+	p->nwaiters = 0;
+	for (i = 0; i < n; i++)
+		if ((z = router_find(w, ids[i])) != NULL &&
+		    z->wait == p->id) {
+			z->wait = 0;
+			router_flush(w, z);
+		}
+	free(ids);
+}
+
+/*
+ * Queue raw frame f (header already naming p) for p's holder: now, or
+ * in q (p's early or late queue) while p is held back. Ports the frame
+ * carries (ids, n) then wait for p.
+ */
+static int
+router_deliver(struct wwd *w, struct conn *sender, struct port *p,
+    struct ipc_buf *q, struct ipc_frame *f, const uint64_t *ids, size_t n)
+{
+	size_t		 len = IPC_HEADER_SIZE + (size_t)f->len, i;
+	struct port	*z;
+	uint64_t	*wa;
+
+	if (!router_held_back(p)) {
+		conn_append(p->holder, f->raw, len);
+		router_count(w, sender, p->holder, len);
+		return 0;
+	}
+	if (ipc_buf_append(q, f->raw, len) < 0)
+		return -ENOMEM;
+	if (n > 0) {
+		if ((wa = realloc(p->waiters, (p->nwaiters + n) *
+		    sizeof *wa)) == NULL)
+			return -ENOMEM;
+		p->waiters = wa;
+		for (i = 0; i < n; i++)
+			if ((z = router_find(w, ids[i])) != NULL) {
+				z->wait = p->id;
+				wa[p->nwaiters++] = ids[i];
+			}
+	}
+	router_count(w, NULL, p->holder, len);
+	return 0;
 }
 
 /*
@@ -173,13 +296,252 @@ router_forward(struct wwd *w, struct conn *sender, struct ipc_frame *f)
 	if ((peer = router_find(w, p->peer)) == NULL || peer->holder == NULL)
 		return 0;
 	ipc_frame_set_port(f->raw, peer->id);
-	conn_append(peer->holder, f->raw, IPC_HEADER_SIZE + (size_t)f->len);
-	w->stats.frames++;
-	w->stats.bytes += IPC_HEADER_SIZE + (size_t)f->len;
-	if (peer->holder->kind == CONN_WORKER && peer->holder->owner != NULL)
-		((struct worker *)peer->holder->owner)->msgs_in++;
-	/* Backpressure: the sender waits until the receiver drains. */
-	if (conn_queued(peer->holder) > w->cfg.conn_high)
-		conn_pause(sender, peer->holder);
+	return router_deliver(w, sender, peer, &peer->late, f, NULL, 0);
+}
+
+/*
+ * Check that c may mint port id now (its range, ids only going up) and
+ * take it. 0, or -EINVAL with *why.
+ */
+int
+router_mint(struct conn *c, uint64_t id, const char **why)
+{
+	struct port_range	*r = c->range;
+
+	if (r == NULL || id < r->base || id - r->base >= r->count) {
+		*why = "port id outside the sender's range";
+		return -EINVAL;
+	}
+	/* Minted ids only go up, so an id can never name two ports. */
+	if (id < r->next) {
+		*why = "port id minted before (ids must increase)";
+		return -EINVAL;
+	}
+	r->next = id + 1;
 	return 0;
+}
+
+/* CHANNEL from c: a new pair it minted and holds. 0 or -errno, *why. */
+int
+router_channel(struct wwd *w, struct conn *c, const struct ipc_channel *m,
+    const char **why)
+{
+	struct port	*a;
+	int		 rc;
+
+	if ((rc = router_mint(c, m->a, why)) < 0 ||
+	    (rc = router_mint(c, m->b, why)) < 0)
+		return rc;
+	if (router_add(w, m->a, m->b, c, &a) < 0)
+		goto nomem;
+	if (router_add(w, m->b, m->a, c, NULL) < 0) {
+		router_free(w, a);
+		goto nomem;
+	}
+	return 0;
+nomem:
+	*why = "out of memory";
+	return -ENOMEM;
+}
+
+/*
+ * Move port x to holder to. The old holder gets PORT_MOVED and bounces
+ * what it still has for x; until it answers PORT_DRAINED, frames for x
+ * queue here. A port already draining keeps its first old holder: the
+ * later ones never received anything for it.
+ */
+static void
+router_move(struct port *x, struct conn *to)
+{
+	struct conn	*old = x->holder;
+	struct ipc_buf	*b;
+
+	LIST_REMOVE(x, hold);
+	x->holder = to;
+	LIST_INSERT_HEAD(&to->ports, x, hold);
+	if (x->from != NULL)
+		return;
+	x->from = old;
+	old->ndraining++;
+	if ((b = conn_out(old)) != NULL &&
+	    ipc_empty_encode(b, IPC_PORT_MOVED, x->id) < 0)
+		conn_abort(old);
+}
+
+/* Check a transfer list: held by c, movable, not p or its peer, once. */
+static int
+router_check_transfer(struct wwd *w, struct conn *c, const struct port *p,
+    const struct ipc_post *m, const char **why)
+{
+	struct port	*x;
+	uint32_t	 i, j;
+
+	for (i = 0; i < m->ntransfer; i++) {
+		if ((x = router_held(w, c, m->transfer[i])) == NULL) {
+			*why = "a transferred port is not held by the sender";
+			return -ENOENT;
+		}
+		if (x->fixed || x->worker != NULL || x == p ||
+		    x->id == p->peer) {
+			*why = "a transferred port cannot be moved";
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (m->transfer[j] == m->transfer[i]) {
+				*why = "a port is transferred twice";
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+/*
+ * POST m (frame f) from sender on its port f->port: the transferred
+ * ports move to the receiver, then the frame is routed. When the peer is
+ * gone, the message and its ports are dropped. 0, -ENOENT (the sender
+ * does not hold f->port or a transferred port) or -EINVAL, with *why.
+ */
+int
+router_post(struct wwd *w, struct conn *sender, struct ipc_frame *f,
+    const struct ipc_post *m, const char **why)
+{
+	struct port	*p, *peer, *x;
+	uint32_t	 i;
+	int		 rc;
+
+	if ((p = router_held(w, sender, f->port)) == NULL) {
+		*why = "the port is not held by the sender";
+		return -ENOENT;
+	}
+	if ((rc = router_check_transfer(w, sender, p, m, why)) < 0)
+		return rc;
+	if ((peer = router_find(w, p->peer)) == NULL || peer->holder == NULL) {
+		for (i = 0; i < m->ntransfer; i++)
+			if ((x = router_find(w, m->transfer[i])) != NULL)
+				router_free(w, x);
+		return 0;
+	}
+	for (i = 0; i < m->ntransfer; i++)
+		router_move(router_find(w, m->transfer[i]), peer->holder);
+	ipc_frame_set_port(f->raw, peer->id);
+	if (router_deliver(w, sender, peer, &peer->late, f, m->transfer,
+	    m->ntransfer) < 0) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * REPOST m (frame f) on port x from its old holder: a frame it received
+ * for x after giving x away, bounced back. It goes to x's holder as a
+ * POST, ahead of the newer frames; the ports it carries move along.
+ */
+int
+router_repost(struct wwd *w, struct conn *sender, struct ipc_frame *f,
+    const struct ipc_post *m, const char **why)
+{
+	struct port	*x, *z;
+	uint32_t	 i;
+
+	if ((x = router_find(w, f->port)) == NULL || x->from != sender) {
+		*why = "the port is not draining from the sender";
+		return -ENOENT;
+	}
+	for (i = 0; i < m->ntransfer; i++)
+		if ((z = router_held(w, sender, m->transfer[i])) == NULL ||
+		    z->fixed || z->worker != NULL || z == x) {
+			*why = "a carried port is not held by the sender";
+			return -ENOENT;
+		}
+	for (i = 0; i < m->ntransfer; i++)
+		router_move(router_find(w, m->transfer[i]), x->holder);
+	ipc_frame_set_type(f->raw, IPC_POST);
+	if (router_deliver(w, sender, x, &x->early, f, m->transfer,
+	    m->ntransfer) < 0) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * PORT_DRAINED x from its old holder: everything it had for x has been
+ * bounced; the queued frames go to the new holder. 0 or -ENOENT.
+ */
+int
+router_drained(struct wwd *w, struct conn *sender, uint64_t id,
+    const char **why)
+{
+	struct port	*x;
+
+	if ((x = router_find(w, id)) == NULL || x->from != sender) {
+		/* Freed meanwhile (closed by its new holder): nothing. */
+		if (x == NULL)
+			return 0;
+		*why = "the port is not draining from the sender";
+		return -ENOENT;
+	}
+	x->from = NULL;
+	sender->ndraining--;
+	router_flush(w, x);
+	return 0;
+}
+
+/* Report a refused port frame through the peer's fault handler. */
+static void
+router_refuse(struct conn *c, struct ipc_frame *f, int rc, const char *why)
+{
+	char	msg[160];
+
+	snprintf(msg, sizeof msg, "%s: port %llu: %s", ipc_type_name(f->type),
+	    (unsigned long long)f->port, why);
+	c->ops->fault(c, rc == -ENOENT ? "unknown-port" : rc == -ENOMEM ?
+	    "unsupported" : "bad-port", msg);
+}
+
+/*
+ * The port frames every peer may send (POST, REPOST, CHANNEL,
+ * PORT_DRAINED), for both dispatchers; a refusal goes to c's fault
+ * handler (ERROR and close, or kill for a worker). 1 if f was one of
+ * them, 0 if not.
+ */
+int
+router_frame(struct conn *c, struct ipc_frame *f)
+{
+	struct wwd		*w = c->w;
+	struct ipc_post		 m;
+	struct ipc_channel	 ch;
+	const char		*why = NULL;
+	int			 rc;
+
+	switch (f->type) {
+	case IPC_POST:
+	case IPC_REPOST:
+		if ((rc = ipc_post_decode(f->body, f->len, &m, &why)) < 0)
+			break;
+		rc = f->type == IPC_POST ? router_post(w, c, f, &m, &why) :
+		    router_repost(w, c, f, &m, &why);
+		break;
+	case IPC_CHANNEL:
+		if ((rc = ipc_channel_decode(f->body, f->len, &ch, &why)) < 0)
+			break;
+		rc = router_channel(w, c, &ch, &why);
+		break;
+	case IPC_PORT_DRAINED:
+		if ((rc = ipc_empty_decode(f->body, f->len, &why)) < 0)
+			break;
+		rc = router_drained(w, c, f->port, &why);
+		break;
+	default:
+		return 0;
+	}
+	if (rc == -EBADMSG) {
+		char	msg[160];
+
+		snprintf(msg, sizeof msg, "%s: %s", ipc_type_name(f->type), why);
+		c->ops->fault(c, "bad-body", msg);
+	} else if (rc < 0)
+		router_refuse(c, f, rc, why);
+	return 1;
 }

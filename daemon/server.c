@@ -28,9 +28,7 @@
 struct client {
 	uint32_t	uid;		/* principal, from SO_PEERCRED */
 	int		admin;		/* root or in admin_group */
-	uint64_t	port_base;	/* ids the client may mint */
-	uint64_t	port_count;
-	uint64_t	port_next;	/* the lowest id it may mint now */
+	struct port_range range;	/* ids the client may mint */
 };
 
 static int
@@ -130,81 +128,10 @@ server_hello(struct conn *c, const struct ipc_hello *in)
 	    (int)h.software.len, h.software.ptr);
 	h.role = ipc_str("daemon");
 	h.software = ipc_str(WWD_SOFTWARE);
-	h.port_base = cl->port_base;
-	h.port_count = cl->port_count;
+	h.port_base = cl->range.base;
+	h.port_count = cl->range.count;
 	if ((b = conn_out(c)) != NULL && ipc_hello_encode(b, &h) < 0)
 		conn_abort(c);
-}
-
-static void
-server_create(struct conn *c, struct client *cl, struct ipc_frame *f)
-{
-	struct ipc_create	 m;
-	const char		*why;
-
-	if (ipc_create_decode(f->body, f->len, &m, &why) < 0) {
-		conn_error(c, "bad-body", "CREATE: %s", why);
-		return;
-	}
-	if (f->port < cl->port_base ||
-	    f->port - cl->port_base >= cl->port_count) {
-		conn_error(c, "bad-port", "CREATE: port %llu is outside the "
-		    "client's range", (unsigned long long)f->port);
-		return;
-	}
-	/* Minted ids only go up, so an id can never name two ports. */
-	if (f->port < cl->port_next) {
-		conn_error(c, "bad-port", "CREATE: port %llu was minted "
-		    "before (ids must increase)", (unsigned long long)f->port);
-		return;
-	}
-	cl->port_next = f->port + 1;
-	if (!ipc_str_eq(m.kind, "dedicated")) {
-		conn_error(c, "unsupported", "CREATE: kind \"%.*s\" is not "
-		    "supported", (int)m.kind.len, m.kind.ptr);
-		return;
-	}
-	if (supervisor_create(c->w, c, f->port, &m) < 0)
-		conn_error(c, "unsupported", "CREATE: out of memory");
-}
-
-/* Find the port c holds for TERMINATE/CLOSE, or answer unknown-port. */
-static struct port *
-server_port(struct conn *c, struct ipc_frame *f)
-{
-	struct port	*p;
-	const char	*why;
-
-	if (ipc_empty_decode(f->body, f->len, &why) < 0) {
-		conn_error(c, "bad-body", "%s: %s", ipc_type_name(f->type),
-		    why);
-		return NULL;
-	}
-	if ((p = router_held(c->w, c, f->port)) == NULL)
-		conn_error(c, "unknown-port", "%s: port %llu is not held by "
-		    "this client", ipc_type_name(f->type),
-		    (unsigned long long)f->port);
-	return p;
-}
-
-static void
-server_post(struct conn *c, struct ipc_frame *f)
-{
-	struct ipc_post	 m;
-	const char	*why;
-
-	if (ipc_post_decode(f->body, f->len, &m, &why) < 0) {
-		conn_error(c, "bad-body", "POST: %s", why);
-		return;
-	}
-	if (m.ntransfer > 0) {
-		conn_error(c, "unsupported", "POST: transferring ports is not "
-		    "supported yet");
-		return;
-	}
-	if (router_forward(c->w, c, f) < 0)
-		conn_error(c, "unknown-port", "POST: port %llu is not held by "
-		    "this client", (unsigned long long)f->port);
 }
 
 static void
@@ -265,24 +192,9 @@ server_in_admin_group(struct wwd *w, uid_t uid, gid_t gid)
 static void
 server_dispatch(struct conn *c, struct ipc_frame *f)
 {
-	struct client	*cl = c->owner;
-	struct port	*p;
-
+	if (router_frame(c, f) || supervisor_frame(c, f))
+		return;
 	switch (f->type) {
-	case IPC_CREATE:
-		server_create(c, cl, f);
-		break;
-	case IPC_TERMINATE:
-		if ((p = server_port(c, f)) != NULL)
-			supervisor_terminate(c->w, p);
-		break;
-	case IPC_CLOSE:
-		if ((p = server_port(c, f)) != NULL)
-			supervisor_close_port(c->w, p);
-		break;
-	case IPC_POST:
-		server_post(c, f);
-		break;
 	case IPC_CONTROL:
 		server_control(c, f);
 		break;
@@ -370,9 +282,10 @@ server_accept_cb(uv_stream_t *s, int status)
 		log_warnx("accept: out of memory");
 		return;
 	}
-	cl->port_base = w->next_serial++ << 32;
-	cl->port_count = 1ULL << 32;
-	cl->port_next = cl->port_base;
+	cl->range.base = w->next_serial++ << 32;
+	cl->range.count = 1ULL << 32;
+	cl->range.next = cl->range.base;
+	c->range = &cl->range;
 	uv_pipe_init(&w->loop, &c->pipe, 0);
 	if ((rc = uv_accept(s, (uv_stream_t *)&c->pipe)) < 0 ||
 	    (rc = server_peer(c, cl)) < 0 || (rc = conn_start(c)) < 0) {

@@ -1,6 +1,7 @@
 /*
  * supervisor.c: wwd's worker table and the policy around it: creating a
- * dedicated worker for a client, the worker channel's dispatch, killing
+ * worker for a client or a parent worker (CREATE, CLOSE and TERMINATE
+ * from either), the worker channel's dispatch, killing
  * (terminate, closed port, owner gone, protocol violation, shutdown) and
  * deciding how a worker ended. spawn.c does the acting. A worker record
  * lives until both its process handle and its channel are closed; the
@@ -19,6 +20,7 @@
 #include "wwd.h"
 
 static void	supervisor_report(struct worker *);
+static void	supervisor_orphans(struct worker *);
 static void	supervisor_refuse(struct wwd *, struct conn *, uint64_t,
 		    const char *);
 static void	supervisor_end(struct worker *, enum worker_end,
@@ -33,6 +35,8 @@ supervisor_free(struct worker *k)
 		return;
 	if ((p = router_find(k->w, k->outside)) != NULL && p->worker == k)
 		p->worker = NULL;
+	if (k->shared)
+		registry_free(k);
 	LIST_REMOVE(k, entry);
 	k->w->nworkers--;
 	free(k->url);
@@ -131,7 +135,6 @@ static void
 supervisor_report(struct worker *k)
 {
 	struct ipc_exit	 e;
-	struct ipc_buf	*b;
 	struct port	*p;
 	char		 buf[128];
 
@@ -142,11 +145,25 @@ supervisor_report(struct worker *k)
 	log_info("worker[%llu] exited: %.*s%s%.*s", (unsigned long long)k->id,
 	    (int)e.reason.len, e.reason.ptr, e.message.len ? ": " : "",
 	    (int)e.message.len, e.message.ptr);
+	supervisor_orphans(k);
+	if (k->shared) {
+		registry_exit(k, &e);
+		return;
+	}
 	if ((p = router_find(k->w, k->outside)) == NULL || p->worker != k)
 		return;
+	supervisor_report_port(p, &e);
+}
+
+/* Tell the holder of outside port p that its worker ended (EXIT e). */
+void
+supervisor_report_port(struct port *p, const struct ipc_exit *e)
+{
+	struct ipc_buf	*b;
+
 	p->worker = NULL;
 	if ((b = conn_out(p->holder)) != NULL &&
-	    ipc_exit_encode(b, p->id, &e) < 0)
+	    ipc_exit_encode(b, p->id, e) < 0)
 		conn_abort(p->holder);
 }
 
@@ -166,8 +183,9 @@ supervisor_end(struct worker *k, enum worker_end end, const char *why)
 {
 	int	rc;
 
-	if (k->exited || k->reported)
+	if (k->exited || k->reported || k->killing)
 		return;
+	k->killing = 1;
 	log_debug("worker[%llu]: killing: %s", (unsigned long long)k->id, why);
 	supervisor_set_end(k, end, why);
 	if ((rc = spawn_kill(k)) < 0)
@@ -218,6 +236,7 @@ supervisor_closing(struct worker *k, struct ipc_frame *f)
 	free(k->closing_message);
 	k->closing_reason = ipc_str_dup(m.reason);
 	k->closing_message = ipc_str_dup(m.message);
+	k->closed_self = 1;
 	log_debug("worker[%llu]: closing: %.*s", (unsigned long long)k->id,
 	    (int)m.reason.len, m.reason.ptr);
 }
@@ -231,21 +250,6 @@ supervisor_forward(struct worker *k, struct ipc_frame *f)
 		supervisor_protocol(k, "unknown-port", "%s: port %llu is not "
 		    "held by this worker", ipc_type_name(f->type),
 		    (unsigned long long)f->port);
-}
-
-static void
-supervisor_post(struct worker *k, struct ipc_frame *f)
-{
-	struct ipc_post	 m;
-	const char	*why;
-
-	if (ipc_post_decode(f->body, f->len, &m, &why) < 0)
-		supervisor_protocol(k, "bad-body", "POST: %s", why);
-	else if (m.ntransfer > 0)
-		supervisor_protocol(k, "unsupported", "POST: transferring "
-		    "ports is not supported yet");
-	else
-		supervisor_forward(k, f);
 }
 
 static void
@@ -274,6 +278,7 @@ static void
 supervisor_console(struct worker *k, struct ipc_frame *f)
 {
 	struct ipc_console	 m;
+	struct port		*p, *peer;
 	const char		*why;
 
 	if (ipc_console_decode(f->body, f->len, &m, &why) < 0) {
@@ -282,6 +287,11 @@ supervisor_console(struct worker *k, struct ipc_frame *f)
 	}
 	log_info("worker[%llu]: console.%.*s: %.*s", (unsigned long long)k->id,
 	    (int)m.level.len, m.level.ptr, (int)m.text.len, m.text.ptr);
+	/* A nested worker's console is logged only, as in browsers. */
+	if ((p = router_held(k->w, k->conn, f->port)) != NULL &&
+	    (peer = router_find(k->w, p->peer)) != NULL &&
+	    peer->holder != NULL && peer->holder->kind == CONN_WORKER)
+		return;
 	supervisor_forward(k, f);
 }
 
@@ -291,12 +301,13 @@ supervisor_dispatch(struct conn *c, struct ipc_frame *f)
 {
 	struct worker	*k = c->owner;
 
+	if (f->type == IPC_POST)
+		k->msgs_out++;
+	if (router_frame(c, f) || supervisor_frame(c, f))
+		return;
 	switch (f->type) {
 	case IPC_CLOSING:
 		supervisor_closing(k, f);
-		break;
-	case IPC_POST:
-		supervisor_post(k, f);
 		break;
 	case IPC_FAULT:
 		supervisor_fault(k, f);
@@ -335,6 +346,7 @@ supervisor_gone(struct conn *c)
 {
 	struct worker	*k = c->owner;
 
+	supervisor_client_gone(k->w, c);
 	router_drop_holder(k->w, c);
 	k->conn = NULL;
 	k->chan_done = 1;
@@ -372,8 +384,8 @@ supervisor_greet(struct worker *k, const struct ipc_create *m)
 	h.version = IPC_VERSION;
 	h.role = ipc_str("daemon");
 	h.software = ipc_str(WWD_SOFTWARE);
-	h.port_base = k->inside + 1;
-	h.port_count = (1ULL << 32) - 1;
+	h.port_base = k->range.base;
+	h.port_count = k->range.count;
 	in.worker_id = k->id;
 	in.kind = m->kind;
 	in.url = m->url;
@@ -386,7 +398,7 @@ supervisor_greet(struct worker *k, const struct ipc_create *m)
 	in.log_level = (uint32_t)log_get_level();
 	in.memory_max = k->w->cfg.worker_memory;
 	if (ipc_hello_encode(b, &h) < 0 ||
-	    ipc_init_encode(b, k->inside, &in) < 0)
+	    ipc_init_encode(b, k->shared ? 0 : k->inside, &in) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -422,68 +434,197 @@ supervisor_failed(struct worker *k, int rc, const char *step)
 }
 
 /*
- * CREATE from client c on its new port outside: make the port pair,
- * spawn the worker, queue HELLO+INIT to it and STARTED (or EXIT
- * "failed") to c. The worker table owns the record. 0, or -ENOMEM when
- * nothing could be started (the caller answers the client).
+ * Start a worker for creator c (a client or a parent worker) as CREATE
+ * m asked. A dedicated worker gets the pair outside (held by c) and its
+ * inside port; a shared one gets no implicit port (registry.c connects
+ * c on outside). The worker table owns the record. The worker, or NULL
+ * when nothing could be started: c then has EXIT "failed" on outside.
  */
-int
-supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
-    const struct ipc_create *m)
+struct worker *
+supervisor_spawn(struct wwd *w, struct conn *c, const struct ipc_create *m,
+    uint64_t outside)
 {
-	struct ipc_started	 st;
 	struct worker		*k;
-	struct ipc_buf		*b;
-	struct port		*op;
+	struct port		*op = NULL;
 	const char		*step = NULL, *over;
+	int			 shared = ipc_str_eq(m->kind, "shared");
 	char			 msg[160];
 	int			 rc;
 
-	if ((over = supervisor_limit(w, server_uid(c), msg, sizeof msg)) !=
-	    NULL) {
+	if ((over = supervisor_limit(w, supervisor_uid(c), msg,
+	    sizeof msg)) != NULL) {
 		supervisor_refuse(w, c, outside, over);
-		return 0;
+		return NULL;
 	}
 	if ((k = calloc(1, sizeof *k)) == NULL)
-		return -ENOMEM;
+		goto nomem;
 	k->w = w;
 	if ((k->url = ipc_str_dup(m->url)) == NULL ||
 	    (k->name = ipc_str_dup(m->name)) == NULL ||
 	    (k->origin = ipc_str_dup(m->origin)) == NULL ||
-	    router_add(w, outside, 0, c, &op) < 0) {
+	    (!shared && router_add(w, outside, 0, c, &op) < 0)) {
 		free(k->url);
 		free(k->name);
 		free(k->origin);
 		free(k);
-		return -ENOMEM;
+		goto nomem;
 	}
-	k->uid = server_uid(c);
+	k->shared = shared;
+	k->uid = supervisor_uid(c);
 	k->client = c->id;
+	if (c->kind == CONN_WORKER)
+		k->parent = ((struct worker *)c->owner)->id;
 	k->started_ms = uv_now(&w->loop);
 	w->nworkers++;
 	w->stats.workers++;
 	k->id = w->next_worker++;
-	k->outside = outside;
+	k->outside = shared ? 0 : outside;
 	k->inside = w->next_serial++ << 32;
-	op->peer = k->inside;
-	op->worker = k;
+	k->range.base = k->range.next = k->inside + 1;
+	k->range.count = (1ULL << 32) - 1;
+	if (op != NULL) {
+		op->peer = k->inside;
+		op->worker = k;
+		op->fixed = 1;
+	}
 	LIST_INSERT_HEAD(&w->workers, k, entry);
 	if ((rc = spawn_worker(w, k, supervisor_exit_cb,
 	    &supervisor_worker_ops, &step)) < 0 ||
-	    (rc = router_add(w, k->inside, outside, k->conn, NULL)) < 0 ||
-	    (rc = supervisor_greet(k, m)) < 0) {
+	    (!shared && (rc = router_add(w, k->inside, outside, k->conn,
+	    &op)) < 0) || (rc = supervisor_greet(k, m)) < 0) {
 		supervisor_failed(k, rc, step ? step : "setup");
-		return 0;
+		if (shared)
+			supervisor_refuse(w, c, outside, "cannot start the "
+			    "shared worker");
+		return NULL;
 	}
-	log_info("worker[%llu] started: pid %d, %s, for client %llu",
-	    (unsigned long long)k->id, k->pid, k->url,
+	k->conn->range = &k->range;
+	if (!shared)
+		op->fixed = 1;
+	log_info("worker[%llu] started: pid %d, %s%s, for %s %llu",
+	    (unsigned long long)k->id, k->pid, shared ? "shared, " : "",
+	    k->url, c->kind == CONN_CLIENT ? "client" : "worker",
 	    (unsigned long long)c->id);
+	return k;
+nomem:
+	supervisor_refuse(w, c, outside, "out of memory");
+	return NULL;
+}
+
+/* Answer STARTED on port outside of c for worker k. */
+static void
+supervisor_started(struct conn *c, uint64_t outside, struct worker *k)
+{
+	struct ipc_started	 st;
+	struct ipc_buf		*b;
+
 	st.worker_id = k->id;
 	st.pid = (uint32_t)k->pid;
 	if ((b = conn_out(c)) != NULL &&
 	    ipc_started_encode(b, outside, &st) < 0)
 		conn_abort(c);
+}
+
+/*
+ * CREATE from c (a client, or a worker for a nested worker) on its new
+ * port outside: a dedicated worker is spawned, a shared one found or
+ * started by the registry. STARTED or EXIT "failed" answers. 0.
+ */
+int
+supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
+    const struct ipc_create *m)
+{
+	struct worker	*k;
+
+	if (ipc_str_eq(m->kind, "shared"))
+		return registry_connect(w, c, outside, m);
+	if ((k = supervisor_spawn(w, c, m, outside)) != NULL)
+		supervisor_started(c, outside, k);
 	return 0;
+}
+
+/* The principal of connection c: a client's uid, a worker's owner's. */
+uint32_t
+supervisor_uid(const struct conn *c)
+{
+	if (c->kind == CONN_CLIENT)
+		return server_uid(c);
+	return c->owner != NULL ? ((const struct worker *)c->owner)->uid :
+	    UINT32_MAX;
+}
+
+/* The port c holds for TERMINATE/CLOSE, or NULL after a fault. */
+static struct port *
+supervisor_port(struct conn *c, struct ipc_frame *f)
+{
+	struct port	*p;
+	const char	*why;
+	char		 msg[160];
+
+	if (ipc_empty_decode(f->body, f->len, &why) < 0) {
+		snprintf(msg, sizeof msg, "%s: %s", ipc_type_name(f->type),
+		    why);
+		c->ops->fault(c, "bad-body", msg);
+		return NULL;
+	}
+	if ((p = router_held(c->w, c, f->port)) == NULL) {
+		snprintf(msg, sizeof msg, "%s: port %llu is not held by the "
+		    "sender", ipc_type_name(f->type),
+		    (unsigned long long)f->port);
+		c->ops->fault(c, "unknown-port", msg);
+	}
+	return p;
+}
+
+/* CREATE from c: check the body, the new port id and the kind. */
+static void
+supervisor_create_frame(struct conn *c, struct ipc_frame *f)
+{
+	struct ipc_create	 m;
+	const char		*why;
+	char			 msg[200];
+
+	if (ipc_create_decode(f->body, f->len, &m, &why) < 0) {
+		snprintf(msg, sizeof msg, "CREATE: %s", why);
+		c->ops->fault(c, "bad-body", msg);
+	} else if (router_mint(c, f->port, &why) < 0) {
+		snprintf(msg, sizeof msg, "CREATE: port %llu: %s",
+		    (unsigned long long)f->port, why);
+		c->ops->fault(c, "bad-port", msg);
+	} else if (!ipc_str_eq(m.kind, "dedicated") &&
+	    !ipc_str_eq(m.kind, "shared")) {
+		snprintf(msg, sizeof msg, "CREATE: kind \"%.*s\" is not "
+		    "supported", (int)(m.kind.len > 40 ? 40 : m.kind.len),
+		    m.kind.ptr);
+		c->ops->fault(c, "unsupported", msg);
+	} else if (supervisor_create(c->w, c, f->port, &m) < 0)
+		c->ops->fault(c, "unsupported", "CREATE: out of memory");
+}
+
+/*
+ * The worker requests both clients and workers send: CREATE, TERMINATE
+ * and CLOSE. 1 if f was one of them (handled), 0 if not.
+ */
+int
+supervisor_frame(struct conn *c, struct ipc_frame *f)
+{
+	struct port	*p;
+
+	switch (f->type) {
+	case IPC_CREATE:
+		supervisor_create_frame(c, f);
+		return 1;
+	case IPC_TERMINATE:
+		if ((p = supervisor_port(c, f)) != NULL)
+			supervisor_terminate(c->w, p);
+		return 1;
+	case IPC_CLOSE:
+		if ((p = supervisor_port(c, f)) != NULL)
+			supervisor_close_port(c->w, p);
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -601,7 +742,7 @@ void
 supervisor_terminate(struct wwd *w, struct port *p)
 {
 	(void)w;
-	if (p->worker != NULL)
+	if (p->worker != NULL && !p->worker->shared)
 		supervisor_kill(p->worker, "terminated by its owner");
 }
 
@@ -612,25 +753,47 @@ supervisor_close_port(struct wwd *w, struct port *p)
 	struct worker	*k = p->worker;
 
 	p->worker = NULL;
-	if (k != NULL)
+	if (k != NULL && k->shared)
+		registry_leave(w, k);
+	else if (k != NULL)
 		supervisor_kill(k, "its port was closed");
 	router_free(w, p);
 }
 
-/* Client c is going away: kill the workers it owns (no EXIT). */
+/*
+ * Client or parent worker c is going away: kill the dedicated workers
+ * it owns (no EXIT), leave the shared ones it is connected to.
+ */
 void
 supervisor_client_gone(struct wwd *w, struct conn *c)
 {
 	struct worker	*k;
 	struct port	*p;
 
-	(void)w;
 	LIST_FOREACH(p, &c->ports, hold) {
 		if ((k = p->worker) == NULL)
 			continue;
 		p->worker = NULL;
-		supervisor_kill(k, "its owner disconnected");
+		if (k->shared)
+			registry_leave(w, k);
+		else
+			supervisor_kill(k, c->kind == CONN_CLIENT ? "its owner "
+			    "disconnected" : "its parent ended");
 	}
+}
+
+/*
+ * Worker k ended: its nested workers end with it (their outside ports
+ * are held by k's channel, which may outlive the process for a while).
+ */
+static void
+supervisor_orphans(struct worker *k)
+{
+	struct worker	*child;
+
+	LIST_FOREACH(child, &k->w->workers, entry)
+		if (child->parent == k->id && !child->shared)
+			supervisor_kill(child, "its parent ended");
 }
 
 /* Shutdown: kill every worker still running. */

@@ -29,6 +29,16 @@ struct port;
 struct worker;
 
 /*
+ * The port ids one peer may mint (HELLO/INIT range): each new id must
+ * lie in [base, base + count) and exceed every id minted before.
+ */
+struct port_range {
+	uint64_t	base;
+	uint64_t	count;
+	uint64_t	next;		/* the lowest id it may mint now */
+};
+
+/*
  * The settings (config.c). Strings are owned; a struct config is
  * replaced whole on reload, never patched in place.
  */
@@ -79,6 +89,7 @@ struct wwd {
 	const char	*config_path;	/* owned by main() */
 	int		 config_optional; /* the default path: may be absent */
 	int		 cli_level;	/* --log-level, -1 if not given */
+	int64_t		 cli_linger;	/* --shared-linger ms, -2 if not */
 	struct config	 cfg;		/* current settings */
 	int		 stopping;	/* SIGTERM/SIGINT seen */
 	int		 activated;	/* the socket came from systemd */
@@ -167,6 +178,8 @@ struct conn {
 	struct conn		*blocker;	/* paused: the full receiver */
 
 	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
+	struct port_range	*range;		/* ids it mints; owner's */
+	unsigned		 ndraining;	/* ports draining from it */
 	TAILQ_ENTRY(conn)	 entry;
 	TAILQ_ENTRY(conn)	 dirty_entry;
 };
@@ -195,12 +208,26 @@ void	server_stop(struct wwd *);
 uint32_t server_uid(const struct conn *);
 int	server_is_admin(const struct conn *);
 
-/* router.c: port id -> {holder, peer id, worker} */
+/*
+ * router.c: port id -> {holder, peer id, worker}. A port moving from
+ * one holder to another (transferred in a POST) is "held back" until
+ * it landed: from is the old holder until it answered PORT_DRAINED,
+ * wait the port whose queue holds the frame that carries it; meanwhile
+ * early collects what the old holder bounced (REPOST) and late the
+ * newer frames for it, flushed in that order to the holder.
+ */
 struct port {
 	uint64_t		 id;
 	uint64_t		 peer;		/* the entangled port's id */
 	struct conn		*holder;
 	struct worker		*worker;	/* outside port: its worker */
+	unsigned		 fixed:1;	/* a worker's: not movable */
+	struct conn		*from;		/* draining: the old holder */
+	uint64_t		 wait;		/* carried by a queued frame */
+	struct ipc_buf		 early;		/* bounced by from */
+	struct ipc_buf		 late;		/* newer frames for it */
+	uint64_t		*waiters;	/* ports carried by its queue */
+	size_t			 nwaiters;
 	struct port		*next;		/* hash chain */
 	LIST_ENTRY(port)	 hold;		/* holder's list */
 };
@@ -215,6 +242,16 @@ void		 router_free(struct wwd *, struct port *);
 void		 router_drop_holder(struct wwd *, struct conn *);
 int		 router_forward(struct wwd *, struct conn *,
 		    struct ipc_frame *);
+int		 router_mint(struct conn *, uint64_t, const char **);
+int		 router_channel(struct wwd *, struct conn *,
+		    const struct ipc_channel *, const char **);
+int		 router_post(struct wwd *, struct conn *, struct ipc_frame *,
+		    const struct ipc_post *, const char **);
+int		 router_repost(struct wwd *, struct conn *, struct ipc_frame *,
+		    const struct ipc_post *, const char **);
+int		 router_drained(struct wwd *, struct conn *, uint64_t,
+		    const char **);
+int		 router_frame(struct conn *, struct ipc_frame *);
 
 /* supervisor.c: worker table and policy */
 enum worker_end {
@@ -241,6 +278,12 @@ struct worker {
 	char			*name;		/* owned */
 	char			*origin;	/* owned */
 	uint32_t		 uid;		/* principal: the owner's uid */
+	unsigned		 shared:1;	/* a SharedWorker */
+	unsigned		 closed_self:1;	/* sent CLOSING: not reusable */
+	uint32_t		 clients;	/* shared: connected ports */
+	uint64_t		 parent;	/* creating worker's id, or 0 */
+	struct port_range	 range;		/* ids it may mint */
+	uv_timer_t		*linger;	/* shared, no clients: owned */
 	uint64_t		 client;	/* owner connection serial */
 	uint64_t		 started_ms;	/* uv_now at spawn */
 	uint64_t		 msgs_in;	/* frames routed to it */
@@ -256,6 +299,7 @@ struct worker {
 	unsigned		 proc_closed:1;	/* proc handle closed */
 	unsigned		 chan_done:1;	/* EOF, or stopped on kill */
 	unsigned		 reported:1;	/* EXIT decided */
+	unsigned		 killing:1;	/* SIGKILL sent */
 
 	enum worker_end		 end;
 	char			*end_message;	/* owned; why it ended */
@@ -269,6 +313,11 @@ struct worker {
 
 int	supervisor_create(struct wwd *, struct conn *, uint64_t,
 	    const struct ipc_create *);
+uint32_t supervisor_uid(const struct conn *);
+int	supervisor_frame(struct conn *, struct ipc_frame *);
+struct worker *supervisor_spawn(struct wwd *, struct conn *,
+	    const struct ipc_create *, uint64_t);
+void	supervisor_report_port(struct port *, const struct ipc_exit *);
 void	supervisor_kill(struct worker *, const char *);
 void	supervisor_terminate(struct wwd *, struct port *);
 void	supervisor_close_port(struct wwd *, struct port *);
@@ -279,6 +328,13 @@ void	supervisor_exit_info(const struct worker *, struct ipc_exit *,
 const char *supervisor_limit(const struct wwd *, uint32_t, char *, size_t);
 void	supervisor_tick(struct wwd *);
 int	supervisor_proc_usage(const struct worker *, uint64_t *, uint64_t *);
+
+/* registry.c: shared workers by (principal, origin, name, url) */
+int	registry_connect(struct wwd *, struct conn *, uint64_t,
+	    const struct ipc_create *);
+void	registry_leave(struct wwd *, struct worker *);
+void	registry_exit(struct worker *, const struct ipc_exit *);
+void	registry_free(struct worker *);
 
 /* control.c: wwctl's commands on the client socket */
 void	control_request(struct conn *, const struct ipc_control *);

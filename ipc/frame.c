@@ -139,3 +139,11 @@ ipc_frame_set_port(uint8_t *raw, uint64_t port)
 {
 	ipc_put64(raw + 8, port);
 }
+
+/* Rewrite the type in a raw frame's header (a REPOST forwarded as POST). */
+void
+ipc_frame_set_type(uint8_t *raw, uint16_t type)
+{
+	raw[4] = (uint8_t)(type >> 8);
+	raw[5] = (uint8_t)type;
+}

@@ -38,6 +38,7 @@ size_t	 ipc_frame_want(const struct ipc_buf *);
 int	 ipc_frame_begin(struct ipc_buf *, uint16_t, uint64_t, size_t *);
 int	 ipc_frame_end(struct ipc_buf *, size_t);
 void	 ipc_frame_set_port(uint8_t *, uint64_t);
+void	 ipc_frame_set_type(uint8_t *, uint16_t);
 
 void	 ipc_put32(uint8_t *, uint32_t);
 void	 ipc_put64(uint8_t *, uint64_t);

@@ -258,6 +258,8 @@ out:
 	BIN("data", &(m)->data) }
 #define FIELDS_CLOSING(m) {						\
 	STR("reason", &(m)->reason), STR("message", &(m)->message) }
+#define FIELDS_CHANNEL(m) {						\
+	U64("a", &(m)->a), U64("b", &(m)->b) }
 #define FIELDS_FAULT(m) {						\
 	STR("message", &(m)->message), STR("filename", &(m)->filename),	\
 	U32("lineno", &(m)->lineno), U32("colno", &(m)->colno) }
@@ -313,6 +315,8 @@ CODEC(reply, REPLY, FIELDS_REPLY)
 ENCODER(reply, REPLY, FIELDS_REPLY)
 CODEC(closing, CLOSING, FIELDS_CLOSING)
 ENCODER(closing, CLOSING, FIELDS_CLOSING)
+CODEC(channel, CHANNEL, FIELDS_CHANNEL)
+ENCODER(channel, CHANNEL, FIELDS_CHANNEL)
 CODEC(fault, FAULT, FIELDS_FAULT)
 ENCODER_PORT(fault, FAULT, FIELDS_FAULT)
 CODEC(console, CONSOLE, FIELDS_CONSOLE)

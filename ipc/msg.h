@@ -19,7 +19,7 @@
 
 #include "buf.h"
 
-#define IPC_VERSION	2
+#define IPC_VERSION	3
 
 /* Directions: C client, D daemon (wwd), W worker process. */
 #define IPC_C2D	0x1
@@ -32,18 +32,23 @@
 #define IPC_MESSAGES(X)							\
 	X(HELLO,	 1, IPC_PEER)					\
 	X(ERROR,	 2, IPC_D2C | IPC_D2W)				\
-	X(CREATE,	16, IPC_C2D)					\
-	X(STARTED,	17, IPC_D2C)					\
-	X(TERMINATE,	18, IPC_C2D)					\
-	X(EXIT,		19, IPC_D2C)					\
+	X(CREATE,	16, IPC_C2D | IPC_W2D)				\
+	X(STARTED,	17, IPC_D2C | IPC_D2W)				\
+	X(TERMINATE,	18, IPC_C2D | IPC_W2D)				\
+	X(EXIT,		19, IPC_D2C | IPC_D2W)				\
 	X(CONTROL,	20, IPC_C2D)					\
 	X(REPLY,	21, IPC_D2C)					\
 	X(INIT,		32, IPC_D2W)					\
 	X(CLOSING,	33, IPC_W2D)					\
+	X(CONNECT,	34, IPC_D2W)					\
 	X(POST,		48, IPC_PEER)					\
-	X(FAULT,	49, IPC_W2D | IPC_D2C)				\
+	X(FAULT,	49, IPC_W2D | IPC_D2C | IPC_D2W)		\
 	X(CONSOLE,	50, IPC_W2D | IPC_D2C)				\
-	X(CLOSE,	51, IPC_C2D)
+	X(CLOSE,	51, IPC_C2D | IPC_W2D)				\
+	X(CHANNEL,	52, IPC_C2D | IPC_W2D)				\
+	X(REPOST,	53, IPC_C2D | IPC_W2D)				\
+	X(PORT_MOVED,	54, IPC_D2C | IPC_D2W)				\
+	X(PORT_DRAINED,	55, IPC_C2D | IPC_W2D)
 
 enum ipc_type {
 #define X(name, num, dirs) IPC_##name = num,
@@ -147,6 +152,12 @@ struct ipc_post {
 					   by the daemon */
 };
 
+/* CHANNEL, holder -> daemon: a new entangled pair, both ids minted. */
+struct ipc_channel {
+	uint64_t	a;
+	uint64_t	b;
+};
+
 /* FAULT: an uncaught error the worker's scope did not cancel. */
 struct ipc_fault {
 	struct ipc_str	message;
@@ -190,6 +201,9 @@ int ipc_reply_decode(const uint8_t *, size_t, struct ipc_reply *,
     const char **);
 int ipc_closing_encode(struct ipc_buf *, const struct ipc_closing *);
 int ipc_closing_decode(const uint8_t *, size_t, struct ipc_closing *,
+    const char **);
+int ipc_channel_encode(struct ipc_buf *, const struct ipc_channel *);
+int ipc_channel_decode(const uint8_t *, size_t, struct ipc_channel *,
     const char **);
 int ipc_post_encode(struct ipc_buf *, uint64_t, const struct ipc_post *);
 int ipc_post_decode(const uint8_t *, size_t, struct ipc_post *,

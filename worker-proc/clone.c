@@ -22,6 +22,7 @@
 #define CLONE_EXT_UNDEFINED	0
 #define CLONE_EXT_REF		1	/* 4-byte index into memory */
 #define CLONE_EXT_DATE		3	/* 8-byte float64 time value */
+#define CLONE_EXT_PORT		4	/* 4-byte index into the transfer list */
 /* Record markers: the first element of an array that is a record. */
 #define CLONE_REC_MIN		16
 #define CLONE_REC_BOOLEAN	16	/* [m, boolean] */
@@ -107,6 +108,7 @@ struct enc {
 	size_t		 cap;
 	struct ipc_buf	 keys;
 	int		 depth;
+	int		 xfer;		/* slot of the transfer list, or 0 */
 };
 
 static void
@@ -500,6 +502,33 @@ enc_view(struct enc *e, uint32_t k)
 	check(e, msgpack_pack_uint64(&e->pk, len));
 }
 
+/* A MessagePort: ext 4 naming its place in the transfer list. */
+static void
+enc_port(struct enc *e)
+{
+	js_State	*J = e->J;
+	unsigned char	 be[4];
+	int		 i, n = e->xfer ? js_getlength(J, e->xfer) : 0;
+
+	for (i = 0; i < n; i++) {
+		js_getindex(J, e->xfer, i);
+		js_copy(J, -2);
+		if (js_strictequal(J)) {
+			js_pop(J, 3);
+			be[0] = (unsigned char)(i >> 24);
+			be[1] = (unsigned char)(i >> 16);
+			be[2] = (unsigned char)(i >> 8);
+			be[3] = (unsigned char)i;
+			check(e, msgpack_pack_ext_with_body(&e->pk, be, 4,
+			    CLONE_EXT_PORT));
+			return;
+		}
+		js_pop(J, 2);
+	}
+	events_throw(e->w, "DataCloneError", "A MessagePort could not be "
+	    "cloned because it was not transferred.");
+}
+
 static void
 enc_object(struct enc *e)
 {
@@ -525,6 +554,10 @@ enc_object(struct enc *e)
 	if (e->depth == IPC_CLONE_DEPTH)
 		events_throw(e->w, "DataCloneError",
 		    "#<Object> could not be cloned: nested too deeply.");
+	if (js_isuserdata(J, -1, PORTS_TAG)) {
+		enc_port(e);
+		return;
+	}
 	if ((kind = kind_of(J)) == KIND_OTHER)
 		events_throw(e->w, "DataCloneError", "%s could not be cloned.",
 		    js_tostring(J, -1));
@@ -593,10 +626,21 @@ enc_value(struct enc *e)
 void
 clone_encode(struct worker *w, struct ipc_buf *b, int idx)
 {
+	clone_encode_transfer(w, b, idx, 0);
+}
+
+/*
+ * clone_encode, with the transfer list at slot xfer (0: none): the
+ * MessagePorts in it are encoded by their index there.
+ */
+void
+clone_encode_transfer(struct worker *w, struct ipc_buf *b, int idx, int xfer)
+{
 	js_State	*J = w->J;
 	struct enc	 e;
 
 	memset(&e, 0, sizeof(e));
+	e.xfer = xfer;
 	e.w = w;
 	e.J = J;
 	ipc_buf_init(&e.keys);
@@ -645,6 +689,7 @@ struct dec {
 	int		 aux;		/* Map keys being decoded, by depth */
 	uint32_t	 count;
 	const char	*why;
+	int		 ports;		/* slot of the received ports, or 0 */
 };
 
 static uint64_t
@@ -1090,6 +1135,14 @@ dec_ext(struct dec *d, const struct item *it)
 	case TEXT_EXT_WTF8:
 		text_push(J, (const char *)it->body, it->n);
 		return 0;
+	case CLONE_EXT_PORT:
+		if (it->n != 4)
+			return bad(d, "port reference is not 4 bytes");
+		k = (uint32_t)get_be(it->body, 4);
+		if (d->ports == 0 || k >= (uint32_t)js_getlength(J, d->ports))
+			return bad(d, "port reference out of range");
+		js_getindex(J, d->ports, (int)k);
+		return 0;
 	case CLONE_EXT_DATE:
 		if (it->n != 8)
 			return bad(d, "Date is not 8 bytes");
@@ -1146,6 +1199,17 @@ dec_value(struct dec *d, unsigned depth)
 int
 clone_decode(struct worker *w, const uint8_t *p, size_t n, const char **why)
 {
+	return clone_decode_ports(w, p, n, 0, why);
+}
+
+/*
+ * clone_decode with the received MessagePorts in the array at slot
+ * ports (0: none), which ext 4 references name by index.
+ */
+int
+clone_decode_ports(struct worker *w, const uint8_t *p, size_t n, int ports,
+    const char **why)
+{
 	js_State	*J = w->J;
 	struct dec	 d;
 	int		 rc, top = js_gettop(J);
@@ -1153,6 +1217,7 @@ clone_decode(struct worker *w, const uint8_t *p, size_t n, const char **why)
 	if ((rc = ipc_check(p, n, IPC_CLONE_DEPTH, why)) < 0)
 		return rc;
 	memset(&d, 0, sizeof(d));
+	d.ports = ports;
 	d.J = J;
 	d.p = p;
 	d.end = p + n;
@@ -1193,16 +1258,19 @@ clone_transfer(struct worker *w, int idx, const char *who)
 
 	for (i = 0; i < n; i++) {
 		js_getindex(J, idx, i);
-		if (!builtins_buffer_is(J, -1))
+		if (js_isuserdata(J, -1, PORTS_TAG))
+			ports_check(w, -1, who, i);
+		else if (!builtins_buffer_is(J, -1))
 			events_throw(w, "DataCloneError", "Failed to execute "
 			    "'%s': Value at index %d does not have a "
-			    "transferable type (MessagePort transfer is not "
-			    "supported yet).", who, i);
-		builtins_buffer_data(J, -1, &len, &detached);
-		if (detached)
-			events_throw(w, "DataCloneError", "Failed to execute "
-			    "'%s': ArrayBuffer at index %d is already "
-			    "detached.", who, i);
+			    "transferable type.", who, i);
+		else {
+			builtins_buffer_data(J, -1, &len, &detached);
+			if (detached)
+				events_throw(w, "DataCloneError", "Failed to "
+				    "execute '%s': ArrayBuffer at index %d is "
+				    "already detached.", who, i);
+		}
 		for (j = 0; j < i; j++) {
 			js_getindex(J, idx, j);
 			js_copy(J, -2);
@@ -1226,7 +1294,8 @@ clone_detach(struct worker *w, int idx)
 
 	for (i = 0; i < n; i++) {
 		js_getindex(J, idx, i);
-		builtins_buffer_detach(J, -1);
+		if (builtins_buffer_is(J, -1))
+			builtins_buffer_detach(J, -1);
 		js_pop(J, 1);
 	}
 }

@@ -269,7 +269,9 @@ static const char prelude[] =
 "      promise: promise, reason: reason,\n"
 "      cancelable: type === 'unhandledrejection' }), true); },\n"
 "  domexception: function (message, name) {\n"
-"    return new DOMException(message, name); }\n"
+"    return new DOMException(message, name); },\n"
+"  fire: function (t, ev) { return dispatch(t, ev, true); },\n"
+"  handler: handler\n"
 "};\n"
 "})";
 
@@ -319,6 +321,16 @@ internal(js_State *J, const char *name)
 	js_rot2(J);
 	js_pop(J, 1);
 	js_pushundefined(J);
+}
+
+/*
+ * Push the prelude's internal object (entry points message, error,
+ * fire(target, event), handler(target, type)) for other modules.
+ */
+void
+events_push_internal(struct worker *w)
+{
+	js_getregistry(w->J, EVENTS_INTERNAL);
 }
 
 /* Throw a DOMException with the given name. Never returns. */

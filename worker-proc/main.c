@@ -101,7 +101,10 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	    (unsigned long long)in.worker_id);
 	log_init(role, in.log_level <= LOG_LEVEL_DEBUG ? in.log_level :
 	    LOG_LEVEL_DEBUG);
-	if (!ipc_str_eq(in.kind, "dedicated")) {
+	w->shared = ipc_str_eq(in.kind, "shared");
+	w->port_next = in.port_base;
+	w->port_end = in.port_base + in.port_count;
+	if (!ipc_str_eq(in.kind, "dedicated") && !w->shared) {
 		log_warnx("unsupported worker kind %.*s", (int)in.kind.len,
 		    in.kind.ptr);
 		return -EPROTO;
@@ -134,7 +137,8 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	loop_install(w);
 	if (promise_install(w) < 0 || scope_install(w) < 0 ||
 	    console_install(w) < 0 || clone_install(w) < 0 ||
-	    builtins_map_install(w) < 0 || builtins_buffer_install(w) < 0)
+	    builtins_map_install(w) < 0 || builtins_buffer_install(w) < 0 ||
+	    ports_install(w) < 0 || nested_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
 	/*
 	 * From here on the script runs: only allowed system calls. Not in
@@ -173,11 +177,6 @@ on_post(struct worker *w, const struct ipc_frame *f)
 		free(p);
 		return -EPROTO;
 	}
-	if (p->ntransfer > 0) {
-		log_warnx("POST with transferred ports is not supported yet");
-		free(p);
-		return -EPROTO;
-	}
 	/* Over the heap cap: collect before the task needs memory. */
 	if (w->heap.over)
 		js_gc(w->J, 0);
@@ -208,9 +207,18 @@ main_dispatch(struct worker *w, const struct ipc_frame *f)
 		rc = on_init(w, f);
 		break;
 	case IPC_POST:
+	case IPC_CONNECT:
+	case IPC_PORT_MOVED:
+	case IPC_STARTED:
+	case IPC_EXIT:
+	case IPC_FAULT:
 		if (w->state != WORKER_RUNNING)
 			goto unexpected;
-		rc = on_post(w, f);
+		if ((rc = ports_frame(w, f)) == 0 &&
+		    (rc = nested_frame(w, f)) == 0)
+			rc = on_post(w, f);
+		if (rc > 0)
+			rc = 0;
 		break;
 	default:
 		goto unexpected;
@@ -279,6 +287,7 @@ main(int argc, char *argv[])
 
 	/* Tear down: handles first, then the JS state and our memory. */
 	loop_clear(&w);
+	ports_clear(&w);
 	channel_stop(&w);
 	uv_walk(&w.loop, walk_close, NULL);
 	uv_run(&w.loop, UV_RUN_DEFAULT);

@@ -181,8 +181,9 @@ inside_root(const char *root, const char *path)
  * data:, or http(s) of the worker's own origin mapped under root.
  * *out is malloc'd. 0 or -errno with *why.
  */
-static int
-fetch(struct worker *w, const struct url *u, char **out, const char **why)
+int
+scope_fetch(struct worker *w, const struct url *u, char **out,
+    const char **why)
 {
 	char	*path = NULL, *o = NULL, *full = NULL, *wo;
 	size_t	 n;
@@ -274,7 +275,7 @@ fn_import_scripts(js_State *J)
 
 		if (url_parse(s, &u) < 0)
 			js_error(J, "out of memory");
-		rc = fetch(w, &u, &raw, &why);
+		rc = scope_fetch(w, &u, &raw, &why);
 		url_clear(&u);
 		if (rc < 0)
 			events_throw(w, "NetworkError",
@@ -300,7 +301,6 @@ static void
 fn_post_message(js_State *J)
 {
 	struct worker	*w = worker_of(J);
-	struct ipc_mark	 m;
 	int		 tidx = 0;
 
 	if (js_gettop(J) < 2)
@@ -322,21 +322,7 @@ fn_post_message(js_State *J)
 			    "The provided value cannot be converted to a "
 			    "sequence.");
 	}
-	if (tidx > 0)
-		clone_transfer(w, tidx, "postMessage");
-	if (ipc_post_begin(&w->out, w->port, NULL, 0, &m) < 0)
-		js_error(J, "out of memory");
-	if (js_try(J)) {
-		w->out.len = w->out.off + m.frame;
-		js_throw(J);
-	}
-	clone_encode(w, &w->out, 1);
-	js_endtry(J);
-	if (ipc_post_end(&w->out, &m) < 0)
-		events_throw(w, "DataCloneError", "the message is larger than "
-		    "the %u-byte limit of a frame", IPC_FRAME_MAX);
-	if (tidx > 0)
-		clone_detach(w, tidx);
+	ports_post(w, w->port, 1, tidx);
 	js_pushundefined(J);
 }
 
@@ -488,7 +474,17 @@ scope_install(struct worker *w)
 	if (js_try(J))
 		return -1;
 	install_navigator(w);
-	defun(J, "postMessage", fn_post_message, 1);
+	/* A SharedWorkerGlobalScope has onconnect, not postMessage. */
+	if (w->shared) {
+		events_push_internal(w);
+		js_getproperty(J, -1, "handler");
+		js_pushundefined(J);
+		js_pushglobal(J);
+		js_pushstring(J, "connect");
+		js_call(J, 2);
+		js_pop(J, 2);
+	} else
+		defun(J, "postMessage", fn_post_message, 1);
 	defun(J, "close", fn_close, 0);
 	defun(J, "importScripts", fn_import_scripts, 0);
 	js_endtry(J);

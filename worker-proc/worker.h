@@ -36,6 +36,7 @@ struct worker_source {
 };
 
 struct loop_timer;
+struct ports_entry;
 
 /* sandbox.c: the JS heap cap's counters */
 struct sandbox_heap {
@@ -86,6 +87,14 @@ struct worker {
 	int			 nesting;	/* of the running timer task */
 	int			 checkpointing;	/* inside a microtask checkpoint */
 	uint64_t		 start_ns;	/* uv_hrtime at start */
+
+	/* ports.c: the ports this worker holds besides its own */
+	int			 shared;	/* a SharedWorker (INIT kind) */
+	uint64_t		 port_next;	/* next id to mint */
+	uint64_t		 port_end;	/* end of the minting range */
+	struct ports_entry	*ports;
+	uv_idle_t		 ports_idle;	/* runs started queues */
+	int			 ports_idling;
 };
 
 void	*sandbox_alloc(void *, void *, int);
@@ -120,6 +129,7 @@ int	scope_colno(struct worker *, const char *, unsigned);
 
 /* events.c */
 int	events_install(struct worker *);
+void	events_push_internal(struct worker *);
 void	events_report(struct worker *, const char *);
 void	events_rejection(struct worker *, const char *);
 void	events_fire_message(struct worker *, const uint8_t *, size_t);
@@ -130,7 +140,10 @@ double	events_now(struct worker *);
 /* clone.c */
 int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
+void	clone_encode_transfer(struct worker *, struct ipc_buf *, int, int);
 int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
+int	clone_decode_ports(struct worker *, const uint8_t *, size_t, int,
+	    const char **);
 uintptr_t clone_id(js_State *);
 void	clone_transfer(struct worker *, int, const char *);
 void	clone_detach(struct worker *, int);
@@ -152,6 +165,25 @@ uint8_t	*builtins_buffer_new(js_State *, size_t);
 int	 builtins_buffer_view(js_State *, int, size_t *, size_t *);
 void	 builtins_buffer_view_new(js_State *, int, double, double);
 void	 builtins_buffer_detach(js_State *, int);
+
+/* ports.c: MessagePort, MessageChannel, moving ports (may throw) */
+#define PORTS_TAG	"MessagePort"	/* userdata tag of a MessagePort */
+int	ports_install(struct worker *);
+void	ports_clear(struct worker *);
+void	ports_check(struct worker *, int, const char *, int);
+void	ports_post(struct worker *, uint64_t, int, int);
+int	ports_frame(struct worker *, const struct ipc_frame *);
+uint64_t ports_mint(struct worker *);
+void	ports_adopt(struct worker *, uint64_t, int);
+void	ports_forget(struct worker *, uint64_t);
+
+/* nested.c: Worker, Blob, URL.createObjectURL inside a worker */
+int	nested_install(struct worker *);
+int	nested_frame(struct worker *, const struct ipc_frame *);
+
+/* scope.c (shared with nested.c) */
+int	scope_fetch(struct worker *, const struct url *, char **,
+	    const char **);
 
 /* text.c */
 #define TEXT_EXT_WTF8	2	/* ext type of a string with lone surrogates */

@@ -338,14 +338,14 @@ Test(badframe, create_outside_own_range_is_bad_port)
 }
 
 static void
-build_create_shared(struct ipc_buf *b, uint64_t base)
+build_create_nested(struct ipc_buf *b, uint64_t base)
 {
-	create_kind(b, base + 1, "shared");
+	create_kind(b, base + 1, "nested");
 }
 
 Test(badframe, create_of_unsupported_kind_is_unsupported)
 {
-	bad_case(1, build_create_shared, 0, "unsupported");
+	bad_case(1, build_create_nested, 0, "unsupported");
 }
 
 Test(badframe, create_on_a_used_port_is_bad_port)
@@ -470,9 +470,9 @@ BAD(post_with_negative_transfer_is_bad_body, 1, IPC_POST, 0, 1, 0,
 BAD(hello_with_wrong_field_types_is_bad_body, 0, IPC_HELLO, 0, 0, 0,
     "\x95\xa1" "1\x01\x02\x03\x04", "bad-body")
 /* The right version, so that only the role is wrong. */
-_Static_assert(IPC_VERSION == 2, "update the version byte below");
+_Static_assert(IPC_VERSION == 3, "update the version byte below");
 BAD(hello_as_a_worker_is_handshake, 0, IPC_HELLO, 0, 0, 0,
-    "\x95\x02\xa6worker\xa1x\x00\x00", "handshake")
+    "\x95\x03\xa6worker\xa1x\x00\x00", "handshake")
 BAD(error_from_a_client_is_wrong_direction, 1, IPC_ERROR, 0, 0, 0,
     "\x92\xa1x\xa1y", "wrong-direction")
 BAD(init_from_a_client_is_wrong_direction, 1, IPC_INIT, 0, 1, 0,

@@ -126,10 +126,14 @@ Test(badworker, tname)							\
 
 WBAD(unknown_type_is_unknown_type, "all", 999, 0, 0, "\x90",
     "unknown-type")
-WBAD(create_from_a_worker_is_wrong_direction, "all", IPC_CREATE, 0, 0,
+WBAD(create_from_a_worker_with_a_bad_body_is_bad_body, "all", IPC_CREATE,
+    0, 0, "\x90", "bad-body")
+WBAD(terminate_from_a_worker_on_a_port_it_lacks_is_unknown_port, "all",
+    IPC_TERMINATE, 0, 0, "\x90", "unknown-port")
+WBAD(connect_from_a_worker_is_wrong_direction, "all", IPC_CONNECT, 0, 0,
     "\x90", "wrong-direction")
-WBAD(terminate_from_a_worker_is_wrong_direction, "all", IPC_TERMINATE, 0,
-    0, "\x90", "wrong-direction")
+WBAD(repost_on_a_port_not_moving_is_unknown_port, "all", IPC_REPOST, 0, 0,
+    "\x92\x90\xc4\x01\xc0", "unknown-port")
 WBAD(init_from_a_worker_is_wrong_direction, "all", IPC_INIT, 0, 0,
     "\x90", "wrong-direction")
 WBAD(length_4gib_is_frame_too_large, "all", IPC_POST, 0, 0xffffffffu, "",

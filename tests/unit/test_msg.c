@@ -538,10 +538,13 @@ Test(msg, frames_of_every_type_back_to_back)
 	struct ipc_control	control = { ipc_str("ps"), 0 };
 	struct ipc_reply	reply = { ipc_str("ok"), ipc_str(""),
 	    ipc_str("\x90") };
+	struct ipc_channel	channel = { 5, 6 };
+	size_t			at;
 	static const uint16_t	order[] = { IPC_HELLO, IPC_ERROR, IPC_CREATE,
 	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_CONTROL, IPC_REPLY,
-	    IPC_INIT, IPC_CLOSING,
-	    IPC_POST, IPC_FAULT, IPC_CONSOLE, IPC_CLOSE };
+	    IPC_INIT, IPC_CLOSING, IPC_CONNECT,
+	    IPC_POST, IPC_FAULT, IPC_CONSOLE, IPC_CLOSE, IPC_CHANNEL,
+	    IPC_REPOST, IPC_PORT_MOVED, IPC_PORT_DRAINED };
 	struct ipc_buf		b;
 	struct ipc_frame	f;
 	const char		*why = NULL;
@@ -561,17 +564,24 @@ Test(msg, frames_of_every_type_back_to_back)
 	cr_assert_eq(ipc_reply_encode(&b, &reply), 0);
 	cr_assert_eq(ipc_init_encode(&b, 9, &init), 0);
 	cr_assert_eq(ipc_closing_encode(&b, &closing), 0);
-	cr_assert_eq(ipc_post_encode(&b, 11, &post), 0);
-	cr_assert_eq(ipc_fault_encode(&b, 12, &fault), 0);
-	cr_assert_eq(ipc_console_encode(&b, 13, &console), 0);
-	cr_assert_eq(ipc_empty_encode(&b, IPC_CLOSE, 14), 0);
+	cr_assert_eq(ipc_empty_encode(&b, IPC_CONNECT, 11), 0);
+	cr_assert_eq(ipc_post_encode(&b, 12, &post), 0);
+	cr_assert_eq(ipc_fault_encode(&b, 13, &fault), 0);
+	cr_assert_eq(ipc_console_encode(&b, 14, &console), 0);
+	cr_assert_eq(ipc_empty_encode(&b, IPC_CLOSE, 15), 0);
+	cr_assert_eq(ipc_channel_encode(&b, &channel), 0);
+	at = ipc_buf_used(&b);
+	cr_assert_eq(ipc_post_encode(&b, 17, &post), 0);
+	ipc_frame_set_type(ipc_buf_head(&b) + at, IPC_REPOST);
+	cr_assert_eq(ipc_empty_encode(&b, IPC_PORT_MOVED, 18), 0);
+	cr_assert_eq(ipc_empty_encode(&b, IPC_PORT_DRAINED, 19), 0);
 	for (i = 0; i < sizeof order / sizeof order[0]; i++) {
 		cr_assert_eq(ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why), 1);
 		cr_assert_eq(f.type, order[i]);
 		/* Port-less encoders write port 0. */
 		if (order[i] == IPC_HELLO || order[i] == IPC_ERROR ||
 		    order[i] == IPC_CLOSING || order[i] == IPC_CONTROL ||
-		    order[i] == IPC_REPLY)
+		    order[i] == IPC_REPLY || order[i] == IPC_CHANNEL)
 			cr_assert_eq(f.port, 0);
 		else
 			cr_assert_eq(f.port, i + 1);
@@ -1142,18 +1152,23 @@ static const struct {
 } listed[] = {
 	{ 1, "HELLO", IPC_C2D | IPC_D2C | IPC_W2D | IPC_D2W },
 	{ 2, "ERROR", IPC_D2C | IPC_D2W },
-	{ 16, "CREATE", IPC_C2D },
-	{ 17, "STARTED", IPC_D2C },
-	{ 18, "TERMINATE", IPC_C2D },
-	{ 19, "EXIT", IPC_D2C },
+	{ 16, "CREATE", IPC_C2D | IPC_W2D },
+	{ 17, "STARTED", IPC_D2C | IPC_D2W },
+	{ 18, "TERMINATE", IPC_C2D | IPC_W2D },
+	{ 19, "EXIT", IPC_D2C | IPC_D2W },
 	{ 20, "CONTROL", IPC_C2D },
 	{ 21, "REPLY", IPC_D2C },
 	{ 32, "INIT", IPC_D2W },
 	{ 33, "CLOSING", IPC_W2D },
+	{ 34, "CONNECT", IPC_D2W },
 	{ 48, "POST", IPC_C2D | IPC_D2C | IPC_W2D | IPC_D2W },
-	{ 49, "FAULT", IPC_W2D | IPC_D2C },
+	{ 49, "FAULT", IPC_W2D | IPC_D2C | IPC_D2W },
 	{ 50, "CONSOLE", IPC_W2D | IPC_D2C },
-	{ 51, "CLOSE", IPC_C2D },
+	{ 51, "CLOSE", IPC_C2D | IPC_W2D },
+	{ 52, "CHANNEL", IPC_C2D | IPC_W2D },
+	{ 53, "REPOST", IPC_C2D | IPC_W2D },
+	{ 54, "PORT_MOVED", IPC_D2C | IPC_D2W },
+	{ 55, "PORT_DRAINED", IPC_C2D | IPC_W2D },
 };
 
 #define NLISTED (sizeof listed / sizeof listed[0])
@@ -1162,8 +1177,9 @@ Test(msg, type_numbers_match_the_protocol)
 {
 	static const unsigned	nums[] = { IPC_HELLO, IPC_ERROR, IPC_CREATE,
 	    IPC_STARTED, IPC_TERMINATE, IPC_EXIT, IPC_CONTROL, IPC_REPLY,
-	    IPC_INIT, IPC_CLOSING,
-	    IPC_POST, IPC_FAULT, IPC_CONSOLE, IPC_CLOSE };
+	    IPC_INIT, IPC_CLOSING, IPC_CONNECT,
+	    IPC_POST, IPC_FAULT, IPC_CONSOLE, IPC_CLOSE, IPC_CHANNEL,
+	    IPC_REPOST, IPC_PORT_MOVED, IPC_PORT_DRAINED };
 	unsigned		n = 0;
 	size_t			i;
 

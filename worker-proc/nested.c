@@ -1,0 +1,348 @@
+/*
+ * nested.c: what a worker can start and load besides itself: nested
+ * dedicated workers (new Worker(url, {name}), the same CREATE a client
+ * sends; this worker holds the outside port, ports.c routes its
+ * messages), a minimal Blob (string and binary parts, type, size,
+ * slice, text, arrayBuffer) and URL.createObjectURL/revokeObjectURL,
+ * whose blob: URLs start nested workers. The worker resolves and reads
+ * the script (file:, data:, blob:) and sends its source; wwd never
+ * reads files for it. Runs in wwd-worker only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "msg.h"
+#include "worker.h"
+
+static const char prelude[] =
+"(function (global, native, ev) {\n"
+"function hide(o, n, v) { Object.defineProperty(o, n, { value: v,\n"
+"  writable: true, enumerable: false, configurable: true }); }\n"
+"function utf8(s) { var o = '', i, c, d;\n"
+"  for (i = 0; i < s.length; i++) { c = s.charCodeAt(i);\n"
+"    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length &&\n"
+"        (d = s.charCodeAt(i + 1)) >= 0xdc00 && d < 0xe000) {\n"
+"      c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++;\n"
+"    } else if (c >= 0xd800 && c < 0xe000) c = 0xfffd;\n"
+"    if (c < 0x80) o += String.fromCharCode(c);\n"
+"    else if (c < 0x800) o += String.fromCharCode(0xc0 | c >> 6,\n"
+"      0x80 | c & 63);\n"
+"    else if (c < 0x10000) o += String.fromCharCode(0xe0 | c >> 12,\n"
+"      0x80 | c >> 6 & 63, 0x80 | c & 63);\n"
+"    else o += String.fromCharCode(0xf0 | c >> 18, 0x80 | c >> 12 & 63,\n"
+"      0x80 | c >> 6 & 63, 0x80 | c & 63); }\n"
+"  return o; }\n"
+"function unutf8(b) { var o = '', i = 0, c, n, k;\n"
+"  while (i < b.length) { c = b.charCodeAt(i++);\n"
+"    n = c < 0x80 ? 0 : c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 :\n"
+"      c >= 0xc0 ? 1 : -1;\n"
+"    if (n < 0) { o += '\\ufffd'; continue; }\n"
+"    c = n === 0 ? c : c & (0x3f >> n);\n"
+"    for (k = 0; k < n; k++) {\n"
+"      if (i >= b.length || (b.charCodeAt(i) & 0xc0) !== 0x80) break;\n"
+"      c = c << 6 | b.charCodeAt(i++) & 63; }\n"
+"    if (k < n) { o += '\\ufffd'; continue; }\n"
+"    if (c >= 0x10000) { c -= 0x10000;\n"
+"      o += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 1023));\n"
+"    } else o += String.fromCharCode(c); }\n"
+"  return o; }\n"
+"function bytes(u8) { var o = '', i;\n"
+"  for (i = 0; i < u8.length; i++) o += String.fromCharCode(u8[i]);\n"
+"  return o; }\n"
+"function Blob(parts, options) {\n"
+"  if (!(this instanceof Blob))\n"
+"    throw new TypeError(\"Constructor Blob requires 'new'\");\n"
+"  var b = '', i, p;\n"
+"  parts = parts == null ? [] : parts;\n"
+"  if (typeof parts !== 'object' || typeof parts.length !== 'number')\n"
+"    throw new TypeError(\"Failed to construct 'Blob': The provided \" +\n"
+"      'value cannot be converted to a sequence.');\n"
+"  for (i = 0; i < parts.length; i++) { p = parts[i];\n"
+"    if (p instanceof Blob) b += p._b;\n"
+"    else if (p instanceof ArrayBuffer) b += bytes(new Uint8Array(p));\n"
+"    else if (p && p.buffer instanceof ArrayBuffer &&\n"
+"        typeof p.byteLength === 'number')\n"
+"      b += bytes(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));\n"
+"    else b += utf8(String(p)); }\n"
+"  hide(this, '_b', b);\n"
+"  var t = options && options.type !== undefined ?\n"
+"    String(options.type) : '';\n"
+"  hide(this, '_t', /^[\\x20-\\x7e]*$/.test(t) ? t.toLowerCase() : '');\n"
+"}\n"
+"Object.defineProperty(Blob.prototype, 'size', { configurable: true,\n"
+"  get: function () { return this._b.length; } });\n"
+"Object.defineProperty(Blob.prototype, 'type', { configurable: true,\n"
+"  get: function () { return this._t; } });\n"
+"function clamp(v, n, d) { v = v === undefined ? d : Math.floor(+v) || 0;\n"
+"  return v < 0 ? Math.max(n + v, 0) : Math.min(v, n); }\n"
+"hide(Blob.prototype, 'slice', function (start, end, type) {\n"
+"  var n = this._b.length, s = clamp(start, n, 0), e = clamp(end, n, n);\n"
+"  var r = new Blob([], { type: type });\n"
+"  r._b = e > s ? this._b.substring(s, e) : '';\n"
+"  return r; });\n"
+"hide(Blob.prototype, 'text', function () {\n"
+"  var self = this; return new Promise(function (ok) {\n"
+"    ok(unutf8(self._b)); }); });\n"
+"hide(Blob.prototype, 'arrayBuffer', function () {\n"
+"  var self = this; return new Promise(function (ok) {\n"
+"    var u = new Uint8Array(self._b.length), i;\n"
+"    for (i = 0; i < u.length; i++) u[i] = self._b.charCodeAt(i);\n"
+"    ok(u.buffer); }); });\n"
+"hide(Blob.prototype, 'toString', function () {\n"
+"  return '[object Blob]'; });\n"
+"var blobs = {}, serial = 0;\n"
+"function URLs() {}\n"
+"var U = typeof global.URL === 'function' ? global.URL : URLs;\n"
+"hide(U, 'createObjectURL', function (blob) {\n"
+"  if (!(blob instanceof Blob))\n"
+"    throw new TypeError(\"Failed to execute 'createObjectURL' on \" +\n"
+"      \"'URL': parameter 1 is not of type 'Blob'.\");\n"
+"  var u = 'blob:' + global.origin + '/' + native.uuid(++serial);\n"
+"  blobs[u] = blob; return u; });\n"
+"hide(U, 'revokeObjectURL', function (u) { delete blobs[String(u)]; });\n"
+"if (U === URLs) hide(global, 'URL', U);\n"
+"function Worker(url, options) {\n"
+"  if (!(this instanceof Worker))\n"
+"    throw new TypeError(\"Constructor Worker requires 'new'\");\n"
+"  if (arguments.length < 1)\n"
+"    throw new TypeError(\"Failed to construct 'Worker': 1 argument \" +\n"
+"      'required, but only 0 present.');\n"
+"  options = options == null ? {} : options;\n"
+"  if (options.type !== undefined && String(options.type) !== 'classic')\n"
+"    throw new TypeError(\"Failed to construct 'Worker': module \" +\n"
+"      'workers are not supported.');\n"
+"  var href = native.resolve(String(url)), source, origin = '';\n"
+"  if (href.slice(0, 5) === 'blob:') {\n"
+"    if (!blobs.hasOwnProperty(href))\n"
+"      throw ev.domexception(\"Failed to construct 'Worker': The \" +\n"
+"        \"script at '\" + href + \"' failed to load.\", 'NetworkError');\n"
+"    source = unutf8(blobs[href]._b); origin = global.origin;\n"
+"  }\n"
+"  ev.handler(this, 'message'); ev.handler(this, 'messageerror');\n"
+"  ev.handler(this, 'error');\n"
+"  native.create(this, href, options.name === undefined ? '' :\n"
+"    String(options.name), source, origin);\n"
+"}\n"
+"Worker.prototype = Object.create(EventTarget.prototype);\n"
+"hide(Worker.prototype, 'constructor', Worker);\n"
+"hide(Worker.prototype, 'postMessage', MessagePort.prototype.postMessage);\n"
+"hide(Worker.prototype, 'terminate', MessagePort.prototype.close);\n"
+"hide(global, 'Worker', Worker);\n"
+"hide(global, 'Blob', Blob);\n"
+"return {\n"
+"  error: function (t, message, filename, lineno, colno) {\n"
+"    ev.fire(t, new ErrorEvent('error', { message: message,\n"
+"      filename: filename, lineno: lineno, colno: colno,\n"
+"      cancelable: true })); }\n"
+"};\n"
+"})";
+
+#define NESTED_INTERNAL	"wwd.nested"
+
+static struct worker *
+worker_of(js_State *J)
+{
+	return js_getcontext(J);
+}
+
+/* native.resolve(url): the absolute URL against location. */
+static void
+fn_resolve(js_State *J)
+{
+	struct worker	*w = worker_of(J);
+	struct url	 u;
+	char		*href;
+
+	if (w->purl.path == NULL ||
+	    url_resolve(&w->purl, js_tostring(J, 1), &u) < 0)
+		events_throw(w, "SyntaxError", "Failed to construct 'Worker': "
+		    "The URL '%s' is invalid.", js_tostring(J, 1));
+	href = url_format(&u);
+	url_clear(&u);
+	if (href == NULL)
+		js_error(J, "out of memory");
+	js_pushstring(J, href);
+	free(href);
+}
+
+/* native.uuid(n): a random-looking unique tail for a blob: URL. */
+static void
+fn_uuid(js_State *J)
+{
+	struct worker	*w = worker_of(J);
+	char		 buf[64];
+
+	snprintf(buf, sizeof buf, "%08llx-%04x-4%03x-8%03x-%012llx",
+	    (unsigned long long)(w->start_ns & 0xffffffffu),
+	    (unsigned)(w->id & 0xffff), (unsigned)(getpid() & 0xfff),
+	    (unsigned)((uv_hrtime() >> 10) & 0xfff),
+	    (unsigned long long)js_tonumber(J, 1));
+	js_pushstring(J, buf);
+}
+
+/* A JS string at idx as wire UTF-8, malloc'd. May throw. */
+static char *
+wire(js_State *J, int idx, size_t *len)
+{
+	char	*s = text_wire_dup(js_tostring(J, idx), len);
+
+	if (s == NULL)
+		js_error(J, "out of memory");
+	return s;
+}
+
+/*
+ * native.create(worker, href, name, source, origin): fetch the script
+ * unless given (blob:), mint the outside port, send CREATE, hold it.
+ */
+static void
+fn_create(js_State *J)
+{
+	struct worker		*w = worker_of(J);
+	struct ipc_create	 m;
+	struct url		 u;
+	const char		*why;
+	char			*text = NULL, *href, *name, *origin, *src;
+	size_t			 hl, nl, ol, sl;
+	uint64_t		 id;
+	int			 rc;
+
+	href = js_tostring(J, 2)[0] ? wire(J, 2, &hl) : NULL;
+	if (href == NULL)
+		js_error(J, "empty URL");
+	if (js_isundefined(J, 4)) {
+		if (url_parse(href, &u) < 0) {
+			free(href);
+			js_error(J, "out of memory");
+		}
+		rc = scope_fetch(w, &u, &text, &why);
+		url_clear(&u);
+		if (rc < 0) {
+			free(href);
+			events_throw(w, "NetworkError", "Failed to construct "
+			    "'Worker': The script at '%s' failed to load (%s).",
+			    js_tostring(J, 2), why);
+		}
+		src = text;
+		sl = strlen(text);
+	} else
+		src = wire(J, 4, &sl);
+	name = wire(J, 3, &nl);
+	origin = wire(J, 5, &ol);
+	/* A data: URL's worker has an opaque origin. */
+	if (strncmp(href, "data:", 5) == 0) {
+		free(origin);
+		origin = strdup("null");
+		ol = 4;
+	}
+	m.kind = ipc_str("dedicated");
+	m.url.ptr = href;
+	m.url.len = (uint32_t)hl;
+	m.name.ptr = name;
+	m.name.len = (uint32_t)nl;
+	m.origin.ptr = origin ? origin : "";
+	m.origin.len = origin ? (uint32_t)ol : 0;
+	m.root = ipc_str(w->root);
+	m.source.ptr = src;
+	m.source.len = (uint32_t)sl;
+	id = w->port_next < w->port_end ? w->port_next++ : 0;
+	rc = id == 0 ? -ENOSPC : ipc_create_encode(&w->out, id, &m);
+	free(href);
+	free(name);
+	free(origin);
+	free(src);
+	if (rc < 0)
+		js_error(J, "cannot create the worker: %s", strerror(-rc));
+	js_pushnumber(J, (double)id);
+	js_defproperty(J, 1, "_id", JS_DONTENUM);
+	ports_adopt(w, id, 1);
+	js_pushundefined(J);
+}
+
+/* FAULT from a nested worker: an ErrorEvent at its Worker object. */
+static void
+on_fault(struct worker *w, const struct ipc_frame *f)
+{
+	js_State		*J = w->J;
+	struct ipc_fault	 m;
+	const char		*why;
+	char			 key[40];
+	int			 top = js_gettop(J);
+
+	if (ipc_fault_decode(f->body, f->len, &m, &why) < 0)
+		return;
+	snprintf(key, sizeof key, "wwd.port.%llu",
+	    (unsigned long long)f->port);
+	if (js_try(J)) {
+		js_pop(J, js_gettop(J) - top);
+		return;
+	}
+	js_getregistry(J, NESTED_INTERNAL);
+	js_getproperty(J, -1, "error");
+	js_rot2(J);
+	js_pop(J, 1);
+	js_pushundefined(J);
+	js_getregistry(J, key);
+	text_push(J, m.message.ptr, m.message.len);
+	text_push(J, m.filename.ptr, m.filename.len);
+	js_pushnumber(J, m.lineno);
+	js_pushnumber(J, m.colno);
+	js_endtry(J);
+	loop_call(w, 5, w->url);
+	loop_task_done(w);
+}
+
+/*
+ * Frames about nested workers: STARTED (nothing to do), EXIT (the
+ * port is let go), FAULT. 1 if handled, 0 if not one of them.
+ */
+int
+nested_frame(struct worker *w, const struct ipc_frame *f)
+{
+	switch (f->type) {
+	case IPC_STARTED:
+		return 1;
+	case IPC_EXIT:
+		ports_forget(w, f->port);
+		return 1;
+	case IPC_FAULT:
+		on_fault(w, f);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Define Worker, Blob and URL's object-URL functions. 0 or -1. */
+int
+nested_install(struct worker *w)
+{
+	js_State	*J = w->J;
+
+	if (js_ploadstring(J, "wwd:nested.js", prelude)) {
+		log_warnx("nested prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	js_pushundefined(J);
+	if (js_pcall(J, 0))
+		return -1;
+	js_pushundefined(J);
+	js_pushglobal(J);
+	js_newobject(J);
+	js_newcfunction(J, fn_resolve, "resolve", 1);
+	js_setproperty(J, -2, "resolve");
+	js_newcfunction(J, fn_create, "create", 5);
+	js_setproperty(J, -2, "create");
+	js_newcfunction(J, fn_uuid, "uuid", 1);
+	js_setproperty(J, -2, "uuid");
+	events_push_internal(w);
+	if (js_pcall(J, 3)) {
+		log_warnx("nested prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	js_setregistry(J, NESTED_INTERNAL);
+	return 0;
+}

@@ -1,0 +1,639 @@
+/*
+ * ports.c: the ports a worker holds besides its own implicit one:
+ * MessageChannel and MessagePort (a small ES5 prelude over native
+ * calls), ports arriving in messages and in a shared worker's connect
+ * events, and ports leaving in a transfer list. A port given away has
+ * its entry removed; what it had queued, and every frame that still
+ * arrives for it, is bounced to wwd as REPOST, and PORT_MOVED is
+ * answered with PORT_DRAINED (docs/architecture.md, "Moving a port").
+ * The entries are owned by the worker; each port's JS object is kept in
+ * the registry while the port is held here. Runs in wwd-worker only.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "msg.h"
+#include "worker.h"
+
+#define PORTS_INTERNAL	"wwd.ports"	/* registry: prelude entry points */
+
+/*
+ * One port held here. queue holds whole POST frames not yet dispatched
+ * (the port is not started, or waits for its turn); object says the JS
+ * object exists (registry key "wwd.port.<id>").
+ */
+struct ports_entry {
+	uint64_t		 id;
+	uint64_t		 peer;		/* entangled, if minted here */
+	int			 started;
+	int			 object;
+	struct ipc_buf		 queue;
+	struct ports_entry	*next;
+};
+
+static const char prelude[] =
+"(function (global, native, ev) {\n"
+"function hide(o, n, v) { Object.defineProperty(o, n, { value: v,\n"
+"  writable: true, enumerable: false, configurable: true }); }\n"
+"function MessagePort() { throw new TypeError('Illegal constructor'); }\n"
+"MessagePort.prototype = Object.create(EventTarget.prototype);\n"
+"hide(MessagePort.prototype, 'constructor', MessagePort);\n"
+"hide(MessagePort.prototype, 'postMessage', function (m, t) {\n"
+"  if (arguments.length < 1) throw new TypeError(\"Failed to execute \" +\n"
+"    \"'postMessage' on 'MessagePort': 1 argument required, but only \" +\n"
+"    '0 present.');\n"
+"  native.post(this, m, t); });\n"
+"hide(MessagePort.prototype, 'start', function () { native.start(this); });\n"
+"hide(MessagePort.prototype, 'close', function () { native.close(this); });\n"
+"function handler(type, start) {\n"
+"  Object.defineProperty(MessagePort.prototype, 'on' + type, {\n"
+"    configurable: true, enumerable: true,\n"
+"    get: function () { var v = this['_on' + type];\n"
+"      return v === undefined ? null : v; },\n"
+"    set: function (v) { var self = this, k = '_on' + type;\n"
+"      if (!this[k + 'h']) hide(this, k + 'h', function (e) {\n"
+"        var f = self[k];\n"
+"        if (typeof f === 'function' && f.call(self, e) === false)\n"
+"          e.preventDefault(); });\n"
+"      hide(this, k, typeof v === 'function' ||\n"
+"        (v !== null && typeof v === 'object') ? v : null);\n"
+"      this.removeEventListener(type, this[k + 'h']);\n"
+"      if (this[k]) { this.addEventListener(type, this[k + 'h']);\n"
+"        if (start) native.start(this); } } });\n"
+"}\n"
+"handler('message', true);\n"
+"handler('messageerror', false);\n"
+"function MessageChannel() {\n"
+"  if (!(this instanceof MessageChannel))\n"
+"    throw new TypeError(\"Constructor MessageChannel requires 'new'\");\n"
+"  var p = native.channel();\n"
+"  Object.defineProperty(this, 'port1', { value: p[0], enumerable: true });\n"
+"  Object.defineProperty(this, 'port2', { value: p[1], enumerable: true });\n"
+"}\n"
+"hide(global, 'MessagePort', MessagePort);\n"
+"hide(global, 'MessageChannel', MessageChannel);\n"
+"return {\n"
+"  proto: MessagePort.prototype,\n"
+"  deliver: function (t, data, ports, bad) {\n"
+"    ev.fire(t, new MessageEvent(bad ? 'messageerror' : 'message',\n"
+"      { data: bad ? null : data, ports: ports })); },\n"
+"  connect: function (p) {\n"
+"    ev.fire(global, new MessageEvent('connect',\n"
+"      { data: '', ports: [p], source: p })); }\n"
+"};\n"
+"})";
+
+static struct worker *
+worker_of(js_State *J)
+{
+	return js_getcontext(J);
+}
+
+static struct ports_entry *
+find(struct worker *w, uint64_t id)
+{
+	struct ports_entry	*e;
+
+	for (e = w->ports; e != NULL; e = e->next)
+		if (e->id == id)
+			return e;
+	return NULL;
+}
+
+/* A new entry for port id (not started, no object yet). */
+static struct ports_entry *
+add(struct worker *w, uint64_t id)
+{
+	struct ports_entry	*e;
+
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		log_fatalx("out of memory for a port");
+	e->id = id;
+	ipc_buf_init(&e->queue);
+	e->next = w->ports;
+	w->ports = e;
+	return e;
+}
+
+static void
+key_of(uint64_t id, char *buf, size_t len)
+{
+	snprintf(buf, len, "wwd.port.%llu", (unsigned long long)id);
+}
+
+/* Push the prelude entry point name, ready to call (this undefined). */
+static void
+internal(js_State *J, const char *name)
+{
+	js_getregistry(J, PORTS_INTERNAL);
+	js_getproperty(J, -1, name);
+	js_rot2(J);
+	js_pop(J, 1);
+	js_pushundefined(J);
+}
+
+/* Push the JS object of entry e, making the MessagePort if needed. */
+static void
+push_object(struct worker *w, struct ports_entry *e)
+{
+	js_State	*J = w->J;
+	char		 key[40];
+
+	key_of(e->id, key, sizeof key);
+	if (e->object) {
+		js_getregistry(J, key);
+		return;
+	}
+	js_getregistry(J, PORTS_INTERNAL);
+	js_getproperty(J, -1, "proto");
+	js_rot2(J);
+	js_pop(J, 1);
+	js_newuserdata(J, PORTS_TAG, w, NULL);
+	js_pushnumber(J, (double)e->id);
+	js_defproperty(J, -2, "_id", JS_DONTENUM);
+	js_copy(J, -1);
+	js_setregistry(J, key);
+	e->object = 1;
+}
+
+/* Forget entry e: unlink, free, detach its object (_id 0). */
+static void
+drop(struct worker *w, struct ports_entry *e)
+{
+	struct ports_entry	**pp;
+	char			  key[40];
+
+	for (pp = &w->ports; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	if (e->object && w->J != NULL) {
+		key_of(e->id, key, sizeof key);
+		js_getregistry(w->J, key);
+		js_pushnumber(w->J, 0);
+		js_setproperty(w->J, -2, "_id");
+		js_pop(w->J, 1);
+		js_delregistry(w->J, key);
+	}
+	ipc_buf_clear(&e->queue);
+	free(e);
+}
+
+static void	give(struct worker *, uint64_t);
+
+/*
+ * Send raw frame (header and body) back to wwd as a REPOST on its port,
+ * and give away the ports it carries: they were never adopted here.
+ */
+static void
+bounce(struct worker *w, const uint8_t *raw)
+{
+	struct ipc_post	 p;
+	struct ipc_frame f;
+	const char	*why;
+	size_t		 len = IPC_HEADER_SIZE + ipc_get32(raw), start;
+	uint32_t	 i;
+
+	start = ipc_buf_used(&w->out);
+	if (ipc_buf_append(&w->out, raw, len) < 0)
+		log_fatalx("out of memory bouncing a frame");
+	ipc_frame_set_type(ipc_buf_head(&w->out) + start, IPC_REPOST);
+	f.body = raw + IPC_HEADER_SIZE;
+	f.len = (uint32_t)(len - IPC_HEADER_SIZE);
+	if (ipc_post_decode(f.body, f.len, &p, &why) < 0)
+		return;
+	for (i = 0; i < p.ntransfer; i++)
+		give(w, p.transfer[i]);
+}
+
+/*
+ * Port id leaves this worker (transferred, or carried by a bounced
+ * frame): bounce what it queued, in order, and forget it.
+ */
+static void
+give(struct worker *w, uint64_t id)
+{
+	struct ports_entry	*e = find(w, id);
+	const uint8_t		*p;
+	size_t			 off = 0;
+
+	if (e == NULL)
+		return;
+	while (off < ipc_buf_used(&e->queue)) {
+		p = ipc_buf_head(&e->queue) + off;
+		off += IPC_HEADER_SIZE + ipc_get32(p);
+		bounce(w, p);
+	}
+	drop(w, e);
+}
+
+/* The port id of the MessagePort at idx; 0 if it is detached. */
+static uint64_t
+id_of(js_State *J, int idx)
+{
+	uint64_t	id;
+
+	js_getproperty(J, idx, "_id");
+	id = (uint64_t)js_tonumber(J, -1);
+	js_pop(J, 1);
+	return id;
+}
+
+/* Transfer-list check of the MessagePort at idx (clone_transfer). */
+void
+ports_check(struct worker *w, int idx, const char *who, int i)
+{
+	if (id_of(w->J, idx) == 0 || find(w, id_of(w->J, idx)) == NULL)
+		events_throw(w, "DataCloneError", "Failed to execute '%s': "
+		    "Port at index %d is already neutered.", who, i);
+}
+
+/* Pack POST on port with the message at msg straight into w->out. */
+static void
+encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
+    uint32_t n, int msg, int tidx)
+{
+	js_State	*J = w->J;
+	struct ipc_mark	 m;
+
+	if (ipc_post_begin(&w->out, port, ids, n, &m) < 0)
+		js_error(J, "out of memory");
+	if (js_try(J)) {
+		w->out.len = w->out.off + m.frame;
+		js_throw(J);
+	}
+	clone_encode_transfer(w, &w->out, msg, tidx);
+	js_endtry(J);
+	if (ipc_post_end(&w->out, &m) < 0)
+		events_throw(w, "DataCloneError", "the message is larger than "
+		    "the %u-byte limit of a frame", IPC_FRAME_MAX);
+}
+
+/*
+ * postMessage on port (the implicit one, a MessagePort or a nested
+ * Worker's): the message at stack slot msg, the checked transfer list
+ * at tidx (0: none). The ports in it leave this worker. May throw.
+ */
+void
+ports_post(struct worker *w, uint64_t port, int msg, int tidx)
+{
+	js_State		*J = w->J;
+	struct ports_entry	*src = find(w, port);
+	uint64_t		 ids[IPC_TRANSFER_MAX] = { 0 };
+	uint32_t		 n = 0, i, len;
+
+	if (tidx > 0) {
+		clone_transfer(w, tidx, "postMessage");
+		len = (uint32_t)js_getlength(J, tidx);
+		for (i = 0; i < len; i++) {
+			js_getindex(J, tidx, (int)i);
+			if (js_isuserdata(J, -1, PORTS_TAG)) {
+				if (n == IPC_TRANSFER_MAX)
+					events_throw(w, "DataCloneError",
+					    "too many ports in one message");
+				ids[n] = id_of(J, -1);
+				if (ids[n] == port || (src != NULL &&
+				    ids[n] == src->peer))
+					events_throw(w, "DataCloneError",
+					    "Failed to execute 'postMessage': "
+					    "a port cannot be transferred "
+					    "through itself or its peer.");
+				n++;
+			}
+			js_pop(J, 1);
+		}
+	}
+	encode_post(w, port, ids, n, msg, tidx);
+	if (tidx > 0)
+		clone_detach(w, tidx);
+	for (i = 0; i < n; i++)
+		give(w, ids[i]);
+}
+
+/*
+ * One message task for the object at top of stack (popped) from the
+ * POST body: adopt its ports, decode, fire message or messageerror.
+ */
+static void
+deliver(struct worker *w, const uint8_t *body, uint32_t len)
+{
+	js_State		*J = w->J;
+	struct ipc_post		 p;
+	struct ports_entry	*e;
+	const char		*why;
+	uint32_t		 i;
+	int			 top = js_gettop(J) - 1, bad;
+
+	if (ipc_post_decode(body, len, &p, &why) < 0) {
+		js_pop(J, 1);
+		return;
+	}
+	if (js_try(J)) {
+		log_warnx("message task: %s", js_trystring(J, -1, "error"));
+		js_pop(J, js_gettop(J) - top);
+		return;
+	}
+	internal(J, "deliver");
+	js_rot3(J);
+	js_rot3(J);	/* fn, this, target */
+	js_newarray(J);
+	for (i = 0; i < p.ntransfer; i++) {
+		if ((e = find(w, p.transfer[i])) == NULL)
+			e = add(w, p.transfer[i]);
+		push_object(w, e);
+		js_setindex(J, -2, (int)i);
+	}
+	bad = clone_decode_ports(w, (const uint8_t *)p.data.ptr, p.data.len,
+	    js_gettop(J) - 1, &why) < 0;
+	if (bad)
+		js_pushundefined(J);
+	js_rot2(J);	/* data before ports */
+	js_pushboolean(J, bad);
+	js_endtry(J);
+	loop_call(w, 4, w->url);
+	loop_task_done(w);
+}
+
+/* Run one queued message of each started port; stop when all are empty. */
+static void
+ports_idle_cb(uv_idle_t *h)
+{
+	struct worker		*w = h->data;
+	struct ports_entry	*e, *next;
+	const uint8_t		*raw;
+	struct ipc_buf		 one;
+	size_t			 len;
+	int			 more = 0;
+
+	for (e = w->ports; e != NULL && !w->done && !w->closing; e = next) {
+		next = e->next;
+		if (!e->started || ipc_buf_used(&e->queue) == 0)
+			continue;
+		raw = ipc_buf_head(&e->queue);
+		len = IPC_HEADER_SIZE + ipc_get32(raw);
+		/* The task may give e away: work on a copy. */
+		ipc_buf_init(&one);
+		if (ipc_buf_append(&one, raw, len) < 0)
+			log_fatalx("out of memory");
+		ipc_buf_consume(&e->queue, len);
+		more |= ipc_buf_used(&e->queue) > 0;
+		push_object(w, e);
+		deliver(w, ipc_buf_head(&one) + IPC_HEADER_SIZE,
+		    (uint32_t)(len - IPC_HEADER_SIZE));
+		ipc_buf_clear(&one);
+	}
+	if (!more || w->done) {
+		uv_idle_stop(h);
+		w->ports_idling = 0;
+	}
+}
+
+static void
+schedule(struct worker *w)
+{
+	if (w->ports_idling || w->done)
+		return;
+	w->ports_idling = 1;
+	uv_idle_start(&w->ports_idle, ports_idle_cb);
+}
+
+/* port.start(): its queue becomes tasks. */
+static void
+fn_start(js_State *J)
+{
+	struct worker		*w = worker_of(J);
+	struct ports_entry	*e = find(w, id_of(J, 1));
+
+	if (e != NULL && !e->started) {
+		e->started = 1;
+		if (ipc_buf_used(&e->queue) > 0)
+			schedule(w);
+	}
+	js_pushundefined(J);
+}
+
+/* port.close(): disentangle; wwd drops what the peer sends from now. */
+static void
+fn_close(js_State *J)
+{
+	struct worker		*w = worker_of(J);
+	struct ports_entry	*e = find(w, id_of(J, 1));
+
+	if (e != NULL) {
+		if (ipc_empty_encode(&w->out, IPC_CLOSE, e->id) < 0)
+			js_error(J, "out of memory");
+		drop(w, e);
+	}
+	js_pushundefined(J);
+}
+
+/* port.postMessage(message[, transfer]); a closed port drops it. */
+static void
+fn_post(js_State *J)
+{
+	struct worker	*w = worker_of(J);
+	uint64_t	 id = id_of(J, 1);
+	int		 tidx = 0;
+
+	if (js_isarray(J, 3))
+		tidx = 3;
+	else if (js_isobject(J, 3)) {
+		js_getproperty(J, 3, "transfer");
+		if (js_isarray(J, -1))
+			tidx = js_gettop(J) - 1;
+	} else if (!js_isundefined(J, 3))
+		js_typeerror(J, "Failed to execute 'postMessage': The "
+		    "provided value cannot be converted to a sequence.");
+	if (id != 0 && find(w, id) != NULL)
+		ports_post(w, id, 2, tidx);
+	js_pushundefined(J);
+}
+
+/* A new port id from this worker's range. May throw. */
+uint64_t
+ports_mint(struct worker *w)
+{
+	if (w->port_next == 0 || w->port_next >= w->port_end)
+		js_error(w->J, "out of port ids");
+	return w->port_next++;
+}
+
+/* new MessageChannel(): mint a pair, announce it (CHANNEL), push both. */
+static void
+fn_channel(js_State *J)
+{
+	struct worker		*w = worker_of(J);
+	struct ipc_channel	 c;
+	struct ports_entry	*a, *b;
+
+	c.a = ports_mint(w);
+	c.b = ports_mint(w);
+	if (ipc_channel_encode(&w->out, &c) < 0)
+		js_error(J, "out of memory");
+	a = add(w, c.a);
+	b = add(w, c.b);
+	a->peer = c.b;
+	b->peer = c.a;
+	js_newarray(J);
+	push_object(w, a);
+	js_setindex(J, -2, 0);
+	push_object(w, b);
+	js_setindex(J, -2, 1);
+}
+
+/*
+ * Hold port id for a nested Worker object (slot idx): started, its
+ * messages fire on that object.
+ */
+void
+ports_adopt(struct worker *w, uint64_t id, int idx)
+{
+	struct ports_entry	*e = add(w, id);
+	char			 key[40];
+
+	e->started = 1;
+	e->object = 1;
+	key_of(id, key, sizeof key);
+	js_copy(w->J, idx);
+	js_setregistry(w->J, key);
+}
+
+/* CONNECT on the new inside port id: a connect event at the scope. */
+static void
+on_connect(struct worker *w, uint64_t id)
+{
+	js_State	*J = w->J;
+	int		 top = js_gettop(J);
+
+	if (js_try(J)) {
+		log_warnx("connect task: %s", js_trystring(J, -1, "error"));
+		js_pop(J, js_gettop(J) - top);
+		return;
+	}
+	internal(J, "connect");
+	push_object(w, add(w, id));
+	js_endtry(J);
+	loop_call(w, 1, w->url);
+	loop_task_done(w);
+}
+
+/*
+ * The frames about ports from wwd: POST on a held port (or on the
+ * implicit one with ports in it), CONNECT, PORT_MOVED. 1 if handled,
+ * 0 if f is not one of them, -EPROTO if it is malformed.
+ */
+int
+ports_frame(struct worker *w, const struct ipc_frame *f)
+{
+	struct ports_entry	*e;
+	struct ipc_post		 p;
+	const char		*why;
+	uint32_t		 i;
+
+	switch (f->type) {
+	case IPC_CONNECT:
+		on_connect(w, f->port);
+		return 1;
+	case IPC_PORT_MOVED:
+		/* Everything for it before the marker has been bounced. */
+		if (ipc_empty_encode(&w->out, IPC_PORT_DRAINED, f->port) < 0)
+			log_fatalx("out of memory");
+		return 1;
+	case IPC_POST:
+		break;
+	default:
+		return 0;
+	}
+	if (ipc_post_decode(f->body, f->len, &p, &why) < 0) {
+		log_warnx("bad POST from wwd: %s", why);
+		return -EPROTO;
+	}
+	if (f->port == w->port && !w->shared) {
+		if (p.ntransfer == 0)
+			return 0;	/* the plain path of main.c */
+		js_pushglobal(w->J);
+		deliver(w, f->body, f->len);
+		return 1;
+	}
+	if ((e = find(w, f->port)) == NULL) {
+		bounce(w, f->raw);	/* it was given away */
+		return 1;
+	}
+	/* Its ports are held here from now on, dispatched or not. */
+	for (i = 0; i < p.ntransfer; i++)
+		if (find(w, p.transfer[i]) == NULL)
+			add(w, p.transfer[i]);
+	if (e->started && ipc_buf_used(&e->queue) == 0) {
+		push_object(w, e);
+		deliver(w, f->body, f->len);
+		return 1;
+	}
+	if (ipc_buf_append(&e->queue, f->raw, IPC_HEADER_SIZE +
+	    (size_t)f->len) < 0)
+		log_fatalx("out of memory queueing a message");
+	if (e->started)
+		schedule(w);
+	return 1;
+}
+
+/* Define MessagePort and MessageChannel. 0 or -1. */
+int
+ports_install(struct worker *w)
+{
+	js_State	*J = w->J;
+
+	uv_idle_init(&w->loop, &w->ports_idle);
+	w->ports_idle.data = w;
+	if (js_ploadstring(J, "wwd:ports.js", prelude)) {
+		log_warnx("ports prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	js_pushundefined(J);
+	if (js_pcall(J, 0))
+		return -1;
+	js_pushundefined(J);
+	js_pushglobal(J);
+	js_newobject(J);
+	js_newcfunction(J, fn_post, "post", 3);
+	js_setproperty(J, -2, "post");
+	js_newcfunction(J, fn_start, "start", 1);
+	js_setproperty(J, -2, "start");
+	js_newcfunction(J, fn_close, "close", 1);
+	js_setproperty(J, -2, "close");
+	js_newcfunction(J, fn_channel, "channel", 0);
+	js_setproperty(J, -2, "channel");
+	events_push_internal(w);
+	if (js_pcall(J, 3)) {
+		log_warnx("ports prelude: %s", js_trystring(J, -1, "?"));
+		return -1;
+	}
+	js_setregistry(J, PORTS_INTERNAL);
+	return 0;
+}
+
+/* Free every entry (the JS state goes separately). */
+void
+ports_clear(struct worker *w)
+{
+	struct ports_entry	*e;
+
+	while ((e = w->ports) != NULL) {
+		w->ports = e->next;
+		ipc_buf_clear(&e->queue);
+		free(e);
+	}
+}
+
+/* Let go of port id (a nested worker's, after its EXIT). */
+void
+ports_forget(struct worker *w, uint64_t id)
+{
+	struct ports_entry	*e = find(w, id);
+
+	if (e != NULL)
+		drop(w, e);
+}
