@@ -1,9 +1,8 @@
 /*
  * admin.c: wwctl's control commands. Each connects (libwwd), sends one
- * CONTROL per request and reads the msgpack REPLY data (msgpack-c, after
- * libwwd's validation); --json prints it through libwwd's JSON printer
- * (one line, 64-bit integers exact), else it becomes a table with
- * libsmartcols, colours only when stdout is a terminal. Exit codes: 0
+ * CONTROL per request and turns the msgpack REPLY data into JSON with
+ * jansson (--json, 64-bit integers stay exact) or into a table with
+ * libsmartcols; colours only when stdout is a terminal. Exit codes: 0
  * done, 1 refused or failed, 2 usage, 3 no daemon.
  */
 #include <errno.h>
@@ -14,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <libsmartcols/libsmartcols.h>
 #include <msgpack.h>
 
@@ -28,40 +28,68 @@ struct admin_opts {
 	int		 json;
 };
 
-/*
- * A REPLY and its data unpacked (libwwd validated the data, so msgpack-c
- * may read it); the objects' strings point into r.data.
- */
-struct admin_answer {
-	struct wwd_reply	r;
-	msgpack_unpacked	u;
-};
-
-static void
-admin_answer_clear(struct admin_answer *a)
+/* msgpack object -> new JSON value; NULL for what JSON cannot hold. */
+static json_t *
+admin_to_json(const msgpack_object *o)
 {
-	msgpack_unpacked_destroy(&a->u);
-	wwd_reply_clear(&a->r);
+	json_t		*j, *v;
+	uint32_t	 i;
+
+	switch (o->type) {
+	case MSGPACK_OBJECT_NIL:
+		return json_null();
+	case MSGPACK_OBJECT_BOOLEAN:
+		return json_boolean(o->via.boolean);
+	case MSGPACK_OBJECT_POSITIVE_INTEGER:
+		return json_integer((json_int_t)o->via.u64);
+	case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+		return json_integer((json_int_t)o->via.i64);
+	case MSGPACK_OBJECT_FLOAT32:
+	case MSGPACK_OBJECT_FLOAT64:
+		return json_real(o->via.f64);
+	case MSGPACK_OBJECT_STR:
+		return json_stringn(o->via.str.ptr, o->via.str.size);
+	case MSGPACK_OBJECT_ARRAY:
+		j = json_array();
+		for (i = 0; j != NULL && i < o->via.array.size; i++)
+			if ((v = admin_to_json(&o->via.array.ptr[i])) != NULL)
+				json_array_append_new(j, v);
+		return j;
+	case MSGPACK_OBJECT_MAP:
+		j = json_object();
+		for (i = 0; j != NULL && i < o->via.map.size; i++) {
+			const msgpack_object_kv	*kv = &o->via.map.ptr[i];
+			char			 key[64];
+
+			if (kv->key.type != MSGPACK_OBJECT_STR ||
+			    kv->key.via.str.size >= sizeof key ||
+			    (v = admin_to_json(&kv->val)) == NULL)
+				continue;
+			memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
+			key[kv->key.via.str.size] = '\0';
+			json_object_set_new(j, key, v);
+		}
+		return j;
+	default:
+		return NULL;
+	}
 }
 
 /*
- * Connect and run command (id for kill). With a, the reply stays in *a
- * for the caller, who calls admin_answer_clear whatever the result;
- * without, its message (if any) is printed. An exit code.
+ * Connect, run command (id for kill) and return the reply data as JSON
+ * in *out (NULL if the caller does not want it). An exit code.
  */
 static int
 admin_call(const struct admin_opts *o, const char *command, uint64_t id,
-    struct admin_answer *a)
+    json_t **out)
 {
 	struct wwd_conn		*c = NULL;
 	struct wwd_reply	 r;
+	msgpack_unpacked	 u;
 	int			 rc, status = 1;
 
-	memset(&r, 0, sizeof r);
-	if (a != NULL) {
-		memset(&a->r, 0, sizeof a->r);
-		msgpack_unpacked_init(&a->u);
-	}
+	if (out != NULL)
+		*out = NULL;
 	if ((rc = wwctl_connect(&c, o->sock)) != 0)
 		return rc;
 	if ((rc = wwd_control(c, command, id, &r, ADMIN_TIMEOUT_MS)) < 0) {
@@ -69,27 +97,28 @@ admin_call(const struct admin_opts *o, const char *command, uint64_t id,
 		wwd_free(c);
 		return rc == -ETIMEDOUT ? EXIT_TIMEOUT : 1;
 	}
-	wwd_free(c);
 	if (strcmp(r.status, "ok") != 0) {
 		fprintf(stderr, "wwctl: %s: %s (%s)\n", command,
 		    *r.message ? r.message : "refused", r.status);
 		goto out;
 	}
+	if (*r.message != '\0' && out == NULL)
+		printf("%s\n", r.message);
 	status = 0;
-	if (a == NULL) {
-		if (*r.message != '\0')
-			printf("%s\n", r.message);
+	if (out == NULL)
 		goto out;
-	}
-	a->r = r;
-	memset(&r, 0, sizeof r);
-	if (msgpack_unpack_next(&a->u, a->r.data, a->r.len, NULL) !=
-	    MSGPACK_UNPACK_SUCCESS) {
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, r.data, r.len, NULL) ==
+	    MSGPACK_UNPACK_SUCCESS)
+		*out = admin_to_json(&u.data);
+	msgpack_unpacked_destroy(&u);
+	if (*out == NULL) {
 		fprintf(stderr, "wwctl: %s: unreadable answer\n", command);
 		status = 1;
 	}
 out:
 	wwd_reply_clear(&r);
+	wwd_free(c);
 	return status;
 }
 
@@ -131,53 +160,35 @@ bad:
 	return -1;
 }
 
-/* msgpack bytes as one line of JSON on stdout (libwwd's printer). */
 static int
-admin_print_json(const void *p, size_t n)
+admin_print_json(json_t *j)
 {
-	const char	*why;
-	char		*s;
+	char	*s;
 
-	if (wwd_msgpack_to_json(p, n, &s, NULL, &why) < 0) {
-		fprintf(stderr, "wwctl: cannot print the answer: %s\n", why);
+	if ((s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 		return 1;
-	}
 	printf("%s\n", s);
 	free(s);
 	return 0;
 }
 
-/* The integer o[k], 0 if missing or not an integer. */
-static long long
-admin_int(const msgpack_object *o, const char *k)
+static json_int_t
+admin_int(json_t *o, const char *k)
 {
-	const msgpack_object	*v = wwctl_map_get(o, k);
-
-	if (v == NULL)
-		return 0;
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		return (long long)v->via.u64;
-	if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		return v->via.i64;
-	return 0;
+	return json_integer_value(json_object_get(o, k));
 }
 
-/* The string o[k] into buf, "" if missing or not a string. */
-static void
-admin_str(char *buf, size_t len, const msgpack_object *o, const char *k)
+static const char *
+admin_str(json_t *o, const char *k)
 {
-	const msgpack_object	*v = wwctl_map_get(o, k);
+	const char	*s = json_string_value(json_object_get(o, k));
 
-	if (v != NULL && v->type == MSGPACK_OBJECT_STR)
-		snprintf(buf, len, "%.*s", (int)v->via.str.size,
-		    v->via.str.ptr);
-	else
-		snprintf(buf, len, "%s", "");
+	return s != NULL ? s : "";
 }
 
 /* 1234567 -> "1.2M" */
 static void
-admin_bytes(char *buf, size_t len, long long n)
+admin_bytes(char *buf, size_t len, json_int_t n)
 {
 	static const char	units[] = "BKMGT";
 	double			v = (double)n;
@@ -195,7 +206,7 @@ admin_bytes(char *buf, size_t len, long long n)
 
 /* ms -> "2h03m", "4m05s", "12.3s" */
 static void
-admin_duration(char *buf, size_t len, long long ms)
+admin_duration(char *buf, size_t len, json_int_t ms)
 {
 	long long	s = ms / 1000;
 
@@ -208,7 +219,7 @@ admin_duration(char *buf, size_t len, long long ms)
 }
 
 static void
-admin_user(char *buf, size_t len, long long uid)
+admin_user(char *buf, size_t len, json_int_t uid)
 {
 	struct passwd	*pw = getpwuid((uid_t)uid);
 
@@ -224,27 +235,27 @@ static const char *ps_columns[] = { "ID", "KIND", "PID", "USER", "ORIGIN",
 #define PS_NCOLS (sizeof ps_columns / sizeof ps_columns[0])
 
 static void
-admin_ps_row(struct libscols_table *tb, const msgpack_object *k)
+admin_ps_row(struct libscols_table *tb, json_t *k)
 {
 	struct libscols_line	*ln;
 	char			 v[PS_NCOLS][64];
 	size_t			 i;
 
-	snprintf(v[0], 64, "%lld", admin_int(k, "id"));
-	admin_str(v[1], 64, k, "kind");
-	snprintf(v[2], 64, "%lld", admin_int(k, "pid"));
+	snprintf(v[0], 64, "%lld", (long long)admin_int(k, "id"));
+	snprintf(v[1], 64, "%s", admin_str(k, "kind"));
+	snprintf(v[2], 64, "%lld", (long long)admin_int(k, "pid"));
 	admin_user(v[3], 64, admin_int(k, "uid"));
-	admin_str(v[4], 64, k, "origin");
-	admin_str(v[5], 64, k, "name");
-	admin_str(v[6], 64, k, "url");
-	snprintf(v[7], 64, "%lld", admin_int(k, "clients"));
+	snprintf(v[4], 64, "%s", admin_str(k, "origin"));
+	snprintf(v[5], 64, "%s", admin_str(k, "name"));
+	snprintf(v[6], 64, "%s", admin_str(k, "url"));
+	snprintf(v[7], 64, "%lld", (long long)admin_int(k, "clients"));
 	admin_bytes(v[8], 64, admin_int(k, "rss"));
 	admin_duration(v[9], 64, admin_int(k, "cpu_ms"));
-	snprintf(v[10], 64, "%lld", admin_int(k, "msgs_in"));
-	snprintf(v[11], 64, "%lld", admin_int(k, "msgs_out"));
+	snprintf(v[10], 64, "%lld", (long long)admin_int(k, "msgs_in"));
+	snprintf(v[11], 64, "%lld", (long long)admin_int(k, "msgs_out"));
 	admin_bytes(v[12], 64, admin_int(k, "queued"));
 	admin_duration(v[13], 64, admin_int(k, "uptime_ms"));
-	admin_str(v[14], 64, k, "state");
+	snprintf(v[14], 64, "%s", admin_str(k, "state"));
 	if ((ln = scols_table_new_line(tb, NULL)) == NULL)
 		return;
 	for (i = 0; i < PS_NCOLS; i++)
@@ -253,79 +264,44 @@ admin_ps_row(struct libscols_table *tb, const msgpack_object *k)
 		scols_line_set_color(ln, "yellow");
 }
 
-/* The ps array as JSON, each worker with "user" (its uid's name) added. */
-static int
-admin_ps_json(const msgpack_object *a)
-{
-	msgpack_sbuffer		 sb;
-	msgpack_packer		 pk;
-	const msgpack_object	*k;
-	char			 user[64];
-	uint32_t		 i, j;
-	int			 rc = 0;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	rc |= msgpack_pack_array(&pk, a->via.array.size);
-	for (i = 0; i < a->via.array.size; i++) {
-		k = &a->via.array.ptr[i];
-		if (k->type != MSGPACK_OBJECT_MAP) {
-			rc |= msgpack_pack_object(&pk, *k);
-			continue;
-		}
-		rc |= msgpack_pack_map(&pk, k->via.map.size + 1);
-		for (j = 0; j < k->via.map.size; j++) {
-			rc |= msgpack_pack_object(&pk, k->via.map.ptr[j].key);
-			rc |= msgpack_pack_object(&pk, k->via.map.ptr[j].val);
-		}
-		admin_user(user, sizeof user, admin_int(k, "uid"));
-		rc |= msgpack_pack_str_with_body(&pk, "user", 4);
-		rc |= msgpack_pack_str_with_body(&pk, user, strlen(user));
-	}
-	if (rc != 0) {
-		fprintf(stderr, "wwctl: ps: out of memory\n");
-		rc = 1;
-	} else
-		rc = admin_print_json(sb.data, sb.size);
-	msgpack_sbuffer_destroy(&sb);
-	return rc;
-}
-
 /* wwctl ps [--json]: the workers this user may see. */
 int
 admin_ps(int argc, char **argv)
 {
 	struct libscols_table	*tb;
 	struct admin_opts	 o;
-	struct admin_answer	 a;
-	const msgpack_object	*j;
+	json_t			*j, *k;
+	char			 user[64];
 	size_t			 i;
 	int			 rc;
 
 	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
-	if ((rc = admin_call(&o, "ps", 0, &a)) != 0)
-		goto out;
-	j = &a.u.data;
-	rc = 1;
-	if (j->type != MSGPACK_OBJECT_ARRAY)
-		fprintf(stderr, "wwctl: ps: unreadable answer\n");
-	else if (o.json)
-		rc = admin_ps_json(j);
-	else if ((tb = scols_new_table()) != NULL) {
-		scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
-		for (i = 0; i < PS_NCOLS; i++)
-			scols_table_new_column(tb, ps_columns[i], 0,
-			    i == 6 ? SCOLS_FL_TRUNC : 0);
-		for (i = 0; i < j->via.array.size; i++)
-			admin_ps_row(tb, &j->via.array.ptr[i]);
-		scols_print_table(tb);
-		scols_unref_table(tb);
-		rc = 0;
+	if ((rc = admin_call(&o, "ps", 0, &j)) != 0)
+		return rc;
+	if (o.json) {
+		json_array_foreach(j, i, k) {
+			admin_user(user, sizeof user, admin_int(k, "uid"));
+			json_object_set_new(k, "user", json_string(user));
+		}
+		rc = admin_print_json(j);
+		json_decref(j);
+		return rc;
 	}
-out:
-	admin_answer_clear(&a);
-	return rc;
+	if ((tb = scols_new_table()) == NULL) {
+		json_decref(j);
+		return 1;
+	}
+	scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
+	for (i = 0; i < PS_NCOLS; i++)
+		scols_table_new_column(tb, ps_columns[i], 0,
+		    i == 6 ? SCOLS_FL_TRUNC : 0);
+	json_array_foreach(j, i, k)
+		admin_ps_row(tb, k);
+	scols_print_table(tb);
+	scols_unref_table(tb);
+	json_decref(j);
+	return 0;
 }
 
 /* wwctl kill ID...: SIGKILL each worker; 1 if any could not be. */
@@ -385,39 +361,37 @@ admin_totals(int argc, char **argv, const char *usage)
 	struct libscols_table	*tb;
 	struct libscols_line	*ln;
 	struct admin_opts	 o;
-	struct admin_answer	 a;
-	const msgpack_object	*v;
+	json_t			*j, *v;
 	char			 buf[64];
 	size_t			 i;
 	int			 rc;
 
 	if (admin_parse(argc, argv, &o, 1, usage) < 0)
 		return EXIT_USAGE;
-	if ((rc = admin_call(&o, "stats", 0, &a)) != 0)
-		goto out;
+	if ((rc = admin_call(&o, "stats", 0, &j)) != 0)
+		return rc;
 	if (o.json) {
-		rc = admin_print_json(a.r.data, a.r.len);
-		goto out;
+		rc = admin_print_json(j);
+		json_decref(j);
+		return rc;
 	}
 	if ((tb = scols_new_table()) == NULL) {
-		rc = 1;
-		goto out;
+		json_decref(j);
+		return 1;
 	}
 	scols_table_enable_noheadings(tb, 1);
 	scols_table_new_column(tb, "KEY", 0, 0);
 	scols_table_new_column(tb, "VALUE", 0, 0);
 	for (i = 0; i < sizeof stats_rows / sizeof stats_rows[0]; i++) {
-		if ((v = wwctl_map_get(&a.u.data, stats_rows[i][0])) == NULL)
+		if ((v = json_object_get(j, stats_rows[i][0])) == NULL)
 			continue;
-		if (v->type == MSGPACK_OBJECT_STR)
-			admin_str(buf, sizeof buf, &a.u.data,
-			    stats_rows[i][0]);
+		if (json_is_string(v))
+			snprintf(buf, sizeof buf, "%s", json_string_value(v));
 		else if (strcmp(stats_rows[i][0], "uptime_ms") == 0)
-			admin_duration(buf, sizeof buf,
-			    admin_int(&a.u.data, stats_rows[i][0]));
+			admin_duration(buf, sizeof buf, json_integer_value(v));
 		else
 			snprintf(buf, sizeof buf, "%lld",
-			    admin_int(&a.u.data, stats_rows[i][0]));
+			    (long long)json_integer_value(v));
 		if ((ln = scols_table_new_line(tb, NULL)) == NULL)
 			break;
 		scols_line_set_data(ln, 0, stats_rows[i][1]);
@@ -425,9 +399,8 @@ admin_totals(int argc, char **argv, const char *usage)
 	}
 	scols_print_table(tb);
 	scols_unref_table(tb);
-out:
-	admin_answer_clear(&a);
-	return rc;
+	json_decref(j);
+	return 0;
 }
 
 /* wwctl stats [--json]: daemon totals. */

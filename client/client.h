@@ -95,7 +95,7 @@ CLIENT_HIDDEN void	wwd_worker_free(struct wwd_worker *);
 
 /* json.c */
 CLIENT_HIDDEN int	wwd_json_pack(struct ipc_buf *, const char *, size_t,
-			    const char **, size_t *);
+			    unsigned, const char **, size_t *);
 
 /* url.c */
 CLIENT_HIDDEN int	wwd_url_read_file(const char *, char **, size_t *);

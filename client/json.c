@@ -3,8 +3,9 @@
  * rules in docs/protocol.md), for libwwd users and wwctl. A small strict
  * RFC 8259 parser that packs straight into a buffer, and a printer that
  * walks validated msgpack bytes and writes JSON the way JSON.stringify
- * would (numbers in ECMAScript's shortest form). No dependency, no
- * state; NaN, Infinity and undefined print as null for now.
+ * would (numbers in ECMAScript's shortest form). What JSON cannot say
+ * uses the tagged form of "The JSON form" both ways, so a payload makes
+ * the trip msgpack -> JSON -> msgpack unchanged. No dependency, no state.
  */
 #include <errno.h>
 #include <locale.h>
@@ -17,6 +18,7 @@
 #include "client.h"
 
 #define JSON_NUM_MAX	512	/* longest number text we convert */
+#define JSON_RESERVE	6	/* bytes kept for a header patched later */
 
 /* The parser's state: input, position, output, the first error. */
 struct json_parser {
@@ -25,16 +27,78 @@ struct json_parser {
 	size_t		 i;
 	struct ipc_buf	*b;
 	const char	*why;
-	unsigned	 depth;
+	unsigned	 depth;		/* msgpack nesting here */
+	unsigned	 maxdepth;
+	uint32_t	 objects;	/* objects begun, for back-references */
 };
 
+/*
+ * The records of the tagged form (docs/protocol.md), shared by the
+ * parser and the printer. kinds has one letter per fixed field: b
+ * boolean, n number, s string, u non-negative integer, B ArrayBuffer
+ * or ref, k index or name. A record may end in a list (items after the
+ * fixed fields); opt: the last fixed field or the list may be absent.
+ */
+struct json_rec {
+	const char	*tag;
+	const char	*kinds;
+	const char	*names[4];
+	const char	*list;
+	char		 each;		/* kind of a list key, or 0: any */
+	uint8_t		 marker;
+	uint8_t		 opt;
+};
+
+static const struct json_rec json_recs[] = {
+	{ "Boolean", "b", { "value" }, NULL, 0, 16, 0 },
+	{ "Number", "n", { "value" }, NULL, 0, 17, 0 },
+	{ "String", "s", { "value" }, NULL, 0, 18, 0 },
+	{ "RegExp", "ss", { "source", "flags" }, NULL, 0, 19, 0 },
+	{ "array", "u", { "length" }, "items", 'k', 20, 1 },
+	{ "Error", "ss", { "name", "message" }, NULL, 0, 21, 1 },
+	{ "Map", "", { NULL }, "entries", '*', 22, 0 },
+	{ "Set", "", { NULL }, "values", 0, 23, 0 },
+	{ "view", "uBuu", { "kind", "buffer", "byteOffset", "length" }, NULL,
+	    0, 24, 0 },
+};
+#define JSON_NRECS	(sizeof json_recs / sizeof json_recs[0])
+
+/* Every tag: those that are not records, then json_recs's. */
+static const char *const json_tags[] = { "undefined", "number", "ref",
+    "Date", "ArrayBuffer", "object", "Boolean", "Number", "String",
+    "RegExp", "array", "Error", "Map", "Set", "view" };
+enum { TAG_UNDEFINED, TAG_NUMBER, TAG_REF, TAG_DATE, TAG_BUFFER, TAG_OBJECT,
+    TAG_NLEAVES };
+#define JSON_NTAGS	(sizeof json_tags / sizeof json_tags[0])
+
+static const char *const json_specials[] = { "NaN", "Infinity",
+    "-Infinity", "-0" };
+
+/* Messages naming a tag or field live here until the next call. */
+static _Thread_local char	json_msg[160];
+
 static int	json_value(struct json_parser *);
+static int	json_container(struct json_parser *);
 
 static int
 json_err(struct json_parser *p, const char *why)
 {
 	if (p->why == NULL)
 		p->why = why;
+	return -EINVAL;
+}
+
+/* An error about tag: "the $wwd <tag> tag <what> "<field>"<post>". */
+static int
+json_tag_err(struct json_parser *p, const char *tag, const char *what,
+    const char *field, const char *post)
+{
+	if (p->why != NULL)
+		return -EINVAL;
+	snprintf(json_msg, sizeof json_msg, "the $wwd \"%s\" tag %s%s%s%s%s",
+	    tag, what, field != NULL ? " \"" : "", field != NULL ? field : "",
+	    field != NULL ? "\"" : "", post);
+	p->why = json_msg;
 	return -EINVAL;
 }
 
@@ -56,17 +120,113 @@ json_ws(struct json_parser *p)
 		p->i++;
 }
 
-/* Write a big-endian integer of size bytes after a type byte. */
+/* Skip white space, then c or fail with why. */
 static int
-json_put_be(struct json_parser *p, uint8_t type, uint64_t v, unsigned size)
+json_expect(struct json_parser *p, char c, const char *why)
+{
+	json_ws(p);
+	if (p->i >= p->n || p->s[p->i] != c)
+		return json_err(p, why);
+	p->i++;
+	return 0;
+}
+
+/* Write a big-endian integer of size bytes after a type byte (if any). */
+static int
+json_put_be(struct json_parser *p, int type, uint64_t v, unsigned size)
 {
 	uint8_t		t[9];
-	unsigned	k;
+	unsigned	k, n = 0;
 
-	t[0] = type;
+	if (type >= 0)
+		t[n++] = (uint8_t)type;
 	for (k = 0; k < size; k++)
-		t[1 + k] = (uint8_t)(v >> (8 * (size - 1 - k)));
-	return json_put(p, t, 1 + size);
+		t[n++] = (uint8_t)(v >> (8 * (size - 1 - k)));
+	return json_put(p, t, n);
+}
+
+/*
+ * The shortest msgpack header of kind ('s' str, 'b' bin, 'm' map, 'a'
+ * array, 'e' ext of type ext) for count, as msgpack-c writes it: into
+ * h (at least JSON_RESERVE bytes); its size.
+ */
+static size_t
+json_head(uint8_t *h, char kind, uint32_t count, uint8_t ext)
+{
+	static const uint8_t	fixext[17] = { [1] = 0xd4, [2] = 0xd5,
+	    [4] = 0xd6, [8] = 0xd7, [16] = 0xd8 };
+	const char		*k = strchr("sbmae", kind);
+	/* Per kind: fix type, fix limit, 8-, 16- and 32-bit types. */
+	static const uint8_t	t[5][4] = { { 0xa0, 0xd9, 0xda, 0xdb },
+	    { 0, 0xc4, 0xc5, 0xc6 }, { 0x80, 0, 0xde, 0xdf },
+	    { 0x90, 0, 0xdc, 0xdd }, { 0, 0xc7, 0xc8, 0xc9 } };
+	static const uint32_t	fixmax[5] = { 31, 0, 15, 15, 0 };
+	const uint8_t		*r = t[k - "sbmae"];
+	size_t			 n;
+
+	if (kind == 'e' && count <= 16 && fixext[count] != 0) {
+		h[0] = fixext[count];
+		h[1] = ext;
+		return 2;
+	}
+	if (r[0] != 0 && count <= fixmax[k - "sbmae"]) {
+		h[0] = (uint8_t)(r[0] | count);
+		n = 1;
+	} else if (r[1] != 0 && count <= 0xff) {
+		h[0] = r[1];
+		h[1] = (uint8_t)count;
+		n = 2;
+	} else if (count <= 0xffff) {
+		h[0] = r[2];
+		h[1] = (uint8_t)(count >> 8);
+		h[2] = (uint8_t)count;
+		n = 3;
+	} else {
+		h[0] = r[3];
+		ipc_put32(h + 1, count);
+		n = 5;
+	}
+	if (kind == 'e')
+		h[n++] = ext;
+	return n;
+}
+
+/* Append a header; see json_head. */
+static int
+json_put_head(struct json_parser *p, char kind, uint32_t count, uint8_t ext)
+{
+	uint8_t	h[JSON_RESERVE];
+
+	return json_put(p, h, json_head(h, kind, count, ext));
+}
+
+/* Reserve JSON_RESERVE bytes for a header; its offset from the head. */
+static int
+json_reserve(struct json_parser *p, size_t *start)
+{
+	*start = ipc_buf_used(p->b);
+	return json_put(p, "\0\0\0\0\0\0", JSON_RESERVE);
+}
+
+/* Write the header reserved at start and move the body down to it. */
+static void
+json_patch(struct ipc_buf *b, size_t start, char kind, uint32_t count,
+    uint8_t ext)
+{
+	uint8_t	*h = ipc_buf_head(b) + start, t[JSON_RESERVE];
+	size_t	 body = ipc_buf_used(b) - start - JSON_RESERVE, hs;
+
+	hs = json_head(t, kind, count, ext);
+	memmove(h + hs, h + JSON_RESERVE, body);
+	memcpy(h, t, hs);
+	b->len -= JSON_RESERVE - hs;
+}
+
+/* Drop what was packed after mark (an offset from the head). */
+static void
+json_cut(struct json_parser *p, size_t mark)
+{
+	p->b->len = p->b->off + mark;
 }
 
 /* The payload rule: integral, in [-2^63, 2^63), not -0 -> int. */
@@ -106,6 +266,8 @@ json_put_number(struct json_parser *p, double d)
 			return json_put_be(p, 0xd2, (uint64_t)v, 4);
 		return json_put_be(p, 0xd3, (uint64_t)v, 8);
 	}
+	if (isnan(d))
+		d = NAN;	/* one NaN, as the worker's encoder writes */
 	memcpy(&bits, &d, sizeof bits);
 	return json_put_be(p, 0xcb, bits, 8);
 }
@@ -119,10 +281,10 @@ json_digit(const struct json_parser *p)
 /*
  * number = [ "-" ] int [ frac ] [ exp ]. Converted with strtod after
  * swapping in the locale's decimal point, as JavaScript does: the value
- * is a double first, then packed by the payload rule.
+ * is a double, into *d.
  */
 static int
-json_number(struct json_parser *p)
+json_number_text(struct json_parser *p, double *d)
 {
 	const char	*dp = localeconv()->decimal_point;
 	char		 tmp[JSON_NUM_MAX + 8];
@@ -164,7 +326,20 @@ json_number(struct json_parser *p)
 			tmp[o++] = p->s[k];
 	}
 	tmp[o] = '\0';
-	return json_put_number(p, strtod(tmp, NULL));
+	*d = strtod(tmp, NULL);
+	return 0;
+}
+
+/* A JSON number, packed by the payload rule. */
+static int
+json_number(struct json_parser *p)
+{
+	double	d;
+	int	rc;
+
+	if ((rc = json_number_text(p, &d)) < 0)
+		return rc;
+	return json_put_number(p, d);
 }
 
 static int
@@ -192,7 +367,7 @@ json_hex4(struct json_parser *p, unsigned *v)
 
 /*
  * After a high surrogate: pair it with a following \\u low surrogate,
- * else it is lone and becomes U+FFFD (the next escape is left alone).
+ * else it stays lone (and the next escape is left alone).
  */
 static int
 json_low(struct json_parser *p, unsigned *cp)
@@ -211,11 +386,13 @@ json_low(struct json_parser *p, unsigned *cp)
 		}
 		p->i = save;
 	}
-	*cp = 0xfffd;
 	return 0;
 }
 
-/* Append code point cp as UTF-8. */
+/*
+ * Append code point cp as UTF-8 (a surrogate as its 3-byte WTF-8
+ * form).
+ */
 static int
 json_put_utf8(struct ipc_buf *b, unsigned cp)
 {
@@ -279,59 +456,22 @@ json_utf8(const unsigned char *s, size_t n, unsigned *cp)
 			return 0;
 		*cp = *cp << 6 | (s[k] & 0x3f);
 	}
-	if (*cp < min || *cp > 0x10ffff)
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
 		return 0;
 	return len;
 }
 
 /*
- * Shrink a header reserved as 5 bytes at start (offset from the head)
- * to the shortest form for count (fix, 8-bit where the type has it,
- * 16-bit, 32-bit): write it, then move the body down.
+ * string = quotation-mark *char quotation-mark; p->i is at the '"'. A
+ * string with a lone surrogate (only \u escapes can write one) is ext 2
+ * (WTF-8), any other str.
  */
-static void
-json_patch(struct ipc_buf *b, size_t start, uint32_t count, uint8_t fix,
-    uint32_t fixmax, uint8_t t8, uint8_t t16, uint8_t t32)
-{
-	uint8_t	*h = ipc_buf_head(b) + start;
-	size_t	 body = ipc_buf_used(b) - start - 5, hs;
-
-	if (count <= fixmax) {
-		h[0] = (uint8_t)(fix | count);
-		hs = 1;
-	} else if (t8 != 0 && count <= 0xff) {
-		h[0] = t8;
-		h[1] = (uint8_t)count;
-		hs = 2;
-	} else if (count <= 0xffff) {
-		h[0] = t16;
-		h[1] = (uint8_t)(count >> 8);
-		h[2] = (uint8_t)count;
-		hs = 3;
-	} else {
-		h[0] = t32;
-		ipc_put32(h + 1, count);
-		return;
-	}
-	memmove(h + hs, h + 5, body);
-	b->len -= 5 - hs;
-}
-
-/* Reserve a 5-byte header; its offset from the head. */
-static int
-json_reserve(struct json_parser *p, size_t *start)
-{
-	*start = ipc_buf_used(p->b);
-	return json_put(p, "\0\0\0\0\0", 5);
-}
-
-/* string = quotation-mark *char quotation-mark; p->i is at the '"'. */
 static int
 json_string(struct json_parser *p)
 {
 	size_t		start, len;
 	unsigned	cp;
-	int		rc;
+	int		rc, lone = 0;
 
 	if ((rc = json_reserve(p, &start)) < 0)
 		return rc;
@@ -365,11 +505,10 @@ json_string(struct json_parser *p)
 			case 'u':
 				if ((rc = json_hex4(p, &cp)) < 0)
 					return rc;
-				if (cp >= 0xdc00 && cp <= 0xdfff)
-					cp = 0xfffd;	/* lone low */
-				else if (cp >= 0xd800 && cp <= 0xdbff &&
+				if (cp >= 0xd800 && cp <= 0xdbff &&
 				    (rc = json_low(p, &cp)) < 0)
 					return rc;
+				lone |= cp >= 0xd800 && cp <= 0xdfff;
 				break;
 			default:
 				p->i--;
@@ -396,14 +535,407 @@ json_string(struct json_parser *p)
 			return rc;
 		p->i += k;
 	}
-	len = ipc_buf_used(p->b) - start - 5;
+	len = ipc_buf_used(p->b) - start - JSON_RESERVE;
 	if (len > UINT32_MAX)
 		return json_err(p, "string is too long");
-	json_patch(p->b, start, (uint32_t)len, 0xa0, 31, 0xd9, 0xda, 0xdb);
+	json_patch(p->b, start, lone ? 'e' : 's', (uint32_t)len, 2);
 	return 0;
 }
 
-/* array or object; p->i is at the '[' or '{'. */
+/*
+ * A string at p->i that must be one of words[0..n): *which (-1: none).
+ * Nothing is packed.
+ */
+static int
+json_word(struct json_parser *p, const char *const *words, size_t n,
+    int *which)
+{
+	size_t		mark = ipc_buf_used(p->b), k, len;
+	const uint8_t	*h;
+	int		rc;
+
+	json_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '"')
+		return json_err(p, "expected a string");
+	if ((rc = json_string(p)) < 0)
+		return rc;
+	h = ipc_buf_head(p->b) + mark;
+	*which = -1;
+	for (k = 0; k < n; k++) {
+		len = strlen(words[k]);
+		if (h[0] == (0xa0 | len) && ipc_buf_used(p->b) - mark ==
+		    len + 1 && memcmp(h + 1, words[k], len) == 0)
+			*which = (int)k;
+	}
+	json_cut(p, mark);
+	return 0;
+}
+
+/* Whether a map key or ext 2 string starts at p: its bytes, length. */
+static int
+json_mp_string(const uint8_t *p, const uint8_t **s, uint32_t *len)
+{
+	uint8_t	c = p[0];
+
+	if (c >= 0xa0 && c <= 0xbf) {
+		*len = c & 0x1f;
+		*s = p + 1;
+	} else if (c == 0xd9) {
+		*len = p[1];
+		*s = p + 2;
+	} else if (c == 0xda) {
+		*len = (uint32_t)p[1] << 8 | p[2];
+		*s = p + 3;
+	} else if (c == 0xdb) {
+		*len = ipc_get32(p + 1);
+		*s = p + 5;
+	} else if (c >= 0xd4 && c <= 0xd8 && p[1] == 2) {
+		*len = 1u << (c - 0xd4);
+		*s = p + 2;
+	} else if (c == 0xc7 && p[2] == 2) {
+		*len = p[1];
+		*s = p + 3;
+	} else if (c == 0xc8 && p[3] == 2) {
+		*len = (uint32_t)p[1] << 8 | p[2];
+		*s = p + 4;
+	} else if (c == 0xc9 && p[5] == 2) {
+		*len = ipc_get32(p + 1);
+		*s = p + 6;
+	} else
+		return 0;
+	return 1;
+}
+
+/*
+ * Whether the msgpack value at p is of kind k (see struct json_rec; a
+ * list key 'k' is an index or a name, '*' anything).
+ */
+static int
+json_mp_kind(const uint8_t *p, char k)
+{
+	const uint8_t	*s;
+	uint32_t	 len;
+	uint8_t		 c = p[0];
+	int		 uint = c <= 0x7f || (c >= 0xcc && c <= 0xcf);
+	int		 str = json_mp_string(p, &s, &len);
+
+	switch (k) {
+	case 'b':
+		return c == 0xc2 || c == 0xc3;
+	case 'n':
+		return uint || c >= 0xe0 || (c >= 0xd0 && c <= 0xd3) ||
+		    c == 0xca || c == 0xcb;
+	case 's':
+		return str;
+	case 'u':
+		return uint;
+	case 'k':
+		return uint || str;
+	case 'B':
+		return (c >= 0xc4 && c <= 0xc6) || (c == 0xd6 && p[1] == 1);
+	default:
+		return 1;
+	}
+}
+
+/* Skip white space; then ',' then the string key name, then ':'. */
+static int
+json_field(struct json_parser *p, const char *tag, const char *name)
+{
+	int	which, rc;
+
+	json_ws(p);
+	if (p->i >= p->n || p->s[p->i] != ',')
+		return json_tag_err(p, tag, "needs the field", name,
+		    " next (fields go in the documented order)");
+	p->i++;
+	if ((rc = json_word(p, &name, 1, &which)) < 0)
+		return rc;
+	if (which < 0)
+		return json_tag_err(p, tag, "needs the field", name,
+		    " here (fields go in the documented order)");
+	return json_expect(p, ':', "expected ':'");
+}
+
+/* Whether the tag's object ends here (an optional field is absent). */
+static int
+json_at_end(struct json_parser *p)
+{
+	json_ws(p);
+	return p->i < p->n && p->s[p->i] == '}';
+}
+
+/* A value that must be of kind k (struct json_rec), packed. */
+static int
+json_typed(struct json_parser *p, const char *tag, const char *name, char k)
+{
+	static const char *const what[] = { "b a boolean", "n a number",
+	    "s a string", "u a non-negative integer", "k an index or a name",
+	    "B an ArrayBuffer or a ref", "* a value" };
+	size_t	mark = ipc_buf_used(p->b), w;
+	int	rc;
+
+	if ((rc = json_value(p)) < 0)
+		return rc;
+	if (json_mp_kind(ipc_buf_head(p->b) + mark, k))
+		return 0;
+	for (w = 0; what[w][0] != k; w++)
+		;
+	json_tag_err(p, tag, "needs", name, " to be ");
+	strncat(json_msg, what[w] + 2, sizeof json_msg - strlen(json_msg) - 1);
+	return -EINVAL;
+}
+
+/* A JSON number or a tagged number, as a double (nothing packed). */
+static int
+json_double(struct json_parser *p, const char *tag, double *d)
+{
+	size_t		mark = ipc_buf_used(p->b);
+	const uint8_t	*h;
+	uint64_t	 v = 0;
+	int		 rc, k;
+
+	json_ws(p);
+	if (p->i < p->n && (p->s[p->i] == '-' || json_digit(p)))
+		return json_number_text(p, d);
+	if (p->i < p->n && p->s[p->i] != '{')
+		return json_tag_err(p, tag, "needs a number", NULL, "");
+	if ((rc = json_value(p)) < 0)
+		return rc;
+	h = ipc_buf_head(p->b) + mark;
+	if (h[0] != 0xcb)
+		return json_tag_err(p, tag, "needs a number", NULL, "");
+	for (k = 1; k <= 8; k++)
+		v = v << 8 | h[k];
+	memcpy(d, &v, sizeof *d);
+	json_cut(p, mark);
+	return 0;
+}
+
+/* The base64 text of an ArrayBuffer tag, packed as bin. */
+static int
+json_base64(struct json_parser *p)
+{
+	const char	*s, *q;
+	uint8_t		 out[3];
+	size_t		 n, k, pad = 0, len;
+	uint32_t	 v;
+	int		 rc, c, j;
+
+	if ((rc = json_expect(p, '"', "base64 must be a string")) < 0)
+		return rc;
+	s = p->s + p->i;
+	q = memchr(s, '"', p->n - p->i);
+	if (q == NULL)
+		return json_err(p, "unterminated string");
+	n = (size_t)(q - s);
+	if (n % 4 != 0)
+		return json_err(p, "base64 length is not a multiple of 4");
+	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
+		pad++;
+	len = n / 4 * 3 - pad;
+	if (len > UINT32_MAX)
+		return json_err(p, "ArrayBuffer is too long");
+	if ((rc = json_put_head(p, 'b', (uint32_t)len, 0)) < 0)
+		return rc;
+	for (k = 0; k < n; k += 4) {
+		v = 0;
+		for (j = 0; j < 4; j++) {
+			c = s[k + (size_t)j];
+			if (c >= 'A' && c <= 'Z')
+				c -= 'A';
+			else if (c >= 'a' && c <= 'z')
+				c -= 'a' - 26;
+			else if (c >= '0' && c <= '9')
+				c -= '0' - 52;
+			else if (c == '+')
+				c = 62;
+			else if (c == '/')
+				c = 63;
+			else if (c == '=' && k + (size_t)j >= n - pad)
+				c = 0;
+			else {
+				p->i += k + (size_t)j;
+				return json_err(p, "invalid base64");
+			}
+			v = v << 6 | (uint32_t)c;
+		}
+		out[0] = (uint8_t)(v >> 16);
+		out[1] = (uint8_t)(v >> 8);
+		out[2] = (uint8_t)v;
+		if ((rc = json_put(p, out, k + 4 < n ? 3 : 3 - pad)) < 0)
+			return rc;
+	}
+	p->i += n + 1;
+	return 0;
+}
+
+/*
+ * A '[' list of values of a record: pairs when each is set (each, if
+ * not '*', the kind of every key). *count grows by the items.
+ */
+static int
+json_list(struct json_parser *p, const struct json_rec *r, uint32_t *count)
+{
+	uint32_t	k = 0;
+	int		rc;
+
+	if ((rc = json_expect(p, '[', "expected '['")) < 0)
+		return rc;
+	json_ws(p);
+	if (p->i < p->n && p->s[p->i] == ']')
+		p->i++;
+	else
+		for (;;) {
+			if (k % 2 == 0 && r->each != 0)
+				rc = json_typed(p, r->tag, r->list, r->each);
+			else
+				rc = json_value(p);
+			if (rc < 0)
+				return rc;
+			if (++k == UINT32_MAX - 8)
+				return json_err(p, "too many elements");
+			json_ws(p);
+			if (p->i < p->n && p->s[p->i] == ',') {
+				p->i++;
+				continue;
+			}
+			if ((rc = json_expect(p, ']', "expected ',' or ']'"))
+			    < 0)
+				return rc;
+			break;
+		}
+	if (r->each != 0 && k % 2 != 0)
+		return json_tag_err(p, r->tag, "needs key, value pairs in",
+		    r->list, "");
+	*count += k;
+	return 0;
+}
+
+/* The fields of record r's tag, packed as [marker, fields..., list...]. */
+static int
+json_record(struct json_parser *p, const struct json_rec *r)
+{
+	size_t		start, k, nf = strlen(r->kinds);
+	uint32_t	count = 1;
+	int		rc;
+
+	if (++p->depth > p->maxdepth)
+		return json_err(p, "nesting is too deep");
+	if ((rc = json_reserve(p, &start)) < 0)
+		return rc;
+	p->objects++;
+	if ((rc = json_put_head(p, 'e', 0, r->marker)) < 0)
+		return rc;
+	for (k = 0; k < nf; k++) {
+		if (r->opt && r->list == NULL && k == nf - 1 && json_at_end(p))
+			break;
+		if ((rc = json_field(p, r->tag, r->names[k])) < 0 ||
+		    (rc = json_typed(p, r->tag, r->names[k], r->kinds[k])) < 0)
+			return rc;
+		count++;
+	}
+	if (r->list != NULL && !(r->opt && json_at_end(p)) &&
+	    ((rc = json_field(p, r->tag, r->list)) < 0 ||
+	    (rc = json_list(p, r, &count)) < 0))
+		return rc;
+	p->depth--;
+	json_patch(p->b, start, 'a', count, 0);
+	return 0;
+}
+
+/*
+ * A tagged value; p->i is after its "$wwd" key. The tag's fields
+ * follow in the documented order, then the closing '}'.
+ */
+static int
+json_tag(struct json_parser *p)
+{
+	uint64_t	bits;
+	double		d;
+	int		tag, sp, rc;
+	const char	*name;
+
+	if ((rc = json_expect(p, ':', "expected ':'")) < 0)
+		return rc;
+	json_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '"')
+		return json_err(p, "\"$wwd\" takes a tag name (a string)");
+	if ((rc = json_word(p, json_tags, JSON_NTAGS, &tag)) < 0)
+		return rc;
+	if (tag < 0)
+		return json_err(p, "unknown $wwd tag (see \"The JSON form\" "
+		    "in docs/protocol.md)");
+	name = json_tags[tag];
+	rc = 0;
+	if (tag >= TAG_NLEAVES)
+		rc = json_record(p, &json_recs[tag - TAG_NLEAVES]);
+	switch (tag) {
+	case TAG_UNDEFINED:
+		rc = json_put_head(p, 'e', 0, 0);
+		break;
+	case TAG_NUMBER:
+		if ((rc = json_field(p, name, "value")) < 0 ||
+		    (rc = json_word(p, json_specials, 4, &sp)) < 0)
+			return rc;
+		if (sp < 0)
+			return json_tag_err(p, name, "takes \"NaN\", "
+			    "\"Infinity\", \"-Infinity\" or \"-0\"", NULL,
+			    "");
+		d = sp == 0 ? NAN : sp == 1 ? INFINITY : sp == 2 ?
+		    -INFINITY : -0.0;
+		memcpy(&bits, &d, sizeof bits);
+		rc = json_put_be(p, 0xcb, bits, 8);
+		break;
+	case TAG_REF:
+		if ((rc = json_field(p, name, "index")) < 0 ||
+		    (rc = json_double(p, name, &d)) < 0)
+			return rc;
+		if (!(d >= 0 && d < p->objects && d == floor(d)))
+			return json_tag_err(p, name, "index must name an "
+			    "object that comes before it", NULL, "");
+		if ((rc = json_put_head(p, 'e', 4, 1)) == 0)
+			rc = json_put_be(p, -1, (uint64_t)d, 4);
+		break;
+	case TAG_DATE:
+		p->objects++;
+		if ((rc = json_field(p, name, "value")) < 0 ||
+		    (rc = json_double(p, name, &d)) < 0 ||
+		    (rc = json_put_head(p, 'e', 8, 3)) < 0)
+			return rc;
+		if (isnan(d))
+			d = NAN;
+		memcpy(&bits, &d, sizeof bits);
+		rc = json_put_be(p, -1, bits, 8);
+		break;
+	case TAG_BUFFER:
+		p->objects++;
+		if ((rc = json_field(p, name, "base64")) < 0)
+			return rc;
+		rc = json_base64(p);
+		break;
+	case TAG_OBJECT:
+		if ((rc = json_field(p, name, "value")) < 0 ||
+		    (rc = json_expect(p, '{', "the $wwd \"object\" tag needs "
+		    "an object \"value\"")) < 0)
+			return rc;
+		p->i--;
+		rc = json_container(p);
+		break;
+	default:
+		break;
+	}
+	if (rc < 0)
+		return rc;
+	json_ws(p);
+	if (p->i >= p->n || p->s[p->i] != '}')
+		return json_tag_err(p, name, "has an unexpected field",
+		    NULL, "");
+	p->i++;
+	return 0;
+}
+
+/* array or object (a plain one: no tag); p->i is at the '[' or '{'. */
 static int
 json_container(struct json_parser *p)
 {
@@ -412,10 +944,11 @@ json_container(struct json_parser *p)
 	size_t		start;
 	uint32_t	count = 0;
 
-	if (++p->depth > IPC_CLONE_DEPTH)
+	if (++p->depth > p->maxdepth)
 		return json_err(p, "nesting is too deep");
 	if ((rc = json_reserve(p, &start)) < 0)
 		return rc;
+	p->objects++;
 	p->i++;
 	json_ws(p);
 	if (p->i < p->n && p->s[p->i] == close)
@@ -429,10 +962,9 @@ json_container(struct json_parser *p)
 					    "expected a string key");
 				if ((rc = json_string(p)) < 0)
 					return rc;
-				json_ws(p);
-				if (p->i >= p->n || p->s[p->i] != ':')
-					return json_err(p, "expected ':'");
-				p->i++;
+				if ((rc = json_expect(p, ':', "expected ':'"))
+				    < 0)
+					return rc;
 			}
 			if ((rc = json_value(p)) < 0)
 				return rc;
@@ -452,11 +984,30 @@ json_container(struct json_parser *p)
 			    "expected ',' or ']'");
 		}
 	p->depth--;
-	if (obj)
-		json_patch(p->b, start, count, 0x80, 15, 0, 0xde, 0xdf);
-	else
-		json_patch(p->b, start, count, 0x90, 15, 0, 0xdc, 0xdd);
+	json_patch(p->b, start, obj ? 'm' : 'a', count, 0);
 	return 0;
+}
+
+/* An object: a tag when its first key is "$wwd", else plain. */
+static int
+json_object(struct json_parser *p)
+{
+	size_t	save = p->i, mark = ipc_buf_used(p->b);
+	int	rc, tag;
+
+	p->i++;
+	json_ws(p);
+	if (p->i < p->n && p->s[p->i] == '"') {
+		if ((rc = json_string(p)) < 0)
+			return rc;
+		tag = ipc_buf_used(p->b) - mark == 5 &&
+		    memcmp(ipc_buf_head(p->b) + mark, "\xa4$wwd", 5) == 0;
+		json_cut(p, mark);
+		if (tag)
+			return json_tag(p);
+	}
+	p->i = save;
+	return json_container(p);
 }
 
 static int
@@ -478,6 +1029,7 @@ json_value(struct json_parser *p)
 		return json_err(p, "unexpected end of input");
 	switch (p->s[p->i]) {
 	case '{':
+		return json_object(p);
 	case '[':
 		return json_container(p);
 	case '"':
@@ -497,15 +1049,16 @@ json_value(struct json_parser *p)
 }
 
 /*
- * Append the msgpack form of one JSON text to b. On failure b is left
- * as it was; *why and *pos (byte offset) say what and where. 0, -EINVAL
- * or -ENOMEM.
+ * Append the msgpack form of one JSON text (tagged values included) to
+ * b, nested at most maxdepth levels. On failure b is left as it was;
+ * *why and *pos (byte offset) say what and where. 0, -EINVAL or
+ * -ENOMEM.
  */
 int
-wwd_json_pack(struct ipc_buf *b, const char *s, size_t n, const char **why,
-    size_t *pos)
+wwd_json_pack(struct ipc_buf *b, const char *s, size_t n, unsigned maxdepth,
+    const char **why, size_t *pos)
 {
-	struct json_parser	p = { s, n, 0, b, NULL, 0 };
+	struct json_parser	p = { s, n, 0, b, NULL, 0, maxdepth, 0 };
 	size_t			mark = ipc_buf_used(b);
 	int			rc;
 
@@ -533,7 +1086,7 @@ wwd_json_to_msgpack(const char *s, size_t n, void **out, size_t *outlen,
 	int		rc;
 
 	ipc_buf_init(&b);
-	if ((rc = wwd_json_pack(&b, s, n, why, NULL)) < 0) {
+	if ((rc = wwd_json_pack(&b, s, n, IPC_CLONE_DEPTH, why, NULL)) < 0) {
 		ipc_buf_clear(&b);
 		return rc;
 	}
@@ -548,6 +1101,7 @@ struct json_printer {
 	struct ipc_buf	*b;
 	const char	*why;
 	int		 nomem;
+	uint32_t	 objects;	/* objects begun, for back-references */
 };
 
 static void
@@ -729,66 +1283,72 @@ json_print_string(struct json_printer *j, const uint8_t *s, size_t n)
 static int	json_print(struct json_printer *);
 static int	json_print_ext(struct json_printer *, uint32_t);
 
-/* A map's keys must be strings; the key is printed as one. */
-static int
-json_print_key(struct json_printer *j)
-{
-	uint8_t		c = *j->p;
-	uint32_t	len;
-
-	if (c >= 0xa0 && c <= 0xbf) {
-		len = c & 0x1f;
-		j->p++;
-	} else if (c == 0xd9 || c == 0xda || c == 0xdb) {
-		j->p++;
-		len = (uint32_t)jbe(j, c == 0xd9 ? 1 : c == 0xda ? 2 : 4);
-	} else {
-		j->why = "map key is not a string";
-		return -EINVAL;
-	}
-	json_print_string(j, j->p, len);
-	j->p += len;
-	return 0;
-}
-
-/* Whether a map's first key at j->p is the tag key "$wwd". */
-static int
-json_first_key_is_tag(const struct json_printer *j)
-{
-	return j->p[0] == 0xa4 && memcmp(j->p + 1, "$wwd", 4) == 0;
-}
+static int	json_print(struct json_printer *);
 
 /*
- * A Map (22), Set (23) or view (24) record after its marker, count
- * items with the marker: {"$wwd":"Map","entries":[k,v...]},
- * {"$wwd":"Set","values":[...]}, {"$wwd":"view","kind":K,"buffer":B,
- * "byteOffset":O,"length":N}.
+ * A Map, Set, view or other record [marker, ...] of count items (marker
+ * included) at the marker: its tag (docs/protocol.md, "The JSON form")
+ * when its fields have the documented kinds, else an error.
  */
 static int
-json_print_collection(struct json_printer *j, uint8_t rec, uint32_t count)
+json_print_record(struct json_printer *j, uint32_t count)
 {
-	static const char *const view[] = { "kind", "buffer", "byteOffset",
-	    "length" };
-	uint32_t	k;
-	int		rc;
+	const struct json_rec	*r = NULL;
+	uint32_t		 k, nf;
+	size_t			 i;
+	int			 rc;
 
-	if (rec == 24 && count != 5) {
-		j->why = "view record needs kind, buffer, offset, length";
+	for (i = 0; i < JSON_NRECS; i++)
+		if (json_recs[i].marker == j->p[2])
+			r = &json_recs[i];
+	j->p += 3;	/* c7 00 type */
+	if (r == NULL) {
+		j->why = "record type has no JSON form";
 		return -EINVAL;
 	}
-	jouts(j, rec == 22 ? "{\"$wwd\":\"Map\",\"entries\":[" : rec == 23 ?
-	    "{\"$wwd\":\"Set\",\"values\":[" : "{\"$wwd\":\"view\"");
+	nf = (uint32_t)strlen(r->kinds);
+	if (count - 1 < nf && !(r->opt && r->list == NULL &&
+	    count - 1 == nf - 1)) {
+		j->why = "record has too few fields";
+		return -EINVAL;
+	}
+	if (count - 1 > nf && (r->list == NULL || (r->each != 0 &&
+	    (count - 1 - nf) % 2 != 0))) {
+		j->why = "record has too many fields";
+		return -EINVAL;
+	}
+	jouts(j, "{\"$wwd\":\"");
+	jouts(j, r->tag);
+	jouts(j, "\"");
 	for (k = 1; k < count; k++) {
-		if (rec == 24) {
+		char	kind = k <= nf ? r->kinds[k - 1] :
+		    (k - nf) % 2 == 1 ? r->each : '*';
+
+		if (k <= nf) {
 			jouts(j, ",\"");
-			jouts(j, view[k - 1]);
+			jouts(j, r->names[k - 1]);
 			jouts(j, "\":");
-		} else if (k > 1)
+		} else if (k == nf + 1) {
+			jouts(j, ",\"");
+			jouts(j, r->list);
+			jouts(j, "\":[");
+		} else
 			jouts(j, ",");
+		if (!json_mp_kind(j->p, kind)) {
+			j->why = "record field of the wrong type";
+			return -EINVAL;
+		}
 		if ((rc = json_print(j)) < 0)
 			return rc;
 	}
-	jouts(j, rec == 24 ? "}" : "]}");
+	if (r->list != NULL && count - 1 > nf)
+		jouts(j, "]");
+	else if (r->list != NULL && !r->opt) {
+		jouts(j, ",\"");
+		jouts(j, r->list);
+		jouts(j, "\":[]");
+	}
+	jouts(j, "}");
 	return 0;
 }
 
@@ -802,6 +1362,7 @@ json_print_bin(struct json_printer *j, uint32_t len)
 	char			 q[4];
 	uint32_t		 i, v;
 
+	j->objects++;
 	jouts(j, "{\"$wwd\":\"ArrayBuffer\",\"base64\":\"");
 	for (i = 0; i < len; i += 3) {
 		v = (uint32_t)s[i] << 16;
@@ -817,52 +1378,6 @@ json_print_bin(struct json_printer *j, uint32_t len)
 	}
 	jouts(j, "\"}");
 	j->p += len;
-}
-
-static int	json_print(struct json_printer *);
-
-/*
- * A record [marker, ...] of count items (marker included) at the marker:
- * its tagged JSON form (docs/protocol.md, "The JSON form").
- */
-static int
-json_print_record(struct json_printer *j, uint32_t count)
-{
-	static const char *const tags[] = { "Boolean", "Number", "String",
-	    "RegExp", "array", "Error", "Map", "Set", "view" };
-	static const char *const fields[][2] = { { "value", NULL },
-	    { "value", NULL }, { "value", NULL }, { "source", "flags" },
-	    { "length", NULL }, { "name", "message" } };
-	uint8_t		rec = j->p[2];
-	uint32_t	k;
-	int		rc;
-
-	j->p += 3;	/* c7 00 type */
-	if (rec > 24) {
-		j->why = "record type has no JSON form";
-		return -EINVAL;
-	}
-	if (rec >= 22)
-		return json_print_collection(j, rec, count);
-	jouts(j, "{\"$wwd\":\"");
-	jouts(j, tags[rec - 16]);
-	jouts(j, "\"");
-	for (k = 1; k < count; k++) {
-		if (k <= 2 && fields[rec - 16][k - 1] != NULL) {
-			jouts(j, ",\"");
-			jouts(j, fields[rec - 16][k - 1]);
-			jouts(j, "\":");
-		} else if (k == 2 && rec == 20)
-			jouts(j, ",\"items\":[");
-		else
-			jouts(j, ",");
-		if ((rc = json_print(j)) < 0)
-			return rc;
-	}
-	if (rec == 20 && count > 2)
-		jouts(j, "]");
-	jouts(j, "}");
-	return 0;
 }
 
 /* The UTF-8 bytes [s, end) escaped, without quotes. */
@@ -923,7 +1438,11 @@ json_print_ext(struct json_printer *j, uint32_t len)
 		return 0;
 	}
 	if (type == 1 && len == 4) {
-		snprintf(num, sizeof num, "%lu", (unsigned long)jbe(j, 4));
+		if ((v = jbe(j, 4)) >= j->objects) {
+			j->why = "back-reference to an object not yet seen";
+			return -EINVAL;
+		}
+		snprintf(num, sizeof num, "%lu", (unsigned long)v);
 		jouts(j, "{\"$wwd\":\"ref\",\"index\":");
 		jouts(j, num);
 		jouts(j, "}");
@@ -932,6 +1451,7 @@ json_print_ext(struct json_printer *j, uint32_t len)
 	if (type == 2)
 		return json_print_wtf8(j, len);
 	if (type == 3 && len == 8) {
+		j->objects++;
 		v = jbe(j, 8);
 		memcpy(&d, &v, sizeof d);
 		jouts(j, "{\"$wwd\":\"Date\",\"value\":");
@@ -948,12 +1468,16 @@ static int	json_print_members(struct json_printer *, uint32_t, int);
 static int
 json_print_container(struct json_printer *j, uint32_t count, int map)
 {
-	int		rc;
+	const uint8_t	*key;
+	uint32_t	 len;
+	int		 rc;
 
+	j->objects++;
 	if (!map && count > 0 && j->p[0] == 0xc7 && j->p[1] == 0 &&
 	    j->p[2] >= 16 && j->p[2] <= 31)
 		return json_print_record(j, count);
-	if (map && count > 0 && json_first_key_is_tag(j)) {
+	if (map && count > 0 && json_mp_string(j->p, &key, &len) &&
+	    len == 4 && memcmp(key, "$wwd", 4) == 0) {
 		/* An object that looks like a tag is escaped. */
 		jouts(j, "{\"$wwd\":\"object\",\"value\":");
 		if ((rc = json_print_members(j, count, map)) < 0)
@@ -976,8 +1500,22 @@ json_print_members(struct json_printer *j, uint32_t count, int map)
 		if (k > 0)
 			jout(j, ",", 1);
 		if (map) {
-			if ((rc = json_print_key(j)) < 0)
-				return rc;
+			const uint8_t	*key;
+			uint32_t	 len;
+
+			uint8_t		 c = *j->p;
+
+			if (!json_mp_string(j->p, &key, &len)) {
+				j->why = "map key is not a string";
+				return -EINVAL;
+			}
+			j->p = key;
+			if ((c >= 0xa0 && c <= 0xbf) || (c >= 0xd9 &&
+			    c <= 0xdb)) {
+				json_print_string(j, key, len);
+				j->p = key + len;
+			} else
+				json_print_wtf8(j, len);
 			jout(j, ":", 1);
 		}
 		if ((rc = json_print(j)) < 0)
@@ -1090,7 +1628,7 @@ wwd_msgpack_to_json(const void *p, size_t n, char **out, size_t *outlen,
     const char **why)
 {
 	struct ipc_buf		b;
-	struct json_printer	j = { p, &b, NULL, 0 };
+	struct json_printer	j = { p, &b, NULL, 0, 0 };
 	const char		*w = NULL;
 	int			rc;
 

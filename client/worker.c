@@ -283,7 +283,8 @@ wwd_worker_post_json(struct wwd_worker *w, const char *json, size_t len)
 	if ((rc = ipc_post_begin(&c->out, w->port, NULL, 0, &mark)) < 0)
 		return wwd_set_error(c, rc, "out of memory");
 	bin = ipc_buf_used(&c->out);
-	rc = wwd_json_pack(&c->out, json, len, &why, &pos);
+	rc = wwd_json_pack(&c->out, json, len, IPC_CLONE_DEPTH, &why,
+	    &pos);
 	if (rc == 0 && ipc_buf_used(&c->out) - bin > IPC_FRAME_MAX - 64)
 		rc = -EMSGSIZE;
 	if (rc < 0) {

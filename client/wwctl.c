@@ -23,6 +23,8 @@
 
 #include <msgpack.h>
 
+#include "check.h"
+#include "client.h"
 #include "wwd.h"
 #include "wwctl.h"
 
@@ -240,20 +242,54 @@ run_event_begin(msgpack_sbuffer *sb, msgpack_packer *pk, const char *type,
 	pack_str(pk, type);
 }
 
-/* Print the event in *sb through the library's printer; frees *sb. */
-static void
-run_event_end(struct run *r, msgpack_sbuffer *sb)
+/* run_event_end's printing (see there); *sb stays the caller's. */
+static int
+run_event_print(struct run *r, msgpack_sbuffer *sb, const void *data,
+    size_t len)
 {
 	const char	*why = NULL;
-	char		*json;
+	char		*json, *djson = NULL, *line;
+	size_t		 n, dn = 0;
 
-	if (wwd_msgpack_to_json(sb->data, sb->size, &json, NULL, &why) < 0)
+	if (data != NULL && wwd_msgpack_to_json(data, len, &djson, &dn,
+	    &why) < 0)
+		return -EINVAL;
+	if (wwd_msgpack_to_json(sb->data, sb->size, &json, &n, &why) < 0) {
 		fprintf(stderr, "wwctl: cannot print an event: %s\n", why);
-	else {
-		run_print(r, json);
-		free(json);
+		free(djson);
+		return 0;
 	}
+	if (djson != NULL && (line = malloc(n + dn + 1)) != NULL) {
+		/* json ends in "null}": the nil's place. */
+		memcpy(line, json, n - 5);
+		memcpy(line + n - 5, djson, dn);
+		memcpy(line + n - 5 + dn, "}", 2);
+		run_print(r, line);
+		free(line);
+	} else if (djson == NULL)
+		run_print(r, json);
+	else
+		fprintf(stderr, "wwctl: cannot print an event: %s\n",
+		    strerror(ENOMEM));
+	free(json);
+	free(djson);
+	return 0;
+}
+
+/*
+ * Print the event in *sb through the library's printer and free *sb.
+ * With data, the event's last value is a nil standing for that payload,
+ * which is printed on its own (its depth is its own, up to the clone
+ * limit). 0, or -EINVAL when the payload cannot be printed.
+ */
+static int
+run_event_end(struct run *r, msgpack_sbuffer *sb, const void *data,
+    size_t len)
+{
+	int	rc = run_event_print(r, sb, data, len);
+
 	msgpack_sbuffer_destroy(sb);
+	return rc;
 }
 
 static void
@@ -279,19 +315,19 @@ on_message(struct wwd_worker *w, const void *data, size_t len, void *arg)
 
 	if (r->stopping)
 		return;
-	if (wwd_msgpack_to_json(data, len, &json, NULL, &why) < 0) {
-		on_messageerror(w, why, arg);
-		return;
-	}
 	if (r->events) {
 		msgpack_sbuffer	sb;
 		msgpack_packer	pk;
+		int		rc;
 
-		free(json);
 		run_event_begin(&sb, &pk, "message", 2);
 		pack_str(&pk, "data");
-		msgpack_sbuffer_write(&sb, data, len);
-		run_event_end(r, &sb);
+		msgpack_pack_nil(&pk);
+		if ((rc = run_event_end(r, &sb, data, len)) < 0)
+			on_messageerror(w, "undecodable payload", arg);
+	} else if (wwd_msgpack_to_json(data, len, &json, NULL, &why) < 0) {
+		on_messageerror(w, why, arg);
+		return;
 	} else {
 		run_print(r, json);
 		free(json);
@@ -324,7 +360,7 @@ on_error(struct wwd_worker *w, const struct wwd_fault *e, void *arg)
 	msgpack_pack_unsigned_int(&pk, e->lineno);
 	pack_str(&pk, "colno");
 	msgpack_pack_unsigned_int(&pk, e->colno);
-	run_event_end(r, &sb);
+	run_event_end(r, &sb, NULL, 0);
 }
 
 static void
@@ -347,10 +383,11 @@ on_console(struct wwd_worker *w, const char *level, const char *text,
 	pack_str(&pk, level);
 	pack_str(&pk, "args");
 	if (args != NULL)
-		msgpack_sbuffer_write(&sb, args, nargs);
+		msgpack_pack_nil(&pk);
 	else
 		msgpack_pack_array(&pk, 0);
-	run_event_end(r, &sb);
+	if (run_event_end(r, &sb, args, nargs) < 0)
+		fprintf(stderr, "wwctl: cannot print a console event\n");
 }
 
 static void
@@ -377,7 +414,7 @@ on_exit_event(struct wwd_worker *w, const struct wwd_exit *e, void *arg)
 			pack_str(&pk, "message");
 			pack_str(&pk, e->message);
 		}
-		run_event_end(r, &sb);
+		run_event_end(r, &sb, NULL, 0);
 	}
 	if (strcmp(e->reason, "closed") == 0) {
 		r->status = 0;
@@ -437,58 +474,72 @@ wwctl_connect(struct wwd_conn **c, const char *sock)
 	return EXIT_NODAEMON;
 }
 
-/* An --events stdin line: {"type":"message","data":V} or terminate. */
+/*
+ * An --events stdin line: {"type":"message","data":V} or terminate.
+ * Parsed by the library's own walker, one level deeper than a payload,
+ * and V's bytes are posted as they are (no re-packing, no depth limit
+ * but the payload's).
+ */
 static int
 run_event_line(struct run *r, const char *s, size_t n, const char **why)
 {
-	const msgpack_object	*type, *data;
-	msgpack_unpacked	 u;
-	msgpack_sbuffer		 sb;
-	msgpack_packer		 pk;
-	void			*mp;
-	size_t			 mlen, off = 0;
-	int			 rc = -EINVAL;
+	struct ipc_buf	 b;
+	const uint8_t	*p, *end, *type = NULL, *data = NULL;
+	size_t		 klen, vlen, tlen = 0, dlen = 0;
+	uint32_t	 count, k;
+	int		 rc = -EINVAL;
 
-	if (wwd_json_to_msgpack(s, n, &mp, &mlen, why) < 0)
-		return -EINVAL;
-	msgpack_unpacked_init(&u);
-	msgpack_sbuffer_init(&sb);
-	if (msgpack_unpack_next(&u, mp, mlen, &off) != MSGPACK_UNPACK_SUCCESS ||
-	    u.data.type != MSGPACK_OBJECT_MAP) {
+	ipc_buf_init(&b);
+	if (wwd_json_pack(&b, s, n, IPC_CLONE_DEPTH + 1, why, NULL) < 0)
+		goto out;
+	p = ipc_buf_head(&b);
+	end = p + ipc_buf_used(&b);
+	if (*p >= 0x80 && *p <= 0x8f)
+		count = *p++ & 0x0f;
+	else if (*p == 0xde) {
+		count = (uint32_t)p[1] << 8 | p[2];
+		p += 3;
+	} else if (*p == 0xdf) {
+		count = ipc_get32(p + 1);
+		p += 5;
+	} else {
 		*why = "an event must be a JSON object";
 		goto out;
 	}
-	type = wwctl_map_get(&u.data, "type");
-	if (type == NULL || type->type != MSGPACK_OBJECT_STR) {
-		*why = "the event has no \"type\" string";
-		goto out;
+	for (k = 0; k < count; k++) {
+		/* The parser wrote it: every piece checks. */
+		if (ipc_check_one(p, (size_t)(end - p), IPC_CLONE_DEPTH,
+		    &klen, why) < 0 || ipc_check_one(p + klen,
+		    (size_t)(end - p - klen), IPC_CLONE_DEPTH, &vlen, why) < 0)
+			goto out;
+		if (klen == 5 && memcmp(p, "\xa4" "type", 5) == 0)
+			type = p + klen, tlen = vlen;
+		else if (klen == 5 && memcmp(p, "\xa4" "data", 5) == 0)
+			data = p + klen, dlen = vlen;
+		p += klen + vlen;
 	}
-	if (type->via.str.size == 9 &&
-	    memcmp(type->via.str.ptr, "terminate", 9) == 0) {
+	if (type != NULL && tlen == 10 && memcmp(type, "\xa9" "terminate",
+	    10) == 0) {
 		if (r->worker != NULL)
 			wwd_worker_terminate(r->worker);
 		rc = 0;
-	} else if (type->via.str.size == 7 &&
-	    memcmp(type->via.str.ptr, "message", 7) == 0) {
-		if ((data = wwctl_map_get(&u.data, "data")) == NULL) {
+	} else if (type != NULL && tlen == 8 && memcmp(type, "\xa7" "message",
+	    8) == 0) {
+		if (data == NULL) {
 			*why = "a message event needs \"data\"";
 			goto out;
 		}
-		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-		if (msgpack_pack_object(&pk, *data) != 0) {
-			*why = "out of memory";
-			goto out;
-		}
 		rc = 0;
-		if (r->worker != NULL && wwd_worker_post(r->worker, sb.data,
-		    sb.size) < 0)
+		if (r->worker != NULL && wwd_worker_post(r->worker, data,
+		    dlen) < 0)
 			*why = wwd_errmsg(r->conn), rc = -EIO;
-	} else
+	} else if (type == NULL || ((*type < 0xa0 || *type > 0xbf) &&
+	    (*type < 0xd9 || *type > 0xdb)))
+		*why = "the event has no \"type\" string";
+	else
 		*why = "unknown event type (message or terminate)";
 out:
-	msgpack_sbuffer_destroy(&sb);
-	msgpack_unpacked_destroy(&u);
-	free(mp);
+	ipc_buf_clear(&b);
 	return rc;
 }
 

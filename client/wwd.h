@@ -231,16 +231,17 @@ char		*wwd_url_from_path(const char *);
 /* JSON: json.c */
 
 /*
- * Convert one JSON text (RFC 8259, strict) to the message encoding.
- * *out is malloc'd, the caller frees it. 0, -EINVAL with *why (if why
- * is not NULL), or -ENOMEM.
+ * Convert one JSON text (RFC 8259, strict; tagged values as in "The
+ * JSON form" of docs/protocol.md) to the message encoding. *out is
+ * malloc'd, the caller frees it. 0, -EINVAL with *why (if why is not
+ * NULL; valid until the thread's next call), or -ENOMEM.
  */
 int		 wwd_json_to_msgpack(const char *, size_t, void **, size_t *,
 		    const char **);
 /*
  * Convert one message (msgpack bytes) to JSON text, NUL-terminated,
- * malloc'd. NaN, Infinity and undefined become null. 0, -EINVAL with
- * *why, or -ENOMEM.
+ * malloc'd; what JSON cannot say uses the tagged form, which
+ * wwd_json_to_msgpack reads back. 0, -EINVAL with *why, or -ENOMEM.
  */
 int		 wwd_msgpack_to_json(const void *, size_t, char **, size_t *,
 		    const char **);

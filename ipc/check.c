@@ -22,15 +22,17 @@ get_len(const uint8_t *p, unsigned size)
 }
 
 /*
- * Check that p[0..n) holds exactly one msgpack object whose nesting is
+ * Check that p[0..n) starts with one msgpack object whose nesting is
  * at most maxdepth (the outermost container is depth 1; at most
- * IPC_CHECK_DEPTH). 0, or -EBADMSG with *why naming the fault.
+ * IPC_CHECK_DEPTH); *used is its length. 0, or -EBADMSG with *why
+ * naming the fault.
  */
 int
-ipc_check(const uint8_t *p, size_t n, unsigned maxdepth, const char **why)
+ipc_check_one(const uint8_t *p, size_t n, unsigned maxdepth, size_t *used,
+    const char **why)
 {
 	uint64_t	left[IPC_CHECK_DEPTH + 1];
-	const uint8_t	*end = p + n;
+	const uint8_t	*start = p, *end = p + n;
 	unsigned	 d = 0;
 
 	if (maxdepth > IPC_CHECK_DEPTH)
@@ -117,12 +119,28 @@ ipc_check(const uint8_t *p, size_t n, unsigned maxdepth, const char **why)
 			left[++d] = count;
 	}
 done:
-	if (p != end) {
-		*why = "trailing bytes after the msgpack object";
-		return -EBADMSG;
-	}
+	*used = (size_t)(p - start);
 	return 0;
 truncated:
 	*why = "msgpack object is truncated";
 	return -EBADMSG;
+}
+
+/*
+ * Check that p[0..n) holds exactly one msgpack object, as ipc_check_one
+ * does. 0, or -EBADMSG with *why naming the fault.
+ */
+int
+ipc_check(const uint8_t *p, size_t n, unsigned maxdepth, const char **why)
+{
+	size_t	used;
+	int	rc;
+
+	if ((rc = ipc_check_one(p, n, maxdepth, &used, why)) < 0)
+		return rc;
+	if (used != n) {
+		*why = "trailing bytes after the msgpack object";
+		return -EBADMSG;
+	}
+	return 0;
 }

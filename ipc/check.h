@@ -19,5 +19,7 @@
 #define IPC_CHECK_DEPTH	1024	/* the most ipc_check can be asked for */
 
 int	ipc_check(const uint8_t *, size_t, unsigned, const char **);
+int	ipc_check_one(const uint8_t *, size_t, unsigned, size_t *,
+	    const char **);
 
 #endif

@@ -132,8 +132,8 @@ enc_number(struct enc *e, double d)
 	if (d == floor(d) && d >= -9223372036854775808.0 &&
 	    d < 9223372036854775808.0 && !(d == 0 && signbit(d)))
 		check(e, msgpack_pack_int64(&e->pk, (int64_t)d));
-	else
-		check(e, msgpack_pack_double(&e->pk, d));
+	else	/* one NaN: the bytes of a value do not vary */
+		check(e, msgpack_pack_double(&e->pk, isnan(d) ? NAN : d));
 }
 
 /*
@@ -392,6 +392,8 @@ enc_date(struct enc *e, uint32_t k)
 	push_mem(e, k);
 	call_proto(e->J, "Date", "getTime");
 	v.d = js_tonumber(e->J, -1);
+	if (isnan(v.d))
+		v.d = NAN;
 	js_pop(e->J, 1);
 	for (i = 0; i < 8; i++)
 		be[i] = (unsigned char)(v.u >> (56 - 8 * i));

@@ -1,9 +1,9 @@
 /*
  * fuzz_json.c: libwwd's JSON bridge, JSON text in. Whatever
  * wwd_json_to_msgpack accepts must be a valid message (ipc_check at the
- * clone depth), must convert back to JSON, that JSON must parse, and printing it again
- * gives the same text: the bridge is stable after one trip (not before:
- * -0 prints as 0, as JSON.stringify does).
+ * clone depth), must convert back to JSON, that JSON must parse, and
+ * printing it again gives the same text: the bridge is stable after one
+ * trip (not before: white space, key escapes and number spellings go).
  */
 #include <errno.h>
 #include <string.h>

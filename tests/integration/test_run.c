@@ -486,3 +486,102 @@ Test(run, message_over_the_frame_limit_throws_and_worker_goes_on)
 	    "bytes", strlen(p.ebuf));
 	finish(&p);
 }
+
+/* Tagged values that a worker sends back exactly as they came. */
+static const char *const tagged[] = {
+	"{\"$wwd\":\"undefined\"}",
+	"[{\"$wwd\":\"number\",\"value\":\"NaN\"},"
+	    "{\"$wwd\":\"number\",\"value\":\"Infinity\"},"
+	    "{\"$wwd\":\"number\",\"value\":\"-Infinity\"},"
+	    "{\"$wwd\":\"number\",\"value\":\"-0\"},0.5,-7]",
+	"{\"$wwd\":\"Date\",\"value\":1234}",
+	"{\"$wwd\":\"Date\",\"value\":{\"$wwd\":\"number\",\"value\":\"NaN\"}}",
+	"{\"$wwd\":\"RegExp\",\"source\":\"a+\",\"flags\":\"gi\"}",
+	"[{\"$wwd\":\"Boolean\",\"value\":true},{\"$wwd\":\"Number\","
+	    "\"value\":{\"$wwd\":\"number\",\"value\":\"-0\"}},"
+	    "{\"$wwd\":\"String\",\"value\":\"x\"}]",
+	"{\"$wwd\":\"array\",\"length\":5,\"items\":[1,2,\"foo\","
+	    "{\"$wwd\":\"undefined\"}]}",
+	"{\"$wwd\":\"Error\",\"name\":\"TypeError\",\"message\":\"bad\"}",
+	"{\"$wwd\":\"Map\",\"entries\":[1,2,{\"a\":1},[3]]}",
+	"{\"$wwd\":\"Set\",\"values\":[1,\"a\",{\"$wwd\":\"undefined\"}]}",
+	"[{\"$wwd\":\"ArrayBuffer\",\"base64\":\"AAECAw==\"},{\"$wwd\":"
+	    "\"view\",\"kind\":1,\"buffer\":{\"$wwd\":\"ref\",\"index\":1},"
+	    "\"byteOffset\":1,\"length\":2}]",
+	"{\"a\":{\"$wwd\":\"ref\",\"index\":0},\"b\":[{\"$wwd\":\"ref\","
+	    "\"index\":0}]}",
+	"{\"$wwd\":\"object\",\"value\":{\"$wwd\":\"x\",\"b\":1}}",
+	"[\"a\\ud800b\",\"\\udc00\",{\"k\\udbff\":1}]",
+};
+
+/* A JSON array nested depth levels deep: [[...[1]...]]. */
+static char *
+deep_array(unsigned depth)
+{
+	char		*s = malloc(2 * depth + 2), *q = s;
+	unsigned	 k;
+
+	cr_assert(s != NULL);
+	for (k = 0; k < depth; k++)
+		*q++ = '[';
+	*q++ = '1';
+	for (k = 0; k < depth; k++)
+		*q++ = ']';
+	*q = '\0';
+	return s;
+}
+
+Test(run, tagged_json_makes_the_round_trip_through_a_worker)
+{
+	char		*in = NULL, *want = NULL, *deep = deep_array(1000);
+	size_t		 inlen = 0, wantlen = 0, k, n = 0;
+	FILE		*fi = open_memstream(&in, &inlen);
+	FILE		*fw = open_memstream(&want, &wantlen);
+	char		 count[16];
+	struct proc	 p;
+
+	cr_assert(fi != NULL && fw != NULL);
+	for (k = 0; k < sizeof tagged / sizeof tagged[0]; k++, n++) {
+		fprintf(fi, "%s\n", tagged[k]);
+		fprintf(fw, "%s\n", tagged[k]);
+	}
+	fprintf(fi, "%s\n", deep);
+	fprintf(fw, "%s\n", deep);
+	n++;
+	fclose(fi);
+	fclose(fw);
+	snprintf(count, sizeof count, "%zu", n);
+	wwctl_run(&harness, in, &p, "--count", count, harness_js("echo.js"),
+	    NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, want, "%s", proc_describe(&p));
+	finish(&p);
+	free(in);
+	free(want);
+	free(deep);
+}
+
+Test(run, events_carry_tagged_and_deep_values_both_ways)
+{
+	char		*in = NULL, *deep = deep_array(1000);
+	size_t		 inlen = 0, k, n = sizeof tagged / sizeof tagged[0];
+	FILE		*fi = open_memstream(&in, &inlen);
+	struct proc	 p;
+
+	cr_assert(fi != NULL);
+	for (k = 0; k < n; k++)
+		fprintf(fi, "{\"type\":\"message\",\"data\":%s}\n", tagged[k]);
+	fprintf(fi, "{\"type\":\"message\",\"data\":%s}\n", deep);
+	fprintf(fi, "{\"type\":\"message\",\"data\":\"close\"}\n");
+	fclose(fi);
+	wwctl_run(&harness, in, &p, "--events", harness_js("echo.js"), NULL);
+	expect_status(&p, 0);
+	for (k = 0; k < n; k++)
+		expect_message_event(&p, k, tagged[k]);
+	cr_assert(lines_count(p.obuf) > n && strstr(p.obuf, deep) != NULL,
+	    "the 1000-deep value should come back; %s", proc_describe(&p));
+	expect_exit_event(&p, n + 1, 0, 0, "closed");
+	finish(&p);
+	free(in);
+	free(deep);
+}
