@@ -616,7 +616,9 @@ json_mp_kind(const uint8_t *p, char k)
 	const uint8_t	*s;
 	uint32_t	 len;
 	uint8_t		 c = p[0];
-	int		 uint = c <= 0x7f || (c >= 0xcc && c <= 0xcf);
+	/* Up to 2^63 - 1: JSON reads larger integers back as doubles. */
+	int		 uint = c <= 0x7f || (c >= 0xcc && c <= 0xce) ||
+			    (c == 0xcf && p[1] < 0x80);
 	int		 str = json_mp_string(p, &s, &len);
 
 	switch (k) {
