@@ -57,17 +57,23 @@ test-asan: deps
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS)
 
-# The fuzz targets with libFuzzer, ASan and UBSan: clang only.
+# The fuzz targets with libFuzzer, ASan and UBSan: clang only. The test
+# run is reproducible (fixed seed, bounded runs); make fuzz explores.
+test-fuzz: FUZZ_SEED = 1
+test-fuzz: FUZZ_RUNS = 200000
 test-fuzz: fuzz-build
 	cd $(FUZZ) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) -L '^fuzz$$'
 
 fuzz-build: deps
 	cmake -S . -B $(FUZZ) -DCMAKE_C_COMPILER=clang -DWWD_WERROR=ON \
 		-DWWD_SANITIZE=ON -DWWD_FUZZ=ON -DWWD_FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		-DWWD_FUZZ_SEED=$(FUZZ_SEED) -DWWD_FUZZ_RUNS=$(FUZZ_RUNS) \
 		-DCMAKE_BUILD_TYPE=Debug >/dev/null
 	cmake --build $(FUZZ) -j $(JOBS) --target fuzz_all
 
 # Every target, also those with open findings (label fuzz_open).
+fuzz: FUZZ_SEED = 0
+fuzz: FUZZ_RUNS = -1
 fuzz: fuzz-build
 	cd $(FUZZ) && $(SAN_ENV) ctest --output-on-failure -j $(JOBS) \
 		-L '^fuzz(_open)?$$'
