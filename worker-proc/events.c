@@ -234,6 +234,13 @@ static const char prelude[] =
 "  remove(this, t, c, o); });\n"
 "hide(EventTarget.prototype, 'dispatchEvent', function (ev) {\n"
 "  return dispatchEvent(this, ev); });\n"
+"function illegal() { throw new TypeError('Illegal constructor'); }\n"
+"function WorkerGlobalScope() { illegal(); }\n"
+"inherit(WorkerGlobalScope, EventTarget);\n"
+"function DedicatedWorkerGlobalScope() { illegal(); }\n"
+"inherit(DedicatedWorkerGlobalScope, WorkerGlobalScope);\n"
+"expose('WorkerGlobalScope', WorkerGlobalScope);\n"
+"expose('DedicatedWorkerGlobalScope', DedicatedWorkerGlobalScope);\n"
 "expose('EventTarget', EventTarget);\n"
 "expose('Event', Event);\n"
 "expose('MessageEvent', MessageEvent);\n"
@@ -268,6 +275,7 @@ static const char prelude[] =
 "    return dispatch(global, new PromiseRejectionEvent(type, {\n"
 "      promise: promise, reason: reason,\n"
 "      cancelable: type === 'unhandledrejection' }), true); },\n"
+"  scope: DedicatedWorkerGlobalScope.prototype,\n"
 "  domexception: function (message, name) {\n"
 "    return new DOMException(message, name); }\n"
 "};\n"
@@ -557,6 +565,12 @@ events_install(struct worker *w)
 		return -1;
 	}
 	js_setregistry(J, EVENTS_INTERNAL);
+	/* The global object inherits DedicatedWorkerGlobalScope.prototype. */
+	js_getregistry(J, EVENTS_INTERNAL);
+	js_getproperty(J, -1, "scope");
+	js_rot2pop1(J);
+	if (fixes_global_prototype(w) < 0)
+		log_warnx("cannot give the global scope its prototype");
 	/* self === the global object, read-only like [Replaceable]. */
 	js_pushglobal(J);
 	js_defglobal(J, "self", JS_DONTENUM);

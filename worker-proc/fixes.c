@@ -17,6 +17,10 @@
  *   fromIndex; splice(start) removes nothing; parseInt skips only
  *   ASCII blanks, reads "0x" as 0 and loses digits of long numbers;
  *   parseFloat likewise skips only ASCII blanks.
+ * - The global object's prototype cannot be set through mujs's API:
+ *   fixes_global_prototype finds the prototype slot of mujs objects by
+ *   probing objects of known prototypes and sets it (see the function);
+ *   Object.prototype.toString names the global object's class.
  * - Number literals and strings are parsed, and printed, inexactly
  *   (5e-324 is 0; 0.1 + 0.2 prints 0.30000000000000007). mujs calls its
  *   js_strtod and js_grisu2 through the PLT, so the definitions at the
@@ -960,6 +964,96 @@ replace_global(js_State *J, const char *name, js_CFunction f)
 	js_defglobal(J, name, JS_DONTENUM);
 }
 
+/* Exported by libmujs (jsi.h), not declared in mujs.h. */
+struct js_Object	*js_toobject(js_State *, int);
+
+#define PROTO_SLOTS	6	/* words of a js_Object searched */
+
+/* The words of the object at idx (a live js_Object, at least 6 words). */
+static void **
+object_words(js_State *J, int idx)
+{
+	return (void **)js_toobject(J, idx);
+}
+
+/*
+ * The word of a js_Object that holds its prototype: found by making two
+ * objects with two known prototypes (js_newobjectx) and finding the one
+ * word that holds each's prototype. -1 if there is not exactly one.
+ */
+static int
+proto_slot(js_State *J)
+{
+	void	**a, **b, *pa, *pb;
+	int	  k, found = -1;
+
+	js_newobject(J);
+	js_newobject(J);
+	js_copy(J, -2);
+	js_newobjectx(J);
+	js_copy(J, -2);
+	js_newobjectx(J);
+	pa = object_words(J, -4);
+	pb = object_words(J, -3);
+	a = object_words(J, -2);
+	b = object_words(J, -1);
+	for (k = 0; k < PROTO_SLOTS; k++)
+		if (a[k] == pa && b[k] == pb && a[k] != b[k])
+			found = found < 0 ? k : -2;
+	js_pop(J, 4);
+	return found < 0 ? -1 : found;
+}
+
+/*
+ * Make the object on top of the stack (popped) the global object's
+ * prototype: self instanceof DedicatedWorkerGlobalScope, and
+ * Object.getPrototypeOf(self), as in browsers. mujs 1.3.2 gives no way
+ * to set a prototype after creation, so this writes the slot that
+ * proto_slot() found, after checking that the global's slot holds
+ * null or Object.prototype as expected. 0, or -1 when the layout is not as
+ * probed (nothing is written then). mujs creates the global object
+ * with no prototype at all, so this also gives it Object.prototype's
+ * methods (self.hasOwnProperty), further up the chain.
+ */
+int
+fixes_global_prototype(struct worker *w)
+{
+	js_State	*J = w->J;
+	void		**g;
+	int		  k, rc = -1;
+
+	if ((k = proto_slot(J)) >= 0) {
+		js_getglobal(J, "Object");
+		js_getproperty(J, -1, "prototype");
+		js_pushglobal(J);
+		g = object_words(J, -1);
+		if (g[k] == NULL || g[k] == (void *)object_words(J, -2)) {
+			/* The GC marks through this slot: the prototype lives. */
+			g[k] = object_words(J, -4);
+			rc = 0;
+		}
+		js_pop(J, 3);
+	}
+	js_pop(J, 1);
+	return rc;
+}
+
+/* Object.prototype.toString: the global object's class, as browsers. */
+static void
+fn_object_to_string(js_State *J)
+{
+	js_pushglobal(J);
+	js_copy(J, 0);
+	if (js_strictequal(J)) {
+		js_pushliteral(J, "[object DedicatedWorkerGlobalScope]");
+		return;
+	}
+	js_pop(J, 2);
+	original(J, "toString");
+	js_copy(J, 0);
+	js_call(J, 0);
+}
+
 /*
  * Keep the method name of the object on top of the stack in the
  * registry as "wwd.fix.<as>" (see original()), then define f in its
@@ -993,6 +1087,9 @@ fixes_install(struct worker *w)
 {
 	js_State	*J = w->J;
 
+	prototype_of(J, "Object");
+	replace(J, "toString", "toString", fn_object_to_string, 0);
+	js_pop(J, 1);
 	js_getglobal(J, "Object");
 	replace(J, "keys", "keys", fn_keys, 1);
 	replace(J, "getOwnPropertyNames", "getOwnPropertyNames",

@@ -355,6 +355,28 @@ fn_location_to_string(js_State *J)
 }
 
 static void
+fn_illegal(js_State *J)
+{
+	js_typeerror(J, "Illegal constructor");
+}
+
+/*
+ * Define the global interface name (a constructor that throws, as in
+ * browsers) and push an instance of it: a userdata tagged name, so
+ * that Object.prototype.toString gives "[object <name>]".
+ */
+static void
+new_instance(js_State *J, const char *name)
+{
+	js_newobject(J);
+	js_newcconstructor(J, fn_illegal, fn_illegal, name, 0);
+	js_getproperty(J, -1, "prototype");
+	js_rot2(J);
+	js_defglobal(J, name, JS_DONTENUM);
+	js_newuserdata(J, name, NULL, NULL);
+}
+
+static void
 ro(js_State *J, const char *name, const char *value)
 {
 	js_pushstring(J, value ? value : "");
@@ -381,7 +403,7 @@ define_location(struct worker *w, const struct location *l)
 		js_pop(J, 1);
 		return -1;
 	}
-	js_newobject(J);
+	new_instance(J, "WorkerLocation");
 	ro(J, "href", l->href);
 	ro(J, "origin", l->origin);
 	ro(J, "protocol", l->proto);
@@ -446,7 +468,7 @@ install_navigator(struct worker *w)
 		    un.machine);
 	else
 		snprintf(platform, sizeof platform, "Linux x86_64");
-	js_newobject(J);
+	new_instance(J, "WorkerNavigator");
 	ro(J, "userAgent", ua);
 	ro(J, "appCodeName", "Mozilla");
 	ro(J, "appName", "Netscape");

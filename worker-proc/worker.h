@@ -167,6 +167,7 @@ int	promise_notify(struct worker *);
 
 /* fixes.c */
 void	 fixes_install(struct worker *);
+int	 fixes_global_prototype(struct worker *);
 
 /* console.c */
 int	console_install(struct worker *);
