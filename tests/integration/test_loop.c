@@ -37,3 +37,21 @@ Test(loop, global_scope_has_its_interfaces)
 	    "true,true,true,\"[object WorkerLocation]\","
 	    "\"[object WorkerNavigator]\"]\n\"TypeError\"\n");
 }
+
+/* A script that replaces built-ins and pokes at _listeners/_s. */
+Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "\"a\"\n\"b\"\n", &p, "--count", "2",
+	    harness_js("robust_events.js"), NULL);
+	cr_assert(proc_exit_code(&p) == 0, "wwctl should exit 0; %s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "[\"function\",\"undefined\",\"undefined\","
+	    "false,\"threw\",true]\n[\"a\",\"l:a\",\"b\"]\n",
+	    "later messages must be dispatched, the state unreachable; %s",
+	    proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "error") == NULL, "no error expected; %s",
+	    proc_describe(&p));
+	proc_clear(&p);
+}
