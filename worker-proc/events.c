@@ -425,7 +425,7 @@ fault(struct worker *w, const char *msg, const char *file, unsigned line,
 		f.filename.ptr = fn;
 		f.filename.len = (uint32_t)flen;
 	}
-	if (m == NULL || fn == NULL || ipc_fault_encode(&w->out, w->port,
+	if (m == NULL || fn == NULL || ipc_fault_encode(channel_out(w), w->port,
 	    &f) < 0)
 		log_warnx("out of memory for FAULT");
 	free(m);

@@ -295,13 +295,18 @@ fn_import_scripts(js_State *J)
 	js_pushundefined(J);
 }
 
-/* postMessage(message[, transfer]): packed straight into the output. */
+/*
+ * postMessage(message[, transfer]): packed straight into the output
+ * (channel_begin: a getter that posts meanwhile gets its own buffer).
+ */
 static void
 fn_post_message(js_State *J)
 {
 	struct worker	*w = worker_of(J);
 	struct ipc_mark	 m;
-	int		 tidx = 0;
+	struct ipc_buf	*b;
+	size_t		 start;
+	int		 tidx = 0, rc;
 
 	if (js_gettop(J) < 2)
 		js_typeerror(J, "Failed to execute 'postMessage': "
@@ -324,15 +329,21 @@ fn_post_message(js_State *J)
 	}
 	if (tidx > 0)
 		clone_transfer(w, tidx, "postMessage");
-	if (ipc_post_begin(&w->out, w->port, NULL, 0, &m) < 0)
-		js_error(J, "out of memory");
+	if ((b = channel_begin(w, &start)) == NULL)
+		js_rangeerror(J, "Failed to execute 'postMessage': messages "
+		    "nest too deeply");
 	if (js_try(J)) {
-		w->out.len = w->out.off + m.frame;
+		channel_end(w, start, 0);
 		js_throw(J);
 	}
-	clone_encode(w, &w->out, 1);
+	if (ipc_post_begin(b, w->port, NULL, 0, &m) < 0)
+		js_error(J, "out of memory");
+	clone_encode(w, b, 1);
 	js_endtry(J);
-	if (ipc_post_end(&w->out, &m) < 0)
+	rc = ipc_post_end(b, &m);
+	if (channel_end(w, start, rc == 0) < 0)
+		log_warnx("out of memory: frames made while encoding dropped");
+	if (rc < 0)
 		events_throw(w, "DataCloneError", "the message is larger than "
 		    "the %u-byte limit of a frame", IPC_FRAME_MAX);
 	if (tidx > 0)

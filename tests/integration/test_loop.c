@@ -55,3 +55,36 @@ Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
 	    proc_describe(&p));
 	proc_clear(&p);
 }
+
+/*
+ * Getters that post and log while postMessage or console.log encodes:
+ * every frame arrives whole, the ones finished first first.
+ */
+Test(loop, frames_made_while_encoding_arrive_whole_and_first)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--events", harness_js("reentrant.js"),
+	    NULL);
+	cr_assert(proc_exit_code(&p) == 0, "wwctl should exit 0; %s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf,
+	    "{\"type\":\"message\",\"data\":\"posted by a getter\"}\n"
+	    "{\"type\":\"console\",\"level\":\"log\",\"args\":"
+	    "[\"logged by a getter\",{\"y\":1}]}\n"
+	    "{\"type\":\"message\",\"data\":{\"a\":{\"x\":1},\"b\":\"outer\"}}\n"
+	    "{\"type\":\"message\",\"data\":\"posted by a getter\"}\n"
+	    "{\"type\":\"console\",\"level\":\"log\",\"args\":"
+	    "[\"logged by a getter\",{\"y\":1}]}\n"
+	    "{\"type\":\"message\",\"data\":{\"nested\":{\"x\":1}}}\n"
+	    "{\"type\":\"message\",\"data\":[\"deep\",{\"z\":2}]}\n"
+	    "{\"type\":\"console\",\"level\":\"log\",\"args\":[\"inner log\"]}\n"
+	    "{\"type\":\"console\",\"level\":\"log\",\"args\":"
+	    "[\"outer log\",{\"n\":3}]}\n"
+	    "{\"type\":\"message\",\"data\":\"before the failure\"}\n"
+	    "{\"type\":\"message\",\"data\":\"DataCloneError\"}\n"
+	    "{\"type\":\"message\",\"data\":\"end\"}\n"
+	    "{\"type\":\"exit\",\"code\":0,\"signal\":0,\"reason\":\"closed\"}\n",
+	    "frames out of order or broken; %s", proc_describe(&p));
+	proc_clear(&p);
+}
