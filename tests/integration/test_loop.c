@@ -88,3 +88,41 @@ Test(loop, frames_made_while_encoding_arrive_whole_and_first)
 	    "frames out of order or broken; %s", proc_describe(&p));
 	proc_clear(&p);
 }
+
+/*
+ * terminate() from the owner discards what the worker has not yet
+ * delivered: the owner reads the first of a 20 MiB burst (the daemon
+ * queues at most 8 MiB for it) and terminates; fewer messages than
+ * were posted arrive, in order, and the exit reason is "killed".
+ */
+Test(loop, terminate_discards_what_was_not_delivered)
+{
+	struct proc	 p;
+	size_t		 i, n;
+	char		*line, want[32];
+
+	wwctl_start(&harness, &p, "--events", harness_js("burst.js"), NULL);
+	cr_assert(proc_wait_lines(&p, 1, HARNESS_TIMEOUT_MS) == 1,
+	    "no message before terminate; %s", proc_describe(&p));
+	proc_write(&p, "{\"type\":\"terminate\"}\n");
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0,
+	    "wwctl did not end after terminate; %s", proc_describe(&p));
+	n = lines_count(p.obuf);
+	cr_assert(n >= 2 && n - 1 < 5000, "expected 1 to 4999 messages and "
+	    "the exit, got %zu lines", n);
+	for (i = 0; i + 1 < n; i++) {
+		line = lines_nth(p.obuf, i);
+		snprintf(want, sizeof want, "{\"type\":\"message\",\"data\":\"%zu:",
+		    i);
+		cr_assert(strncmp(line, want, strlen(want)) == 0,
+		    "message %zu out of order or broken", i);
+		free(line);
+	}
+	line = lines_nth(p.obuf, n - 1);
+	cr_assert(strstr(line, "\"type\":\"exit\"") != NULL &&
+	    strstr(line, "\"reason\":\"killed\"") != NULL,
+	    "the last line should be the exit, killed: %s", line);
+	free(line);
+	proc_clear(&p);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
