@@ -126,3 +126,43 @@ Test(loop, terminate_discards_what_was_not_delivered)
 	proc_clear(&p);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
+
+/*
+ * Unhandled rejections: an uncancelled one reaches the owner as an
+ * error "Uncaught (in promise) ...", a cancelled one (preventDefault in
+ * onunhandledrejection) does not, and rejectionhandled fires when a
+ * reported one is handled later.
+ */
+Test(loop, unhandled_rejections_reach_the_owner_unless_cancelled)
+{
+	struct proc	 p;
+	size_t		 i, n, boom = 0, late = 0;
+	char		*line;
+
+	wwctl_run(&harness, "", &p, "--events", harness_js("rejections.js"),
+	    NULL);
+	cr_assert(proc_exit_code(&p) == 0, "wwctl should exit 0; %s",
+	    proc_describe(&p));
+	n = lines_count(p.obuf);
+	for (i = 0; i < n; i++) {
+		line = lines_nth(p.obuf, i);
+		if (strstr(line, "\"type\":\"error\"") != NULL) {
+			boom += strstr(line, "\"Uncaught (in promise) Error: "
+			    "boom\"") != NULL;
+			late += strstr(line, "\"Uncaught (in promise) late\"") !=
+			    NULL;
+			cr_assert(strstr(line, "cancelled") == NULL,
+			    "a cancelled rejection reached the owner: %s", line);
+		}
+		free(line);
+	}
+	cr_assert(boom == 1 && late == 1, "boom and late (handled only "
+	    "later) should each reach the owner once; %s",
+	    proc_describe(&p));
+	cr_assert(strstr(p.obuf, "{\"type\":\"message\",\"data\":"
+	    "[\"unhandled cancelled true\",\"unhandled Error: boom true\","
+	    "\"unhandled late true\",\"handled late true\"]}") != NULL,
+	    "the worker should see all three and the late handling; %s",
+	    proc_describe(&p));
+	proc_clear(&p);
+}
