@@ -177,6 +177,9 @@ int	promise_notify(struct worker *);
 void	 fixes_install(struct worker *);
 int	 fixes_global_prototype(struct worker *);
 
+/* fixes_number.c */
+void	 fixes_number_install(struct worker *);
+
 /* console.c */
 int	console_install(struct worker *);
 
