@@ -99,7 +99,7 @@ Test(loop, terminate_discards_what_was_not_delivered)
 {
 	struct proc	 p;
 	size_t		 i, n;
-	char		*line, want[32];
+	char		*line, want[64];
 
 	wwctl_start(&harness, &p, "--events", harness_js("burst.js"), NULL);
 	cr_assert(proc_wait_lines(&p, 1, HARNESS_TIMEOUT_MS) == 1,
