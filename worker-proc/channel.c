@@ -5,9 +5,18 @@
  * main_dispatch in order; frames are queued in w->out and written with
  * at most one write per loop turn, from a prepare handle, so everything
  * the tasks of a turn produced leaves in one syscall.
+ *
+ * Encoding a message runs script (getters, toString), which may itself
+ * post, log or report an error. So a postMessage builds its frame
+ * between channel_begin and channel_end: the outermost one in w->out,
+ * nested ones in a buffer of their own depth; every frame finished
+ * while an encode is running goes to w->side, and lands in w->out just
+ * before the outer frame when that one ends (it finished first, as in
+ * browsers).
  */
 #include <errno.h>
 #include <poll.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -184,4 +193,83 @@ channel_flush_sync(struct worker *w)
 		} else if (errno != EINTR)
 			return;
 	}
+}
+
+/*
+ * Where a frame made in one go (no script runs while it is built:
+ * CONSOLE, FAULT) goes now: w->out, or w->side during an encode.
+ */
+struct ipc_buf *
+channel_out(struct worker *w)
+{
+	return w->encoding > 0 ? &w->side : &w->out;
+}
+
+/*
+ * Start a frame whose building runs script (postMessage): returns the
+ * buffer to build it in, *start set for channel_end; NULL when encodes
+ * nest deeper than WORKER_ENCODE_DEPTH.
+ */
+struct ipc_buf *
+channel_begin(struct worker *w, size_t *start)
+{
+	struct ipc_buf	*b;
+
+	if (w->encoding > WORKER_ENCODE_DEPTH)
+		return NULL;
+	b = w->encoding == 0 ? &w->out : &w->pool[w->encoding - 1];
+	if (w->encoding > 0)
+		b->off = b->len = 0;
+	*start = ipc_buf_used(b);	/* from off: reserve may move data */
+	w->encoding++;
+	return b;
+}
+
+/*
+ * End the frame begun at start: kept (ok) or dropped. A nested frame
+ * joins w->side; the outermost gets w->side put in front of it. 0, or
+ * -ENOMEM (the side frames could not be placed; they are dropped).
+ */
+int
+channel_end(struct worker *w, size_t start, int ok)
+{
+	struct ipc_buf	*b, *s = &w->side;
+	size_t		 at, n;
+	int		 rc = 0;
+
+	w->encoding--;
+	b = w->encoding == 0 ? &w->out : &w->pool[w->encoding - 1];
+	if (!ok)
+		b->len = b->off + start;
+	if (w->encoding > 0) {
+		if (ok && ipc_buf_append(s, b->data + b->off + start,
+		    ipc_buf_used(b) - start) < 0)
+			rc = -ENOMEM;
+		b->off = b->len = 0;
+		return rc;
+	}
+	if ((n = ipc_buf_used(s)) == 0)
+		return 0;
+	if (ipc_buf_reserve(b, n) < 0) {
+		rc = -ENOMEM;
+		goto done;
+	}
+	at = b->off + start;
+	memmove(b->data + at + n, b->data + at, b->len - at);
+	memcpy(b->data + at, ipc_buf_head(s), n);
+	b->len += n;
+done:
+	s->off = s->len = 0;
+	return rc;
+}
+
+/* Free the buffers of nested frames (the end of the process). */
+void
+channel_clear(struct worker *w)
+{
+	int	i;
+
+	for (i = 0; i < WORKER_ENCODE_DEPTH; i++)
+		ipc_buf_clear(&w->pool[i]);
+	ipc_buf_clear(&w->side);
 }

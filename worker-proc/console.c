@@ -105,29 +105,29 @@ static const char prelude[] =
 "})";
 
 /*
- * send(level, text, args, texts): the args payload goes to w->scratch
- * (an argument that cannot be cloned is sent as its text), then one
- * CONSOLE frame to w->out.
+ * send(level, text, args, texts): the args payload goes to out (an
+ * argument that cannot be cloned is sent as its text), then one
+ * CONSOLE frame to the channel. Encoding runs getters, which may log
+ * or post themselves: out is this call's own, and the frame is placed
+ * where channel_out says once the payload is complete.
  */
 static void
-fn_send(js_State *J)
+send_line(js_State *J, struct worker *w, struct ipc_buf *out)
 {
-	struct worker		*w = js_getcontext(J);
 	struct ipc_console	 c;
 	msgpack_packer		 pk;
 	size_t			 mark, len;
 	char			*text;
 	int			 i, rc, n = js_getlength(J, 3);
 
-	w->scratch.off = w->scratch.len = 0;
-	msgpack_packer_init(&pk, &w->scratch, ipc_buf_write);
+	msgpack_packer_init(&pk, out, ipc_buf_write);
 	if (msgpack_pack_array(&pk, (size_t)n) < 0)
 		js_error(J, "out of memory");
 	for (i = 0; i < n; i++) {
-		mark = w->scratch.len;
+		mark = out->len;
 		if (js_try(J)) {
 			js_pop(J, 1);
-			w->scratch.len = mark;
+			out->len = mark;
 			js_getindex(J, 4, i);
 			if (text_pack(&pk, js_tostring(J, -1)) < 0)
 				js_error(J, "out of memory");
@@ -135,7 +135,7 @@ fn_send(js_State *J)
 			continue;
 		}
 		js_getindex(J, 3, i);
-		clone_encode(w, &w->scratch, -1);
+		clone_encode(w, out, -1);
 		js_pop(J, 1);
 		js_endtry(J);
 	}
@@ -144,9 +144,9 @@ fn_send(js_State *J)
 		js_error(J, "out of memory");
 	c.text.ptr = text;
 	c.text.len = (uint32_t)len;
-	c.args.ptr = (const char *)ipc_buf_head(&w->scratch);
-	c.args.len = (uint32_t)ipc_buf_used(&w->scratch);
-	rc = ipc_console_encode(&w->out, w->port, &c);
+	c.args.ptr = (const char *)ipc_buf_head(out);
+	c.args.len = (uint32_t)ipc_buf_used(out);
+	rc = ipc_console_encode(channel_out(w), w->port, &c);
 	if (rc == -EMSGSIZE) {
 		/* Too big for one frame: the start of the text, no values. */
 		c.text.len = c.text.len < CONSOLE_TEXT_MAX ? c.text.len :
@@ -156,11 +156,27 @@ fn_send(js_State *J)
 			c.text.len--;	/* not inside a UTF-8 sequence */
 		c.args.ptr = "\x90";
 		c.args.len = 1;
-		rc = ipc_console_encode(&w->out, w->port, &c);
+		rc = ipc_console_encode(channel_out(w), w->port, &c);
 	}
 	free(text);
 	if (rc < 0)
 		js_error(J, "out of memory");
+}
+
+static void
+fn_send(js_State *J)
+{
+	struct worker	*w = js_getcontext(J);
+	struct ipc_buf	 out;
+
+	ipc_buf_init(&out);
+	if (js_try(J)) {
+		ipc_buf_clear(&out);
+		js_throw(J);
+	}
+	send_line(J, w, &out);
+	js_endtry(J);
+	ipc_buf_clear(&out);
 	js_pushundefined(J);
 }
 

@@ -225,6 +225,12 @@ timer_start(struct loop_timer *t)
 
 	if (t->nesting - 1 > LOOP_NESTING_CLAMP && delay < LOOP_MIN_DELAY)
 		delay = LOOP_MIN_DELAY;
+	/*
+	 * libuv counts from the time cached at the start of the loop turn;
+	 * a script that ran long since would see its timer due before
+	 * ones set earlier with longer delays that came due meanwhile.
+	 */
+	uv_update_time(&t->w->loop);
 	uv_timer_start(&t->handle, timer_cb, delay, 0);
 }
 

@@ -273,7 +273,6 @@ main(int argc, char *argv[])
 	w.fd = WORKER_FD;
 	ipc_buf_init(&w.in);
 	ipc_buf_init(&w.out);
-	ipc_buf_init(&w.scratch);
 	url_init(&w.purl);
 	if ((flags = fcntl(w.fd, F_GETFL)) < 0 ||
 	    fcntl(w.fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -298,7 +297,7 @@ main(int argc, char *argv[])
 	free_sources(&w);
 	ipc_buf_clear(&w.in);
 	ipc_buf_clear(&w.out);
-	ipc_buf_clear(&w.scratch);
+	channel_clear(&w);
 	url_clear(&w.purl);
 	free(w.url);
 	free(w.name);

@@ -249,7 +249,7 @@ fn_create(js_State *J)
 	m.source.ptr = src;
 	m.source.len = (uint32_t)sl;
 	id = w->port_next < w->port_end ? w->port_next++ : 0;
-	rc = id == 0 ? -ENOSPC : ipc_create_encode(&w->out, id, &m);
+	rc = id == 0 ? -ENOSPC : ipc_create_encode(channel_out(w), id, &m);
 	free(href);
 	free(name);
 	free(origin);

@@ -252,23 +252,35 @@ ports_check(struct worker *w, int idx, const char *who, int i)
 		    "Port at index %d is already neutered.", who, i);
 }
 
-/* Pack POST on port with the message at msg straight into w->out. */
+/*
+ * Pack POST on port with the message at msg, built where channel_begin
+ * says (getters run while it is encoded: frames they make go before it).
+ */
 static void
 encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
     uint32_t n, int msg, int tidx)
 {
 	js_State	*J = w->J;
 	struct ipc_mark	 m;
+	struct ipc_buf	*b;
+	size_t		 start;
+	int		 rc;
 
-	if (ipc_post_begin(&w->out, port, ids, n, &m) < 0)
-		js_error(J, "out of memory");
+	if ((b = channel_begin(w, &start)) == NULL)
+		js_rangeerror(J, "Failed to execute 'postMessage': messages "
+		    "nest too deeply");
 	if (js_try(J)) {
-		w->out.len = w->out.off + m.frame;
+		channel_end(w, start, 0);
 		js_throw(J);
 	}
-	clone_encode_transfer(w, &w->out, msg, tidx);
+	if (ipc_post_begin(b, port, ids, n, &m) < 0)
+		js_error(J, "out of memory");
+	clone_encode_transfer(w, b, msg, tidx);
 	js_endtry(J);
-	if (ipc_post_end(&w->out, &m) < 0)
+	rc = ipc_post_end(b, &m);
+	if (channel_end(w, start, rc == 0) < 0)
+		log_warnx("out of memory: frames made while encoding dropped");
+	if (rc < 0)
 		events_throw(w, "DataCloneError", "the message is larger than "
 		    "the %u-byte limit of a frame", IPC_FRAME_MAX);
 }
@@ -424,7 +436,7 @@ fn_close(js_State *J)
 	struct ports_entry	*e = find(w, id_of(J, 1));
 
 	if (e != NULL) {
-		if (ipc_empty_encode(&w->out, IPC_CLOSE, e->id) < 0)
+		if (ipc_empty_encode(channel_out(w), IPC_CLOSE, e->id) < 0)
 			js_error(J, "out of memory");
 		drop(w, e);
 	}
@@ -472,7 +484,7 @@ fn_channel(js_State *J)
 
 	c.a = ports_mint(w);
 	c.b = ports_mint(w);
-	if (ipc_channel_encode(&w->out, &c) < 0)
+	if (ipc_channel_encode(channel_out(w), &c) < 0)
 		js_error(J, "out of memory");
 	a = add(w, c.a);
 	b = add(w, c.b);

@@ -296,7 +296,10 @@ fn_import_scripts(js_State *J)
 	js_pushundefined(J);
 }
 
-/* postMessage(message[, transfer]): packed straight into the output. */
+/*
+ * postMessage(message[, transfer]): packed straight into the output
+ * (channel_begin: a getter that posts meanwhile gets its own buffer).
+ */
 static void
 fn_post_message(js_State *J)
 {
@@ -341,6 +344,28 @@ fn_location_to_string(js_State *J)
 }
 
 static void
+fn_illegal(js_State *J)
+{
+	js_typeerror(J, "Illegal constructor");
+}
+
+/*
+ * Define the global interface name (a constructor that throws, as in
+ * browsers) and push an instance of it: a userdata tagged name, so
+ * that Object.prototype.toString gives "[object <name>]".
+ */
+static void
+new_instance(js_State *J, const char *name)
+{
+	js_newobject(J);
+	js_newcconstructor(J, fn_illegal, fn_illegal, name, 0);
+	js_getproperty(J, -1, "prototype");
+	js_rot2(J);
+	js_defglobal(J, name, JS_DONTENUM);
+	js_newuserdata(J, name, NULL, NULL);
+}
+
+static void
 ro(js_State *J, const char *name, const char *value)
 {
 	js_pushstring(J, value ? value : "");
@@ -367,7 +392,7 @@ define_location(struct worker *w, const struct location *l)
 		js_pop(J, 1);
 		return -1;
 	}
-	js_newobject(J);
+	new_instance(J, "WorkerLocation");
 	ro(J, "href", l->href);
 	ro(J, "origin", l->origin);
 	ro(J, "protocol", l->proto);
@@ -432,7 +457,7 @@ install_navigator(struct worker *w)
 		    un.machine);
 	else
 		snprintf(platform, sizeof platform, "Linux x86_64");
-	js_newobject(J);
+	new_instance(J, "WorkerNavigator");
 	ro(J, "userAgent", ua);
 	ro(J, "appCodeName", "Mozilla");
 	ro(J, "appName", "Netscape");

@@ -21,6 +21,7 @@
 
 #define WORKER_FD	3		/* the channel to wwd */
 #define WORKER_READ_MIN	(64 * 1024)	/* room asked for before a read */
+#define WORKER_ENCODE_DEPTH 8		/* postMessage inside a getter... */
 
 enum worker_state {
 	WORKER_HELLO,		/* waiting for wwd's HELLO */
@@ -59,7 +60,10 @@ struct worker {
 	int			 polling;	/* events poll is started with */
 	struct ipc_buf		 in;		/* bytes read, frames cut here */
 	struct ipc_buf		 out;		/* frames to write */
-	struct ipc_buf		 scratch;	/* console args payload */
+	/* channel.c: frames made while a postMessage is being encoded */
+	struct ipc_buf		 side;		/* finished meanwhile, FIFO */
+	struct ipc_buf		 pool[WORKER_ENCODE_DEPTH]; /* nested */
+	int			 encoding;	/* postMessage encodes running */
 	enum worker_state	 state;
 	int			 closing;
 	int			 done;
@@ -112,6 +116,10 @@ int	channel_start(struct worker *);
 void	channel_stop(struct worker *);
 void	channel_flush(struct worker *);
 void	channel_flush_sync(struct worker *);
+void	channel_clear(struct worker *);
+struct ipc_buf *channel_out(struct worker *);
+struct ipc_buf *channel_begin(struct worker *, size_t *);
+int	channel_end(struct worker *, size_t, int);
 
 /* loop.c */
 void	loop_install(struct worker *);
@@ -199,6 +207,10 @@ int	promise_notify(struct worker *);
 
 /* fixes.c */
 void	 fixes_install(struct worker *);
+int	 fixes_global_prototype(struct worker *);
+
+/* fixes_number.c */
+void	 fixes_number_install(struct worker *);
 
 /* console.c */
 int	console_install(struct worker *);
