@@ -257,3 +257,47 @@ Test(shared, another_uid_or_origin_never_reaches_the_same_worker)
 	for (i = 0; i < 5; i++)
 		proc_clear(&p[i]);
 }
+
+/* How many times needle occurs in text. */
+static int
+occurrences(const char *text, const char *needle)
+{
+	int	n = 0;
+
+	while ((text = strstr(text, needle)) != NULL) {
+		n++;
+		text++;
+	}
+	return n;
+}
+
+Test(shared, nested_error_reaches_worker_object_then_scope_then_owner)
+{
+	struct proc	p;
+	char		*last;
+
+	harness_start(&harness);
+	wwctl_start(&harness, &p, "--events", harness_js("nested_error.js"),
+	    NULL);
+	/* First cancelled by the parent's onerror, then not. */
+	proc_write(&p, "{\"type\":\"message\",\"data\":\"cancel\"}\n");
+	cr_assert(proc_wait_lines(&p, 3, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&p));
+	proc_write(&p, "{\"type\":\"message\",\"data\":\"pass\"}\n");
+	cr_assert(proc_wait_lines(&p, 7, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&p));
+	cr_assert(occurrences(p.obuf, "\"DataCloneError\"") == 2, "%s",
+	    p.obuf);
+	cr_assert(in_order(p.obuf, "\"worker Uncaught Error: deep\"",
+	    "\"scope Uncaught Error: deep\""), "%s", p.obuf);
+	/* One error event for the owner, the last line, the child's. */
+	cr_assert(occurrences(p.obuf, "\"type\":\"error\"") == 1, "%s",
+	    p.obuf);
+	last = lines_nth(p.obuf, 6);
+	cr_assert(strstr(last, "\"type\":\"error\"") != NULL &&
+	    strstr(last, "deep") != NULL, "%s", p.obuf);
+	free(last);
+	proc_close_stdin(&p);
+	proc_finish(&p, HARNESS_TIMEOUT_MS);
+	proc_clear(&p);
+}
