@@ -21,10 +21,14 @@
 #define CLIENT_HIDDEN	__attribute__((visibility("hidden")))
 
 /*
- * One dedicated worker seen from its owner. Lives on conn->workers from
- * create until the exit callback returned (or release); busy counts the
- * callbacks of this worker on the stack, so that a release from inside
- * one is finished after it returns.
+ * One port held by the connection: a worker's outside port (a dedicated
+ * worker or a shared-worker connection) or a plain MessagePort (port_only:
+ * minted by wwd_port_channel or received in a message). Lives on
+ * conn->workers from create until the exit callback returned (or
+ * release); busy counts the callbacks of this handle on the stack, so
+ * that a release from inside one is finished after it returns. A plain
+ * port queues raw POST frames in queue until started; one given away
+ * stays, moving and released, to bounce late frames until PORT_MOVED.
  */
 struct wwd_worker {
 	struct wwd_conn			*conn;
@@ -37,6 +41,11 @@ struct wwd_worker {
 	unsigned			 terminated:1;
 	unsigned			 exited:1;
 	unsigned			 released:1;
+	unsigned			 port_only:1;
+	unsigned			 started:1;
+	unsigned			 moving:1;
+	uint64_t			 peer;	/* minted pair: the other */
+	struct ipc_buf			 queue;	/* undelivered POSTs */
 	char				*url;	/* owned */
 	struct wwd_worker_callbacks	 cb;
 	void				*data;
@@ -68,6 +77,9 @@ struct wwd_conn {
 	void			(*on_error)(struct wwd_conn *, int,
 				    const char *, void *);
 	void			*on_error_arg;
+	struct wwd_worker	**msg_ports;	/* of the message being
+						   delivered, or NULL */
+	size_t			 msg_nports;
 	struct wwd_reply	*reply;		/* wwd_control waiting */
 	int			 reply_done;
 	char			 msg[CLIENT_MSG_MAX];
@@ -85,13 +97,23 @@ CLIENT_HIDDEN int	wwd_control_dispatch(struct wwd_conn *,
 			    const struct ipc_frame *);
 
 /* worker.c */
-CLIENT_HIDDEN struct wwd_worker *
-			wwd_worker_find(struct wwd_conn *, uint64_t);
 CLIENT_HIDDEN void	wwd_worker_dispatch(struct wwd_worker *,
 			    const struct ipc_frame *);
 CLIENT_HIDDEN void	wwd_worker_disconnect(struct wwd_worker *,
 			    const char *);
 CLIENT_HIDDEN void	wwd_worker_free(struct wwd_worker *);
+CLIENT_HIDDEN void	wwd_worker_leave(struct wwd_worker *);
+CLIENT_HIDDEN int	wwd_worker_usable(struct wwd_worker *);
+CLIENT_HIDDEN void	wwd_worker_link(struct wwd_conn *,
+			    struct wwd_worker *);
+
+/* port.c */
+CLIENT_HIDDEN int	wwd_port_route(struct wwd_conn *,
+			    const struct ipc_frame *);
+CLIENT_HIDDEN int	wwd_port_deliver(struct wwd_worker *,
+			    const struct ipc_frame *);
+CLIENT_HIDDEN void	wwd_port_run(struct wwd_conn *);
+CLIENT_HIDDEN int	wwd_port_runnable(const struct wwd_conn *);
 
 /* json.c */
 CLIENT_HIDDEN int	wwd_json_pack(struct ipc_buf *, const char *, size_t,

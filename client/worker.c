@@ -15,18 +15,6 @@
 #include "msg.h"
 #include "url.h"
 
-/* Look up the worker holding the outside port, NULL if none. */
-struct wwd_worker *
-wwd_worker_find(struct wwd_conn *c, uint64_t port)
-{
-	struct wwd_worker	*w;
-
-	for (w = c->workers; w != NULL; w = w->next)
-		if (w->port == port)
-			return w->released ? NULL : w;
-	return NULL;
-}
-
 /* Unlink and free a handle, no callbacks, no frames. */
 void
 wwd_worker_free(struct wwd_worker *w)
@@ -42,8 +30,21 @@ wwd_worker_free(struct wwd_worker *w)
 		c->workers = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
+	ipc_buf_clear(&w->queue);
 	free(w->url);
 	free(w);
+}
+
+/* Put a new handle at the head of c's list; c owns it from now on. */
+void
+wwd_worker_link(struct wwd_conn *c, struct wwd_worker *w)
+{
+	w->conn = c;
+	w->prev = NULL;
+	w->next = c->workers;
+	if (c->workers != NULL)
+		c->workers->prev = w;
+	c->workers = w;
 }
 
 /* Queue CLOSE for the worker's port (a dead connection needs none). */
@@ -62,10 +63,11 @@ worker_send_close(struct wwd_worker *w)
 }
 
 /* After a callback: finish a release made inside it. */
-static void
-worker_leave(struct wwd_worker *w)
+void
+wwd_worker_leave(struct wwd_worker *w)
 {
-	if (--w->busy == 0 && w->released)
+	/* A port given away stays until PORT_MOVED (port.c). */
+	if (--w->busy == 0 && w->released && !w->moving)
 		wwd_worker_free(w);
 }
 
@@ -104,14 +106,12 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 		    wwd_strerror(rc));
 		goto fail;
 	}
-	w->conn = c;
 	if (cb != NULL)
 		w->cb = *cb;
 	w->data = data;
-	w->next = c->workers;
-	if (c->workers != NULL)
-		c->workers->prev = w;
-	c->workers = w;
+	w->started = 1;
+	ipc_buf_init(&w->queue);
+	wwd_worker_link(c, w);
 	*out = w;
 	wwd_queued(c);
 	return 0;
@@ -230,9 +230,9 @@ wwd_worker_create_url(struct wwd_conn *c, const char *url,
 	return rc;
 }
 
-/* Whether the worker can still be posted to; 0 or -errno. */
-static int
-worker_usable(struct wwd_worker *w)
+/* Whether the worker or port can still be posted to; 0 or -errno. */
+int
+wwd_worker_usable(struct wwd_worker *w)
 {
 	struct wwd_conn	*c = w->conn;
 
@@ -247,58 +247,14 @@ worker_usable(struct wwd_worker *w)
 int
 wwd_worker_post(struct wwd_worker *w, const void *p, size_t len)
 {
-	struct wwd_conn	*c = w->conn;
-	struct ipc_post	 m;
-	const char	*why = NULL;
-	int		 rc;
-
-	if ((rc = worker_usable(w)) < 0)
-		return rc;
-	if (len > IPC_FRAME_MAX - 64)
-		return wwd_set_error(c, -EMSGSIZE, "the message is too large");
-	if (ipc_check(p, len, IPC_CLONE_DEPTH, &why) < 0)
-		return wwd_set_error(c, -EINVAL, "invalid message: %s", why);
-	m.ntransfer = 0;
-	m.data.ptr = p;
-	m.data.len = (uint32_t)len;
-	if ((rc = ipc_post_encode(&c->out, w->port, &m)) < 0)
-		return wwd_set_error(c, rc, "cannot queue the message: %s",
-		    wwd_strerror(rc));
-	wwd_queued(c);
-	return 0;
+	return wwd_port_post(w, p, len, NULL, 0);
 }
 
-/* Post JSON text, converted straight into the frame; see wwd.h. */
+/* Post JSON text; see wwd.h. */
 int
 wwd_worker_post_json(struct wwd_worker *w, const char *json, size_t len)
 {
-	struct wwd_conn	*c = w->conn;
-	struct ipc_mark	 mark;
-	const char	*why = NULL;
-	size_t		 pos = 0, bin;
-	int		 rc;
-
-	if ((rc = worker_usable(w)) < 0)
-		return rc;
-	if ((rc = ipc_post_begin(&c->out, w->port, NULL, 0, &mark)) < 0)
-		return wwd_set_error(c, rc, "out of memory");
-	bin = ipc_buf_used(&c->out);
-	rc = wwd_json_pack(&c->out, json, len, IPC_CLONE_DEPTH, &why,
-	    &pos);
-	if (rc == 0 && ipc_buf_used(&c->out) - bin > IPC_FRAME_MAX - 64)
-		rc = -EMSGSIZE;
-	if (rc < 0) {
-		c->out.len = c->out.off + mark.frame;
-		if (rc == -EINVAL)
-			return wwd_set_error(c, rc,
-			    "invalid JSON at byte %zu: %s", pos + 1, why);
-		return wwd_set_error(c, rc, "%s", rc == -EMSGSIZE ?
-		    "the message is too large" : "out of memory");
-	}
-	if ((rc = ipc_post_end(&c->out, &mark)) < 0)
-		return wwd_set_error(c, rc, "the message is too large");
-	wwd_queued(c);
-	return 0;
+	return wwd_port_post_json(w, json, len, NULL, 0);
 }
 
 /* Queue TERMINATE; see wwd.h. */
@@ -308,8 +264,11 @@ wwd_worker_terminate(struct wwd_worker *w)
 	struct wwd_conn	*c = w->conn;
 	int		 rc;
 
-	if ((rc = worker_usable(w)) < 0)
+	if ((rc = wwd_worker_usable(w)) < 0)
 		return rc == -ESRCH ? 0 : rc;
+	if (w->port_only)
+		return wwd_set_error(c, -EINVAL, "a MessagePort has no "
+		    "worker to terminate");
 	if (w->terminated)
 		return 0;
 	if ((rc = ipc_empty_encode(&c->out, IPC_TERMINATE, w->port)) < 0)
@@ -387,36 +346,6 @@ wwd_worker_disconnect(struct wwd_worker *w, const char *msg)
 	struct wwd_exit	e = { -1, 0, "disconnected", msg };
 
 	worker_exit(w, &e);
-}
-
-static void
-worker_messageerror(struct wwd_worker *w, const char *why)
-{
-	if (w->cb.messageerror != NULL)
-		w->cb.messageerror(w, why, w->data);
-}
-
-static void
-worker_on_post(struct wwd_worker *w, const struct ipc_frame *f)
-{
-	struct ipc_post	 m;
-	const char	*why = NULL;
-
-	if (ipc_post_decode(f->body, f->len, &m, &why) < 0) {
-		worker_messageerror(w, why);
-		return;
-	}
-	if (m.ntransfer > 0) {
-		worker_messageerror(w, "transferred ports are not supported");
-		return;
-	}
-	if (ipc_check((const uint8_t *)m.data.ptr, m.data.len,
-	    IPC_CLONE_DEPTH, &why) < 0) {
-		worker_messageerror(w, why);
-		return;
-	}
-	if (w->cb.message != NULL)
-		w->cb.message(w, m.data.ptr, m.data.len, w->data);
 }
 
 static void
@@ -525,7 +454,7 @@ wwd_worker_dispatch(struct wwd_worker *w, const struct ipc_frame *f)
 		worker_on_started(w, f);
 		break;
 	case IPC_POST:
-		worker_on_post(w, f);
+		wwd_port_deliver(w, f);
 		break;
 	case IPC_FAULT:
 		worker_on_fault(w, f);
@@ -534,7 +463,7 @@ wwd_worker_dispatch(struct wwd_worker *w, const struct ipc_frame *f)
 		worker_on_console(w, f);
 		break;
 	}
-	worker_leave(w);
+	wwd_worker_leave(w);
 }
 
 /*

@@ -320,7 +320,9 @@ wwd_events(const struct wwd_conn *c)
 {
 	if (c->fd < 0)
 		return 0;
-	return POLLIN | (ipc_buf_used(&c->out) > 0 ? POLLOUT : 0);
+	/* Queued port messages: POLLOUT makes the next poll return. */
+	return POLLIN | (ipc_buf_used(&c->out) > 0 || wwd_port_runnable(c) ?
+	    POLLOUT : 0);
 }
 
 /* Bytes queued for writing. */
@@ -403,7 +405,6 @@ wwd_watch(struct wwd_conn *c, void (*cb)(struct wwd_conn *, int, void *),
 static int
 conn_dispatch(struct wwd_conn *c, const struct ipc_frame *f)
 {
-	struct wwd_worker	*w;
 	const char		*name = ipc_type_name(f->type);
 
 	if (!ipc_type_allowed(f->type, IPC_D2C))
@@ -419,10 +420,9 @@ conn_dispatch(struct wwd_conn *c, const struct ipc_frame *f)
 	case IPC_REPLY:
 		return wwd_control_dispatch(c, f);
 	default:
-		/* STARTED, EXIT, POST, FAULT, CONSOLE: about one worker. */
-		if ((w = wwd_worker_find(c, f->port)) != NULL)
-			wwd_worker_dispatch(w, f);
-		/* Else a port we already closed: late frames are dropped. */
+		/* STARTED, EXIT, POST, FAULT, CONSOLE, PORT_MOVED: a port's. */
+		if (wwd_port_route(c, f) < 0)
+			return conn_fail(c, -ENOMEM, "out of memory");
 		return 0;
 	}
 }
@@ -444,6 +444,7 @@ conn_dispatch_all(struct wwd_conn *c)
 			return 0;
 		if ((rc = conn_dispatch(c, &f)) < 0)
 			return rc;
+		wwd_port_run(c);
 	}
 	return 0;
 }
@@ -536,6 +537,7 @@ wwd_process(struct wwd_conn *c)
 	if (c->depth > 0)
 		return -EBUSY;
 	c->depth++;
+	wwd_port_run(c);
 	if (c->fd >= 0)
 		conn_read(c);
 	if (c->fd >= 0 && !c->freeing)

@@ -1,7 +1,7 @@
 /*
  * wwd.h: libwwd, the C client library of wwd (Web Workers as a system
  * service). One connection to the daemon carries any number of
- * dedicated workers. The connection is non-blocking and is driven from
+ * workers and MessagePorts. The connection is non-blocking and is driven from
  * the caller's loop: poll wwd_fd() for wwd_events(), then call
  * wwd_process(), which reads, runs callbacks and writes. wwd_attach_uv()
  * does exactly that on a libuv loop. Nothing here is thread-safe; the
@@ -196,6 +196,57 @@ const char	*wwd_worker_url(const struct wwd_worker *);
 /* The connection and the user pointer given at creation. */
 struct wwd_conn	*wwd_worker_conn(const struct wwd_worker *);
 void		*wwd_worker_data(const struct wwd_worker *);
+
+/* MessagePorts: port.c */
+
+/*
+ * A struct wwd_worker handle is a port. A worker's handle is its
+ * outside port; a plain MessagePort handle (from wwd_port_channel or
+ * received in a message) is used the same way: wwd_worker_post,
+ * wwd_worker_post_json, wwd_port_post and wwd_worker_release (which
+ * closes it). It has no worker: wwd_worker_terminate is -EINVAL, its
+ * id and pid are 0, and it gets an exit callback only when the
+ * connection is lost ("disconnected").
+ */
+
+/*
+ * new MessageChannel(): mint two entangled ports held by this
+ * connection. Their messages queue until wwd_port_start.
+ */
+int		 wwd_port_channel(struct wwd_conn *, struct wwd_worker **,
+		    struct wwd_worker **);
+/*
+ * Set a plain port's callbacks (copied; message, messageerror and exit
+ * are used) and user pointer, and start it (port.onmessage = f): the
+ * messages it queued are delivered by wwd_process, in order.
+ */
+void		 wwd_port_start(struct wwd_worker *,
+		    const struct wwd_worker_callbacks *, void *);
+/*
+ * postMessage(message, transfer) on a worker or a port: the msgpack
+ * bytes (a transferred port appears in them, if at all, as ext 4 with
+ * its index in ports), and n plain ports of this connection to move to
+ * the receiver. On success the ports are given away: their handles are
+ * invalid at once (the library keeps what it needs to pass on the
+ * messages still in flight to them). -EINVAL for a port listed twice,
+ * released, a worker's handle, or the port posted on or its peer
+ * (DataCloneError in a browser); nothing is sent then.
+ */
+int		 wwd_port_post(struct wwd_worker *, const void *, size_t,
+		    struct wwd_worker *const *, size_t);
+/* The same with the message given as JSON text. */
+int		 wwd_port_post_json(struct wwd_worker *, const char *,
+		    size_t, struct wwd_worker *const *, size_t);
+/*
+ * MessageEvent.ports: during a message callback of handle w, how many
+ * ports the message carries, and port i of them (NULL when out of
+ * range or outside a callback). They are held by this connection from
+ * the moment the message arrived; start them with wwd_port_start, pass
+ * them on with wwd_port_post, or close them with wwd_worker_release.
+ * A port nobody starts keeps its messages queued.
+ */
+size_t		 wwd_port_count(const struct wwd_worker *);
+struct wwd_worker *wwd_port_get(const struct wwd_worker *, size_t);
 
 /* Control: control.c */
 

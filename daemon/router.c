@@ -348,7 +348,9 @@ nomem:
  * Move port x to holder to. The old holder gets PORT_MOVED and bounces
  * what it still has for x; until it answers PORT_DRAINED, frames for x
  * queue here. A port already draining keeps its first old holder: the
- * later ones never received anything for it.
+ * later ones never received anything for it. They get PORT_MOVED all
+ * the same, so that every holder knows when a port it gave away is
+ * done with; their PORT_DRAINED changes nothing.
  */
 static void
 router_move(struct port *x, struct conn *to)
@@ -359,10 +361,10 @@ router_move(struct port *x, struct conn *to)
 	LIST_REMOVE(x, hold);
 	x->holder = to;
 	LIST_INSERT_HEAD(&to->ports, x, hold);
-	if (x->from != NULL)
-		return;
-	x->from = old;
-	old->ndraining++;
+	if (x->from == NULL) {
+		x->from = old;
+		old->ndraining++;
+	}
 	if ((b = conn_out(old)) != NULL &&
 	    ipc_empty_encode(b, IPC_PORT_MOVED, x->id) < 0)
 		conn_abort(old);
@@ -467,7 +469,7 @@ router_repost(struct wwd *w, struct conn *sender, struct ipc_frame *f,
 
 /*
  * PORT_DRAINED x from its old holder: everything it had for x has been
- * bounced; the queued frames go to the new holder. 0 or -ENOENT.
+ * bounced; the queued frames go to the new holder. 0.
  */
 int
 router_drained(struct wwd *w, struct conn *sender, uint64_t id,
@@ -475,13 +477,13 @@ router_drained(struct wwd *w, struct conn *sender, uint64_t id,
 {
 	struct port	*x;
 
-	if ((x = router_find(w, id)) == NULL || x->from != sender) {
-		/* Freed meanwhile (closed by its new holder): nothing. */
-		if (x == NULL)
-			return 0;
-		*why = "the port is not draining from the sender";
-		return -ENOENT;
-	}
+	(void)why;
+	/*
+	 * Freed meanwhile (closed by its new holder), or the sender was a
+	 * later holder that never received anything for it: nothing.
+	 */
+	if ((x = router_find(w, id)) == NULL || x->from != sender)
+		return 0;
 	x->from = NULL;
 	sender->ndraining--;
 	router_flush(w, x);

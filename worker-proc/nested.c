@@ -121,10 +121,13 @@ static const char prelude[] =
 "        \"script at '\" + href + \"' failed to load.\", 'NetworkError');\n"
 "    source = unutf8(blobs[href]._b); origin = global.origin;\n"
 "  }\n"
-"  ev.handler(this, 'message'); ev.handler(this, 'messageerror');\n"
-"  ev.handler(this, 'error');\n"
-"  native.create(this, href, options.name === undefined ? '' :\n"
+"  /* A platform object: structured clone refuses it. */\n"
+"  var self = native.object(Worker.prototype);\n"
+"  ev.handler(self, 'message'); ev.handler(self, 'messageerror');\n"
+"  ev.handler(self, 'error');\n"
+"  native.create(self, href, options.name === undefined ? '' :\n"
 "    String(options.name), source, origin);\n"
+"  return self;\n"
 "}\n"
 "Worker.prototype = Object.create(EventTarget.prototype);\n"
 "hide(Worker.prototype, 'constructor', Worker);\n"
@@ -134,13 +137,16 @@ static const char prelude[] =
 "hide(global, 'Blob', Blob);\n"
 "return {\n"
 "  error: function (t, message, filename, lineno, colno) {\n"
-"    ev.fire(t, new ErrorEvent('error', { message: message,\n"
+"    if (ev.fire(t, new ErrorEvent('error', { message: message,\n"
 "      filename: filename, lineno: lineno, colno: colno,\n"
-"      cancelable: true })); }\n"
+"      cancelable: true })))\n"
+"      return ev.error(message, filename, lineno, colno, null);\n"
+"    return true; }\n"
 "};\n"
 "})";
 
 #define NESTED_INTERNAL	"wwd.nested"
+#define NESTED_WORKER_TAG	"Worker"	/* userdata of Worker objects */
 
 static struct worker *
 worker_of(js_State *J)
@@ -166,6 +172,14 @@ fn_resolve(js_State *J)
 		js_error(J, "out of memory");
 	js_pushstring(J, href);
 	free(href);
+}
+
+/* native.object(proto): a Worker object, opaque to structured clone. */
+static void
+fn_object(js_State *J)
+{
+	js_copy(J, 1);
+	js_newuserdata(J, NESTED_WORKER_TAG, worker_of(J), NULL);
 }
 
 /* native.uuid(n): a random-looking unique tail for a blob: URL. */
@@ -291,7 +305,20 @@ on_fault(struct worker *w, const struct ipc_frame *f)
 	js_pushnumber(J, m.lineno);
 	js_pushnumber(J, m.colno);
 	js_endtry(J);
-	loop_call(w, 5, w->url);
+	/*
+	 * Uncancelled at the Worker object and then at this scope (HTML
+	 * "report the exception" in the parent): it goes on to our owner.
+	 */
+	if (w->done)
+		js_pop(J, js_gettop(J) - top);
+	else if (js_pcall(J, 5))
+		events_report(w, w->url);
+	else {
+		if (!js_toboolean(J, -1) &&
+		    ipc_fault_encode(&w->out, w->port, &m) < 0)
+			log_warnx("out of memory for FAULT");
+		js_pop(J, 1);
+	}
 	loop_task_done(w);
 }
 
@@ -338,6 +365,8 @@ nested_install(struct worker *w)
 	js_setproperty(J, -2, "create");
 	js_newcfunction(J, fn_uuid, "uuid", 1);
 	js_setproperty(J, -2, "uuid");
+	js_newcfunction(J, fn_object, "object", 1);
+	js_setproperty(J, -2, "object");
 	events_push_internal(w);
 	if (js_pcall(J, 3)) {
 		log_warnx("nested prelude: %s", js_trystring(J, -1, "?"));

@@ -6,10 +6,12 @@
  * with messages queued while in flight, nested data: and blob: workers.
  */
 #define _GNU_SOURCE
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <criterion/criterion.h>
 
@@ -18,14 +20,20 @@
 TestSuite(shared, .init = harness_setup_nostart, .fini = harness_teardown,
     .timeout = 60);
 
-/* Run `wwctl connect --count N` on script with input; its stdout. */
+/* Run `wwctl connect --count 1 [opts] script` with input; its stdout. */
 static void
-connect_once(const char *input, const char *count, struct proc *p)
+connect_with(const char *input, const char *script, const char *opt,
+    const char *val, struct proc *p)
 {
 	char	*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
-	    harness.sock, "--count", (char *)count,
-	    (char *)harness_js("shared_counter.js"), NULL };
+	    harness.sock, "--count", "1", (char *)harness_js(script),
+	    NULL, NULL, NULL };
 
+	if (opt != NULL) {
+		argv[6] = (char *)opt;
+		argv[7] = (char *)val;
+		argv[8] = (char *)harness_js(script);
+	}
 	proc_start(p, argv);
 	proc_write(p, input);
 	proc_close_stdin(p);
@@ -33,16 +41,30 @@ connect_once(const char *input, const char *count, struct proc *p)
 	    proc_describe(p));
 }
 
+/* Run `wwctl connect --count 1` on script with input; its stdout. */
+static void
+connect_once_script(const char *input, const char *script, struct proc *p)
+{
+	connect_with(input, script, NULL, NULL, p);
+}
+
+/* The same on shared_counter.js. */
+static void
+connect_once(const char *input, struct proc *p)
+{
+	connect_once_script(input, "shared_counter.js", p);
+}
+
 Test(shared, two_clients_share_state_and_linger_keeps_it)
 {
 	struct proc	a, b;
 
 	harness_start_config(&harness, "[shared]\nlinger = 60000\n");
-	connect_once("5\n", "1", &a);
+	connect_once("5\n", &a);
 	cr_assert_str_eq(a.obuf, "5\n", "%s", proc_describe(&a));
 	cr_assert_eq(proc_exit_code(&a), 0, "%s", proc_describe(&a));
 	/* The first client left; within the linger the total is kept. */
-	connect_once("7\n", "1", &b);
+	connect_once("7\n", &b);
 	cr_assert_str_eq(b.obuf, "12\n", "%s", proc_describe(&b));
 	proc_clear(&a);
 	proc_clear(&b);
@@ -54,10 +76,10 @@ Test(shared, linger_zero_ends_it_with_the_last_client)
 	struct proc	a, b;
 
 	harness_start_config(&harness, "[shared]\nlinger = 0\n");
-	connect_once("5\n", "1", &a);
+	connect_once("5\n", &a);
 	cr_assert_str_eq(a.obuf, "5\n", "%s", proc_describe(&a));
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
-	connect_once("7\n", "1", &b);
+	connect_once("7\n", &b);
 	cr_assert_str_eq(b.obuf, "7\n", "a fresh worker; %s",
 	    proc_describe(&b));
 	proc_clear(&a);
@@ -113,4 +135,169 @@ Test(shared, ports_move_and_nested_workers_run)
 	    lines_count(p.obuf) == 6, "%s", proc_describe(&p));
 	proc_clear(&p);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+Test(shared, delegation_example_combines_ten_subworkers)
+{
+	struct proc	p;
+
+	harness_start(&harness);
+	/* 10 slices of 1000: the sum of 0..9999. */
+	wwctl_run(&harness, "1000\n", &p, "--count", "1",
+	    harness_js("delegation.js"), NULL);
+	cr_assert_eq(proc_exit_code(&p), 0, "%s", proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "49995000\n", "%s", proc_describe(&p));
+	proc_clear(&p);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+Test(shared, killing_a_parent_ends_its_nested_workers)
+{
+	struct proc	 p;
+	pid_t		 pids[HARNESS_MAX_PIDS], parent = 0;
+	int		 n, i;
+
+	harness_start(&harness);
+	wwctl_start(&harness, &p, harness_js("nested_parent.js"), NULL);
+	proc_write(&p, "3\n");
+	cr_assert(proc_wait_lines(&p, 1, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "\"ready\"\n");
+	/* The parent, 3 children and 3 grandchildren. */
+	n = harness_descendants(harness.pid, pids, HARNESS_MAX_PIDS);
+	cr_assert(n == 7, "%d worker processes", n);
+	/* The parent is the one wwd started first: the lowest pid here. */
+	for (i = 0; i < n; i++)
+		if (parent == 0 || pids[i] < parent)
+			parent = pids[i];
+	cr_assert(kill(parent, SIGKILL) == 0);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(&p));
+	cr_assert(proc_exit_code(&p) == 1, "the parent died; %s",
+	    proc_describe(&p));
+	proc_clear(&p);
+}
+
+Test(shared, close_ends_it_and_the_next_connect_starts_afresh)
+{
+	struct proc	a, b;
+	char		*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
+	    harness.sock, "--events", (char *)harness_js("shared_closer.js"),
+	    NULL };
+
+	/* Linger forever: only close() can end it. */
+	harness_start_config(&harness, "[shared]\nlinger = forever\n");
+	proc_start(&a, argv);
+	proc_write(&a, "{\"type\":\"message\",\"data\":5}\n");
+	cr_assert(proc_wait_lines(&a, 1, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&a));
+	proc_write(&a, "{\"type\":\"message\",\"data\":0}\n");
+	cr_assert(proc_wait_lines(&a, 2, HARNESS_TIMEOUT_MS) == 1,
+	    "no exit event after close(); %s", proc_describe(&a));
+	cr_assert(strstr(a.obuf, "\"closed\"") != NULL, "%s",
+	    proc_describe(&a));
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+	proc_close_stdin(&a);
+	proc_finish(&a, HARNESS_TIMEOUT_MS);
+	connect_once_script("7\n", "shared_closer.js", &b);
+	cr_assert_str_eq(b.obuf, "7\n", "a fresh worker; %s",
+	    proc_describe(&b));
+	proc_clear(&a);
+	proc_clear(&b);
+}
+
+/* `wwctl connect --count 1 shared_counter.js` as uid (setpriv). */
+static void
+connect_as(uid_t uid, const char *input, struct proc *p)
+{
+	struct passwd	*pw = getpwuid(uid);
+	char		 u[16], g[16];
+	char		*argv[] = { "/usr/bin/setpriv", "--reuid", u, "--regid",
+			    g, "--clear-groups", WWD_BIN_DIR "/wwctl",
+			    "connect", "--socket", harness.sock, "--count",
+			    "1", (char *)harness_js("shared_counter.js"),
+			    NULL };
+
+	cr_assert(pw != NULL);
+	snprintf(u, sizeof u, "%u", (unsigned)uid);
+	snprintf(g, sizeof g, "%u", (unsigned)pw->pw_gid);
+	proc_start(p, argv);
+	proc_write(p, input);
+	proc_close_stdin(p);
+	cr_assert(proc_finish(p, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(p));
+}
+
+Test(shared, another_uid_or_origin_never_reaches_the_same_worker)
+{
+	struct passwd	*pw = getpwnam("nobody");
+	struct proc	 p[5];
+	int		 i;
+
+	cr_assert(pw != NULL, "no user nobody");
+	harness_start_config(&harness, "[socket]\nmode = 0666\n"
+	    "[shared]\nlinger = forever\n");
+	cr_assert(chmod(harness.dir, 0755) == 0);
+	connect_once("5\n", &p[0]);
+	cr_assert_str_eq(p[0].obuf, "5\n", "%s", proc_describe(&p[0]));
+	/* Same origin, name and URL, another uid: its own worker. */
+	connect_as(pw->pw_uid, "7\n", &p[1]);
+	cr_assert_str_eq(p[1].obuf, "7\n", "%s", proc_describe(&p[1]));
+	/* Same uid, name and URL, another origin: its own worker. */
+	connect_with("11\n", "shared_counter.js", "--origin",
+	    "https://other.example", &p[2]);
+	cr_assert_str_eq(p[2].obuf, "11\n", "%s", proc_describe(&p[2]));
+	/* Each one kept its own total. */
+	connect_once("1\n", &p[3]);
+	cr_assert_str_eq(p[3].obuf, "6\n", "%s", proc_describe(&p[3]));
+	connect_as(pw->pw_uid, "1\n", &p[4]);
+	cr_assert_str_eq(p[4].obuf, "8\n", "%s", proc_describe(&p[4]));
+	harness_wait_workers(&harness, 3, HARNESS_TIMEOUT_MS);
+	for (i = 0; i < 5; i++)
+		proc_clear(&p[i]);
+}
+
+/* How many times needle occurs in text. */
+static int
+occurrences(const char *text, const char *needle)
+{
+	int	n = 0;
+
+	while ((text = strstr(text, needle)) != NULL) {
+		n++;
+		text++;
+	}
+	return n;
+}
+
+Test(shared, nested_error_reaches_worker_object_then_scope_then_owner)
+{
+	struct proc	p;
+	char		*last;
+
+	harness_start(&harness);
+	wwctl_start(&harness, &p, "--events", harness_js("nested_error.js"),
+	    NULL);
+	/* First cancelled by the parent's onerror, then not. */
+	proc_write(&p, "{\"type\":\"message\",\"data\":\"cancel\"}\n");
+	cr_assert(proc_wait_lines(&p, 3, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&p));
+	proc_write(&p, "{\"type\":\"message\",\"data\":\"pass\"}\n");
+	cr_assert(proc_wait_lines(&p, 7, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&p));
+	cr_assert(occurrences(p.obuf, "\"DataCloneError\"") == 2, "%s",
+	    p.obuf);
+	cr_assert(in_order(p.obuf, "\"worker Uncaught Error: deep\"",
+	    "\"scope Uncaught Error: deep\""), "%s", p.obuf);
+	/* One error event for the owner, the last line, the child's. */
+	cr_assert(occurrences(p.obuf, "\"type\":\"error\"") == 1, "%s",
+	    p.obuf);
+	last = lines_nth(p.obuf, 6);
+	cr_assert(strstr(last, "\"type\":\"error\"") != NULL &&
+	    strstr(last, "deep") != NULL, "%s", p.obuf);
+	free(last);
+	proc_close_stdin(&p);
+	proc_finish(&p, HARNESS_TIMEOUT_MS);
+	proc_clear(&p);
 }

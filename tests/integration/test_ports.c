@@ -1,0 +1,288 @@
+/*
+ * test_ports.c: MessagePorts moving between processes, through the real
+ * wwd, wwd-worker and libwwd clients in this process: a port sent
+ * client -> worker -> client with messages posted while it travels, a
+ * channel between two dedicated workers and one into a nested worker,
+ * and a port passed through a shared worker from one client to another
+ * while both ends post numbered messages in a tight loop.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "wwd.h"
+
+#define NMSG	200	/* numbered messages per burst */
+#define NROUND	5	/* trips of the port in the first test */
+#define NLOG	((NROUND + 1) * NMSG + 8)
+
+TestSuite(ports, .init = harness_setup, .fini = harness_teardown,
+    .timeout = 60);
+
+/* What one handle received: JSON texts in order, and a port if any. */
+struct inbox {
+	char			*msg[NLOG];
+	int			 n;
+	struct wwd_worker	*port;		/* last received port */
+	int			 started;
+	int			 exits;
+};
+
+static void
+on_message(struct wwd_worker *w, const void *p, size_t len, void *arg)
+{
+	struct inbox	*in = arg;
+	const char	*why;
+	char		*json;
+	size_t		 jl;
+
+	cr_assert(wwd_msgpack_to_json(p, len, &json, &jl, &why) == 0, "%s",
+	    why);
+	cr_assert(in->n < NLOG, "too many messages");
+	in->msg[in->n++] = json;
+	if (wwd_port_count(w) > 0)
+		in->port = wwd_port_get(w, 0);
+	cr_assert(wwd_port_get(w, wwd_port_count(w)) == NULL);
+}
+
+static void
+on_started(struct wwd_worker *w, void *arg)
+{
+	(void)w;
+	((struct inbox *)arg)->started++;
+}
+
+static void
+on_exit_cb(struct wwd_worker *w, const struct wwd_exit *e, void *arg)
+{
+	(void)w;
+	(void)e;
+	((struct inbox *)arg)->exits++;
+}
+
+static const struct wwd_worker_callbacks cbs = {
+	.started = on_started, .message = on_message, .exit = on_exit_cb,
+};
+
+static void
+inbox_clear(struct inbox *in)
+{
+	int	i;
+
+	for (i = 0; i < in->n; i++)
+		free(in->msg[i]);
+	memset(in, 0, sizeof *in);
+}
+
+/* Drive connections c[0..n) until *count >= want; 1 if it got there. */
+static int
+pump(struct wwd_conn **c, int n, const int *count, int want)
+{
+	struct pollfd	pfd[2];
+	int		i, t;
+
+	for (t = 0; t < HARNESS_TIMEOUT_MS / 10 && *count < want; t++) {
+		for (i = 0; i < n; i++) {
+			pfd[i].fd = wwd_fd(c[i]);
+			pfd[i].events = (short)wwd_events(c[i]);
+			pfd[i].revents = 0;
+		}
+		if (poll(pfd, (nfds_t)n, 10) < 0)
+			return 0;
+		for (i = 0; i < n; i++)
+			if (pfd[i].revents != 0)
+				cr_assert(wwd_process(c[i]) == 0, "%s",
+				    wwd_errmsg(c[i]));
+	}
+	return *count >= want;
+}
+
+/* Post the number i as JSON on w. */
+static void
+post_num(struct wwd_worker *w, int i)
+{
+	char	buf[32];
+
+	snprintf(buf, sizeof buf, "%d", i);
+	cr_assert(wwd_worker_post_json(w, buf, strlen(buf)) == 0, "%s",
+	    wwd_errmsg(wwd_worker_conn(w)));
+}
+
+/* in holds from..from+n-1 as numbers at positions at..at+n-1. */
+static void
+expect_numbers(const struct inbox *in, int at, int from, int n)
+{
+	char	buf[32];
+	int	i;
+
+	cr_assert(in->n >= at + n, "%d messages, want %d", in->n, at + n);
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof buf, "%d", from + i);
+		cr_assert_str_eq(in->msg[at + i], buf, "message %d", at + i);
+	}
+}
+
+Test(ports, client_to_worker_to_client_keeps_messages_in_flight)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*w, *p1, *p2;
+	struct inbox		 win = { 0 }, pin = { 0 }, back = { 0 };
+	int			 i, r;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_back.js"), NULL,
+	    &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_channel(c, &p1, &p2) == 0, "%s", wwd_errmsg(c));
+	/* Refused transfers: through itself, twice, a worker's handle. */
+	cr_assert(wwd_port_post_json(p1, "1", 1, &p1, 1) == -EINVAL);
+	cr_assert(wwd_port_post_json(p1, "1", 1, &p2, 1) == -EINVAL);
+	cr_assert(wwd_port_post_json(w, "1", 1, (struct wwd_worker *[]){
+	    p2, p2 }, 2) == -EINVAL);
+	cr_assert(wwd_port_post_json(p1, "1", 1, &w, 1) == -EINVAL);
+	cr_assert(wwd_port_post_json(w, "\"back\"", 6, &p2, 1) == 0, "%s",
+	    wwd_errmsg(c));
+	/* Posted while p2 travels to the worker and back. */
+	for (i = 0; i < NMSG; i++)
+		post_num(p1, i);
+	/*
+	 * Each time the port comes back it goes out again unstarted, with
+	 * a burst posted on p1 around it: what queued here is bounced, and
+	 * so is what reaches this client after it gave the port away.
+	 */
+	for (r = 1; r <= NROUND; r++) {
+		cr_assert(pump(&c, 1, &win.n, r), "round %d: no port", r);
+		cr_assert_str_eq(win.msg[r - 1], "\"back\"");
+		cr_assert(win.port != NULL, "no port in the message");
+		if (r == NROUND)
+			break;
+		for (i = 0; i < NMSG / 2; i++)
+			post_num(p1, r * NMSG + i);
+		cr_assert(wwd_port_post_json(w, "\"back\"", 6, &win.port,
+		    1) == 0, "%s", wwd_errmsg(c));
+		for (i = NMSG / 2; i < NMSG; i++)
+			post_num(p1, r * NMSG + i);
+	}
+	wwd_port_start(win.port, &cbs, &pin);
+	for (i = 0; i < NMSG; i++)
+		post_num(p1, NROUND * NMSG + i);
+	cr_assert(pump(&c, 1, &pin.n, (NROUND + 1) * NMSG),
+	    "%d of %d messages", pin.n, (NROUND + 1) * NMSG);
+	expect_numbers(&pin, 0, 0, (NROUND + 1) * NMSG);
+	/* Still entangled: the other way round. */
+	wwd_port_start(p1, &cbs, &back);
+	post_num(win.port, 7);
+	cr_assert(pump(&c, 1, &back.n, 1));
+	cr_assert_str_eq(back.msg[0], "7");
+	/* Closing one end: the other's posts go nowhere, nothing breaks. */
+	wwd_worker_release(win.port);
+	post_num(p1, 8);
+	post_num(w, 9);		/* no port: port_back.js ignores it */
+	wwd_worker_release(p1);
+	wwd_worker_release(w);
+	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	wwd_free(c);
+	inbox_clear(&win);
+	inbox_clear(&pin);
+	inbox_clear(&back);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+Test(ports, channel_between_two_workers_and_into_a_nested_one)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*a, *b, *n, *p1, *p2;
+	struct inbox		 ain = { 0 }, bin = { 0 }, nin = { 0 };
+	int			 i;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_peer.js"), NULL,
+	    &cbs, &ain, &a) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_peer.js"), NULL,
+	    &cbs, &bin, &b) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_nested.js"),
+	    NULL, &cbs, &nin, &n) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_channel(c, &p1, &p2) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_post_json(a, "0", 1, &p1, 1) == 0);
+	cr_assert(wwd_port_post_json(b, "0", 1, &p2, 1) == 0);
+	/* a sends over the port, b reports: worker to worker. */
+	for (i = 0; i < NMSG; i++) {
+		post_num(a, i);
+		post_num(n, i);
+	}
+	cr_assert(pump(&c, 1, &bin.n, NMSG), "%d of %d", bin.n, NMSG);
+	expect_numbers(&bin, 0, 0, NMSG);
+	cr_assert(pump(&c, 1, &nin.n, NMSG), "nested: %d of %d", nin.n,
+	    NMSG);
+	for (i = 0; i < NMSG; i++) {
+		char	buf[32];
+
+		snprintf(buf, sizeof buf, "%d", 2 * i);
+		cr_assert_str_eq(nin.msg[i], buf);
+	}
+	cr_assert(ain.n == 0, "a heard %d messages", ain.n);
+	wwd_free(c);
+	inbox_clear(&ain);
+	inbox_clear(&bin);
+	inbox_clear(&nin);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+Test(ports, port_through_a_shared_worker_between_two_clients)
+{
+	struct wwd_worker_options o = { .name = "relay" };
+	struct wwd_conn		*c[2];
+	struct wwd_worker	*sx, *sy, *x1, *x2;
+	struct inbox		 xs = { 0 }, ys = { 0 }, xin = { 0 },
+				 yin = { 0 };
+	int			 i;
+
+	cr_assert(wwd_connect(&c[0], harness.sock) == 0);
+	cr_assert(wwd_connect(&c[1], harness.sock) == 0);
+	/* y first, and known to the worker before x sends the port. */
+	cr_assert(wwd_shared_connect_file(c[1], harness_js("shared_relay.js"),
+	    &o, &cbs, &ys, &sy) == 0, "%s", wwd_errmsg(c[1]));
+	post_num(sy, 0);
+	cr_assert(pump(c, 2, &ys.n, 1));
+	cr_assert_str_eq(ys.msg[0], "1");
+	cr_assert(wwd_shared_connect_file(c[0], harness_js("shared_relay.js"),
+	    &o, &cbs, &xs, &sx) == 0, "%s", wwd_errmsg(c[0]));
+	cr_assert(wwd_port_channel(c[0], &x1, &x2) == 0);
+	wwd_port_start(x1, &cbs, &xin);
+	cr_assert(wwd_port_post_json(sx, "\"port\"", 6, &x2, 1) == 0);
+	/* x posts while its other end travels x -> shared -> y. */
+	for (i = 0; i < NMSG; i++)
+		post_num(x1, i);
+	cr_assert(pump(c, 2, &ys.n, 2), "y got no port");
+	cr_assert(ys.port != NULL);
+	wwd_port_start(ys.port, &cbs, &yin);
+	/* y posts back at once, x keeps posting: both ends busy. */
+	for (i = 0; i < NMSG; i++) {
+		post_num(ys.port, i);
+		post_num(x1, NMSG + i);
+	}
+	cr_assert(pump(c, 2, &yin.n, 2 * NMSG), "y: %d of %d", yin.n,
+	    2 * NMSG);
+	cr_assert(pump(c, 2, &xin.n, NMSG), "x: %d of %d", xin.n, NMSG);
+	/* A last round trip: nothing arrives twice after the rest. */
+	post_num(x1, -1);
+	post_num(ys.port, -1);
+	cr_assert(pump(c, 2, &yin.n, 2 * NMSG + 1));
+	cr_assert(pump(c, 2, &xin.n, NMSG + 1));
+	expect_numbers(&yin, 0, 0, 2 * NMSG);
+	expect_numbers(&xin, 0, 0, NMSG);
+	cr_assert_str_eq(yin.msg[2 * NMSG], "-1");
+	cr_assert_str_eq(xin.msg[NMSG], "-1");
+	cr_assert(yin.n == 2 * NMSG + 1 && xin.n == NMSG + 1);
+	wwd_free(c[0]);
+	wwd_free(c[1]);
+	inbox_clear(&xs);
+	inbox_clear(&ys);
+	inbox_clear(&xin);
+	inbox_clear(&yin);
+}
