@@ -5,6 +5,7 @@
  * worker exits 0 when wwd goes away, after close() (CLOSING "closed"),
  * or 1 when the script fails to compile (CLOSING "failed") or wwd
  * breaks the protocol. main() owns the struct worker and tears it down.
+ * With --template it is wwd's template process instead (template.c).
  */
 #define _GNU_SOURCE	/* close_range */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "check.h"
 #include "log.h"
 #include "msg.h"
+#include "template.h"
 #include "worker.h"
 
 /* Stop the loop; no JS runs after this. The process exits with code. */
@@ -253,8 +255,9 @@ main(int argc, char *argv[])
 	struct worker	w;
 	int		flags;
 
-	(void)argc;
-	(void)argv;
+	/* Template mode returns only in a freshly forked worker. */
+	if (argc == 2 && strcmp(argv[1], TEMPLATE_ARG) == 0)
+		template_run();
 	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Nothing but stdio and the channel may leak in. */
