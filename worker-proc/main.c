@@ -60,6 +60,26 @@ main_finish(struct worker *w)
 	main_leave(w, "closed", "", 0);
 }
 
+/*
+ * The JavaScript state with every global that does not depend on INIT
+ * (scope_install adds the rest). The template builds it once before it
+ * forks, so a new worker starts with it ready and shares its pages.
+ */
+static void
+main_prepare(struct worker *w)
+{
+	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
+		log_fatalx("cannot create the JavaScript state");
+	js_setcontext(w->J, w);
+	if (events_install(w) < 0)
+		log_fatalx("cannot set up the event classes");
+	fixes_install(w);
+	loop_install(w);
+	if (console_install(w) < 0 || clone_install(w) < 0 ||
+	    builtins_map_install(w) < 0 || builtins_buffer_install(w) < 0)
+		log_fatalx("cannot set up the global scope");
+}
+
 static int
 on_hello(struct worker *w, const struct ipc_frame *f)
 {
@@ -127,16 +147,9 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	if ((rc = sandbox_limits(in.memory_max)) < 0)
 		log_fatalx("cannot limit the worker: %s", strerror(-rc));
 	w->heap.max = (size_t)in.memory_max;
-	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
-		log_fatalx("cannot create the JavaScript state");
-	js_setcontext(w->J, w);
-	if (events_install(w) < 0)
-		log_fatalx("cannot set up the event classes");
-	fixes_install(w);
-	loop_install(w);
-	if (scope_install(w) < 0 || console_install(w) < 0 ||
-	    clone_install(w) < 0 || builtins_map_install(w) < 0 ||
-	    builtins_buffer_install(w) < 0)
+	if (w->J == NULL)
+		main_prepare(w);
+	if (scope_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
 	/*
 	 * From here on the script runs: only allowed system calls. Not in
@@ -255,16 +268,22 @@ main(int argc, char *argv[])
 	struct worker	w;
 	int		flags;
 
-	/* Template mode returns only in a freshly forked worker. */
-	if (argc == 2 && strcmp(argv[1], TEMPLATE_ARG) == 0)
+	memset(&w, 0, sizeof w);
+	/*
+	 * Template mode: prepare the JavaScript state once, then fork;
+	 * template_run returns only in a freshly forked worker.
+	 */
+	if (argc == 2 && strcmp(argv[1], TEMPLATE_ARG) == 0) {
+		log_init("template", LOG_LEVEL_INFO);
+		main_prepare(&w);
 		template_run();
+	}
 	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Nothing but stdio and the channel may leak in. */
 	close_range(WORKER_FD + 1, ~0U, 0);
 	log_init("worker", LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
-	memset(&w, 0, sizeof w);
 	w.fd = WORKER_FD;
 	ipc_buf_init(&w.in);
 	ipc_buf_init(&w.out);
