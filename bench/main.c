@@ -38,7 +38,7 @@
 /* The wwd that main started: its process and temporary directory. */
 struct daemon {
 	pid_t	pid;
-	char	dir[64], sock[96], log[96];
+	char	dir[64], sock[96], log[96], conf[96];
 };
 
 /* Monotonic time in microseconds. */
@@ -82,14 +82,22 @@ static int
 daemon_start(struct daemon *d)
 {
 	char	*argv[] = { WWD_BIN_DIR "/wwd", "--foreground", "--socket",
-		    d->sock, "--ready-fd", "3", "--log-level", "warn", NULL };
+		    d->sock, "--config", d->conf, "--ready-fd", "3",
+		    "--log-level", "warn", NULL };
 	int	 ready[2], log, rc;
+	FILE	*f;
 
 	snprintf(d->dir, sizeof d->dir, "/tmp/wwd-bench.XXXXXX");
 	if (mkdtemp(d->dir) == NULL)
 		return -errno;
 	snprintf(d->sock, sizeof d->sock, "%s/wwd.sock", d->dir);
 	snprintf(d->log, sizeof d->log, "%s/wwd.log", d->dir);
+	snprintf(d->conf, sizeof d->conf, "%s/wwd.conf", d->dir);
+	/* The fleet (1,000) and the burst must fit under the limits. */
+	if ((f = fopen(d->conf, "w")) == NULL)
+		return -errno;
+	fprintf(f, "[limits]\nworkers = 100000\nworkers_per_user = 100000\n");
+	fclose(f);
 	if ((log = open(d->log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
 		return -errno;
 	if (pipe(ready) < 0) {
@@ -128,6 +136,7 @@ daemon_stop(struct daemon *d)
 		fclose(f);
 	}
 	unlink(d->log);
+	unlink(d->conf);
 	unlink(d->sock);
 	rmdir(d->dir);
 }

@@ -284,6 +284,7 @@ main_stop(struct wwd *w)
 	w->stopping = 1;
 	log_info("shutting down");
 	server_stop(w);
+	template_stop(w);
 	supervisor_kill_all(w);
 	conn_close_all(w);
 	uv_close((uv_handle_t *)&w->sigterm, NULL);
@@ -406,6 +407,9 @@ main_setup(struct wwd *w, int fd)
 		    usec / 2000);
 	uv_unref((uv_handle_t *)&w->watchdog);
 	w->started_ms = uv_now(&w->loop);
+	if ((rc = template_start(w)) < 0)
+		log_fatalx("cannot start the template process %s: %s",
+		    w->worker_path, uv_strerror(rc));
 	if ((rc = server_start(w, fd)) < 0)
 		log_fatalx("listen on %s: %s", w->socket_path, uv_strerror(rc));
 }

@@ -54,14 +54,13 @@ supervisor_proc_close_cb(uv_handle_t *h)
 	struct worker	*k = h->data;
 
 	k->proc_closed = 1;
+	spawn_closed(k);
 	supervisor_free(k);
 }
 
 static void
-supervisor_exit_cb(uv_process_t *proc, int64_t status, int sig)
+supervisor_exit_cb(struct worker *k, int64_t status, int sig)
 {
-	struct worker	*k = proc->data;
-
 	k->exited = 1;
 	k->exit_status = status;
 	k->term_signal = sig;

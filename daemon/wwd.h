@@ -97,6 +97,7 @@ struct wwd {
 	uv_timer_t	 watchdog;	/* WATCHDOG=1 when systemd asks */
 	uint64_t	 started_ms;	/* uv_now at start */
 	struct wwd_stats stats;
+	struct template	*tmpl;		/* template.c; NULL: none running */
 	unsigned	 nworkers;	/* live worker records */
 	int		 drained;	/* some output drained: resume */
 
@@ -289,7 +290,9 @@ struct worker {
 	uint64_t		 msgs_in;	/* frames routed to it */
 	uint64_t		 msgs_out;	/* frames it sent */
 
-	uv_process_t		 proc;
+	uv_poll_t		 proc;		/* watches pidfd (spawn.c) */
+	int			 pidfd;
+	void			(*exit_cb)(struct worker *, int64_t, int);
 	struct conn		*conn;		/* NULL once gone */
 	int			 pid;
 
@@ -340,8 +343,17 @@ void	registry_free(struct worker *);
 void	control_request(struct conn *, const struct ipc_control *);
 
 /* spawn.c: starting and signalling worker processes */
-int	spawn_worker(struct wwd *, struct worker *, uv_exit_cb,
-	    const struct conn_ops *, const char **);
+int	spawn_worker(struct wwd *, struct worker *,
+	    void (*)(struct worker *, int64_t, int), const struct conn_ops *,
+	    const char **);
 int	spawn_kill(struct worker *);
+void	spawn_closed(struct worker *);
+
+/* template.c: the template process that forks every worker */
+struct template;
+int	template_start(struct wwd *);
+void	template_stop(struct wwd *);
+int	template_fork(struct wwd *, int, int, uint32_t, uint32_t, int *,
+	    int *);
 
 #endif

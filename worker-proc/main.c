@@ -5,6 +5,7 @@
  * worker exits 0 when wwd goes away, after close() (CLOSING "closed"),
  * or 1 when the script fails to compile (CLOSING "failed") or wwd
  * breaks the protocol. main() owns the struct worker and tears it down.
+ * With --template it is wwd's template process instead (template.c).
  */
 #define _GNU_SOURCE	/* close_range */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "check.h"
 #include "log.h"
 #include "msg.h"
+#include "template.h"
 #include "worker.h"
 
 /* Stop the loop; no JS runs after this. The process exits with code. */
@@ -56,6 +58,28 @@ main_finish(struct worker *w)
 {
 	ipc_buf_consume(&w->in, ipc_buf_used(&w->in));
 	main_leave(w, "closed", "", 0);
+}
+
+/*
+ * The JavaScript state with every global that does not depend on INIT
+ * (scope_install adds the rest). The template builds it once before it
+ * forks, so a new worker starts with it ready and shares its pages.
+ */
+static void
+main_prepare(struct worker *w)
+{
+	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
+		log_fatalx("cannot create the JavaScript state");
+	js_setcontext(w->J, w);
+	if (events_install(w) < 0)
+		log_fatalx("cannot set up the event classes");
+	fixes_install(w);
+	loop_install(w);
+	if (promise_install(w) < 0 || console_install(w) < 0 ||
+	    clone_install(w) < 0 || builtins_map_install(w) < 0 ||
+	    builtins_buffer_install(w) < 0 || ports_install(w) < 0 ||
+	    nested_install(w) < 0)
+		log_fatalx("cannot set up the global scope");
 }
 
 static int
@@ -128,17 +152,9 @@ on_init(struct worker *w, const struct ipc_frame *f)
 	if ((rc = sandbox_limits(in.memory_max)) < 0)
 		log_fatalx("cannot limit the worker: %s", strerror(-rc));
 	w->heap.max = (size_t)in.memory_max;
-	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
-		log_fatalx("cannot create the JavaScript state");
-	js_setcontext(w->J, w);
-	if (events_install(w) < 0)
-		log_fatalx("cannot set up the event classes");
-	fixes_install(w);
-	loop_install(w);
-	if (promise_install(w) < 0 || scope_install(w) < 0 ||
-	    console_install(w) < 0 || clone_install(w) < 0 ||
-	    builtins_map_install(w) < 0 || builtins_buffer_install(w) < 0 ||
-	    ports_install(w) < 0 || nested_install(w) < 0)
+	if (w->J == NULL)
+		main_prepare(w);
+	if (scope_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
 	/*
 	 * From here on the script runs: only allowed system calls. Not in
@@ -162,26 +178,23 @@ on_init(struct worker *w, const struct ipc_frame *f)
 static int
 on_post(struct worker *w, const struct ipc_frame *f)
 {
-	struct ipc_post	*p;
-	const char	*why;
+	/* 2 KiB of transfer ids: one decode target, not a malloc each. */
+	static struct ipc_post	 p;
+	const char		*why;
 
 	if (f->port != w->port) {
 		log_warnx("POST on unknown port %llu",
 		    (unsigned long long)f->port);
 		return -EPROTO;
 	}
-	if ((p = malloc(sizeof *p)) == NULL)
-		return -ENOMEM;
-	if (ipc_post_decode(f->body, f->len, p, &why) < 0) {
+	if (ipc_post_decode(f->body, f->len, &p, &why) < 0) {
 		log_warnx("bad POST from wwd: %s", why);
-		free(p);
 		return -EPROTO;
 	}
 	/* Over the heap cap: collect before the task needs memory. */
 	if (w->heap.over)
 		js_gc(w->J, 0);
-	events_fire_message(w, (const uint8_t *)p->data.ptr, p->data.len);
-	free(p);
+	events_fire_message(w, (const uint8_t *)p.data.ptr, p.data.len);
 	loop_task_done(w);
 	return 0;
 }
@@ -261,15 +274,22 @@ main(int argc, char *argv[])
 	struct worker	w;
 	int		flags;
 
-	(void)argc;
-	(void)argv;
+	memset(&w, 0, sizeof w);
+	/*
+	 * Template mode: prepare the JavaScript state once, then fork;
+	 * template_run returns only in a freshly forked worker.
+	 */
+	if (argc == 2 && strcmp(argv[1], TEMPLATE_ARG) == 0) {
+		log_init("template", LOG_LEVEL_INFO);
+		main_prepare(&w);
+		template_run();
+	}
 	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* Nothing but stdio and the channel may leak in. */
 	close_range(WORKER_FD + 1, ~0U, 0);
 	log_init("worker", LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
-	memset(&w, 0, sizeof w);
 	w.fd = WORKER_FD;
 	ipc_buf_init(&w.in);
 	ipc_buf_init(&w.out);
@@ -280,6 +300,7 @@ main(int argc, char *argv[])
 	if (uv_loop_init(&w.loop) < 0)
 		log_fatalx("cannot start the event loop");
 	w.start_ns = uv_hrtime();
+	ports_start(&w);
 	if (channel_start(&w) < 0)
 		log_fatalx("cannot watch the channel");
 	uv_run(&w.loop, UV_RUN_DEFAULT);

@@ -598,8 +598,6 @@ ports_install(struct worker *w)
 {
 	js_State	*J = w->J;
 
-	uv_idle_init(&w->loop, &w->ports_idle);
-	w->ports_idle.data = w;
 	if (js_ploadstring(J, "wwd:ports.js", prelude)) {
 		log_warnx("ports prelude: %s", js_trystring(J, -1, "?"));
 		return -1;
@@ -625,6 +623,14 @@ ports_install(struct worker *w)
 	}
 	js_setregistry(J, PORTS_INTERNAL);
 	return 0;
+}
+
+/* The loop side of ports, once the worker has its loop (after fork). */
+void
+ports_start(struct worker *w)
+{
+	uv_idle_init(&w->loop, &w->ports_idle);
+	w->ports_idle.data = w;
 }
 
 /* Free every entry (the JS state goes separately). */

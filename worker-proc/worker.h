@@ -177,6 +177,7 @@ void	 builtins_buffer_detach(js_State *, int);
 /* ports.c: MessagePort, MessageChannel, moving ports (may throw) */
 #define PORTS_TAG	"MessagePort"	/* userdata tag of a MessagePort */
 int	ports_install(struct worker *);
+void	ports_start(struct worker *);
 void	ports_clear(struct worker *);
 void	ports_check(struct worker *, int, const char *, int);
 void	ports_post(struct worker *, uint64_t, int, int);

@@ -28,6 +28,7 @@
 
 #include "harness.h"
 #include "json.h"
+#include "template.h"
 
 #ifndef WWD_BIN_DIR
 #error "WWD_BIN_DIR must name the directory holding wwd and wwctl"
@@ -423,7 +424,8 @@ harness_stop(struct harness *h)
 
 /*
  * Fill pids with every descendant of root (children, their children...),
- * zombies included, from /proc/<pid>/stat. Returns how many.
+ * zombies included, from /proc/<pid>/stat, except wwd's template
+ * process. Returns how many.
  */
 int
 harness_descendants(pid_t root, pid_t *pids, int max)
@@ -450,6 +452,9 @@ harness_descendants(pid_t root, pid_t *pids, int max)
 		/* "pid (comm) state ppid": comm may hold spaces or ')'. */
 		if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
 		    sscanf(p + 1, " %*c %d", &ppid) != 1)
+			continue;
+		/* wwd's template process is not a worker. */
+		if (strstr(buf, "(" TEMPLATE_COMM ")") != NULL)
 			continue;
 		if (ntab == cap) {
 			cap = cap ? cap * 2 : 256;

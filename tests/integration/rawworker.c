@@ -17,6 +17,7 @@
 
 #include "frame.h"
 #include "msg.h"
+#include "template.h"
 
 #define FD	3
 
@@ -98,7 +99,7 @@ raw(const char *src, size_t len)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
 	struct ipc_hello	 h = { IPC_VERSION, { "worker", 6 },
 	    { "wwd-rawworker", 13 }, 0, 0 };
@@ -108,6 +109,9 @@ main(void)
 	const char		*why;
 	uint64_t		 port;
 
+	/* wwd's template process: returns in each forked worker. */
+	if (argc == 2 && strcmp(argv[1], TEMPLATE_ARG) == 0)
+		template_run();
 	ipc_buf_init(&in);
 	ipc_buf_init(&out);
 	next(&f);
