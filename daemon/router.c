@@ -408,6 +408,7 @@ router_post(struct wwd *w, struct conn *sender, struct ipc_frame *f,
     const struct ipc_post *m, const char **why)
 {
 	struct port	*p, *peer, *x;
+	struct ipc_buf	*b;
 	uint32_t	 i;
 	int		 rc;
 
@@ -418,9 +419,15 @@ router_post(struct wwd *w, struct conn *sender, struct ipc_frame *f,
 	if ((rc = router_check_transfer(w, sender, p, m, why)) < 0)
 		return rc;
 	if ((peer = router_find(w, p->peer)) == NULL || peer->holder == NULL) {
+		/* PORT_MOVED all the same: the sender may forget them. */
 		for (i = 0; i < m->ntransfer; i++)
-			if ((x = router_find(w, m->transfer[i])) != NULL)
+			if ((x = router_find(w, m->transfer[i])) != NULL) {
 				router_free(w, x);
+				if ((b = conn_out(sender)) != NULL &&
+				    ipc_empty_encode(b, IPC_PORT_MOVED,
+				    m->transfer[i]) < 0)
+					conn_abort(sender);
+			}
 		return 0;
 	}
 	for (i = 0; i < m->ntransfer; i++)

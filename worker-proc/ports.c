@@ -2,10 +2,11 @@
  * ports.c: the ports a worker holds besides its own implicit one:
  * MessageChannel and MessagePort (a small ES5 prelude over native
  * calls), ports arriving in messages and in a shared worker's connect
- * events, and ports leaving in a transfer list. A port given away has
- * its entry removed; what it had queued, and every frame that still
- * arrives for it, is bounced to wwd as REPOST, and PORT_MOVED is
- * answered with PORT_DRAINED (docs/architecture.md, "Moving a port").
+ * events, and ports leaving in a transfer list. A port given away keeps
+ * a moving entry until PORT_MOVED: what it had queued, and every frame
+ * that still arrives for it, is bounced to wwd as REPOST, and PORT_MOVED
+ * is answered with PORT_DRAINED (docs/architecture.md, "Moving a port").
+ * Frames for a port closed here (or never held) are dropped.
  * The entries are owned by the worker; each port's JS object is kept in
  * the registry while the port is held here. Runs in wwd-worker only.
  */
@@ -30,6 +31,7 @@ struct ports_entry {
 	uint64_t		 peer;		/* entangled, if minted here */
 	int			 started;
 	int			 object;
+	int			 moving;	/* given away, until PORT_MOVED */
 	struct ipc_buf		 queue;
 	struct ports_entry	*next;
 };
@@ -92,8 +94,9 @@ worker_of(js_State *J)
 	return js_getcontext(J);
 }
 
+/* The entry of port id, held or moving away; NULL if none. */
 static struct ports_entry *
-find(struct worker *w, uint64_t id)
+lookup(struct worker *w, uint64_t id)
 {
 	struct ports_entry	*e;
 
@@ -101,6 +104,15 @@ find(struct worker *w, uint64_t id)
 		if (e->id == id)
 			return e;
 	return NULL;
+}
+
+/* The entry of port id if it is held here. */
+static struct ports_entry *
+find(struct worker *w, uint64_t id)
+{
+	struct ports_entry	*e = lookup(w, id);
+
+	return e != NULL && !e->moving ? e : NULL;
 }
 
 /* A new entry for port id (not started, no object yet). */
@@ -159,18 +171,12 @@ push_object(struct worker *w, struct ports_entry *e)
 	e->object = 1;
 }
 
-/* Forget entry e: unlink, free, detach its object (_id 0). */
+/* Detach e's JS object (_id 0): the object no longer names the port. */
 static void
-drop(struct worker *w, struct ports_entry *e)
+detach(struct worker *w, struct ports_entry *e)
 {
-	struct ports_entry	**pp;
-	char			  key[40];
+	char	key[40];
 
-	for (pp = &w->ports; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == e) {
-			*pp = e->next;
-			break;
-		}
 	if (e->object && w->J != NULL) {
 		key_of(e->id, key, sizeof key);
 		js_getregistry(w->J, key);
@@ -179,6 +185,21 @@ drop(struct worker *w, struct ports_entry *e)
 		js_pop(w->J, 1);
 		js_delregistry(w->J, key);
 	}
+	e->object = 0;
+}
+
+/* Forget entry e: unlink, free, detach its object. */
+static void
+drop(struct worker *w, struct ports_entry *e)
+{
+	struct ports_entry	**pp;
+
+	for (pp = &w->ports; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	detach(w, e);
 	ipc_buf_clear(&e->queue);
 	free(e);
 }
@@ -212,23 +233,44 @@ bounce(struct worker *w, const uint8_t *raw)
 
 /*
  * Port id leaves this worker (transferred, or carried by a bounced
- * frame): bounce what it queued, in order, and forget it.
+ * frame): bounce what it queued, in order, and keep it moving until
+ * PORT_MOVED, bouncing what still arrives. A port never adopted here
+ * gets a moving entry too.
  */
 static void
 give(struct worker *w, uint64_t id)
 {
-	struct ports_entry	*e = find(w, id);
+	struct ports_entry	*e = lookup(w, id);
 	const uint8_t		*p;
 	size_t			 off = 0;
 
 	if (e == NULL)
+		e = add(w, id);
+	if (e->moving)
 		return;
+	e->moving = 1;
+	detach(w, e);
 	while (off < ipc_buf_used(&e->queue)) {
 		p = ipc_buf_head(&e->queue) + off;
 		off += IPC_HEADER_SIZE + ipc_get32(p);
 		bounce(w, p);
 	}
-	drop(w, e);
+	ipc_buf_clear(&e->queue);
+}
+
+/*
+ * A POST for a port closed here: dropped. The ports it carries were
+ * moved here by wwd and reach no one: close them, so that their records
+ * go and their peers' posts are dropped.
+ */
+static void
+discard(struct worker *w, const struct ipc_post *p)
+{
+	uint32_t	i;
+
+	for (i = 0; i < p->ntransfer; i++)
+		if (ipc_empty_encode(&w->out, IPC_CLOSE, p->transfer[i]) < 0)
+			log_fatalx("out of memory");
 }
 
 /* The port id of the MessagePort at idx; 0 if it is detached. */
@@ -354,7 +396,7 @@ deliver(struct worker *w, const uint8_t *body, uint32_t len)
 	js_rot3(J);	/* fn, this, target */
 	js_newarray(J);
 	for (i = 0; i < p.ntransfer; i++) {
-		if ((e = find(w, p.transfer[i])) == NULL)
+		if ((e = lookup(w, p.transfer[i])) == NULL)
 			e = add(w, p.transfer[i]);
 		push_object(w, e);
 		js_setindex(J, -2, (int)i);
@@ -554,6 +596,8 @@ ports_frame(struct worker *w, const struct ipc_frame *f)
 		/* Everything for it before the marker has been bounced. */
 		if (ipc_empty_encode(&w->out, IPC_PORT_DRAINED, f->port) < 0)
 			log_fatalx("out of memory");
+		if ((e = lookup(w, f->port)) != NULL && e->moving)
+			drop(w, e);
 		return 1;
 	case IPC_POST:
 		break;
@@ -571,13 +615,15 @@ ports_frame(struct worker *w, const struct ipc_frame *f)
 		deliver(w, f->body, f->len);
 		return 1;
 	}
-	if ((e = find(w, f->port)) == NULL) {
+	if ((e = lookup(w, f->port)) == NULL)
+		discard(w, &p);		/* closed here */
+	else if (e->moving)
 		bounce(w, f->raw);	/* it was given away */
+	if (e == NULL || e->moving)
 		return 1;
-	}
 	/* Its ports are held here from now on, dispatched or not. */
 	for (i = 0; i < p.ntransfer; i++)
-		if (find(w, p.transfer[i]) == NULL)
+		if (lookup(w, p.transfer[i]) == NULL)
 			add(w, p.transfer[i]);
 	if (e->started && ipc_buf_used(&e->queue) == 0) {
 		push_object(w, e);

@@ -286,3 +286,39 @@ Test(ports, port_through_a_shared_worker_between_two_clients)
 	inbox_clear(&xin);
 	inbox_clear(&yin);
 }
+
+Test(ports, worker_closing_a_port_under_a_burst_survives)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*w, *p1, *p2, *q1, *q2;
+	struct inbox		 win = { 0 };
+	int			 i, r;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_closer.js"),
+	    NULL, &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	for (r = 0; r < 3; r++) {
+		cr_assert(wwd_port_channel(c, &p1, &p2) == 0);
+		cr_assert(wwd_port_post_json(w, "0", 1, &p2, 1) == 0);
+		/* The worker closes p2 after the first: the rest race it. */
+		for (i = 0; i < NMSG; i++)
+			post_num(p1, i);
+		cr_assert(pump(&c, 1, &win.n, 2 * r + 1), "round %d", r);
+		cr_assert_str_eq(win.msg[2 * r], "\"closed\"");
+		/* A port carried to the closed port is closed too. */
+		cr_assert(wwd_port_channel(c, &q1, &q2) == 0);
+		cr_assert(wwd_port_post_json(p1, "1", 1, &q2, 1) == 0);
+		post_num(q1, 2);
+		cr_assert(wwd_worker_post_json(w, "\"ping\"", 6) == 0);
+		cr_assert(pump(&c, 1, &win.n, 2 * r + 2), "round %d", r);
+		cr_assert_str_eq(win.msg[2 * r + 1], "\"pong\"");
+		cr_assert(win.exits == 0, "the worker ended");
+		wwd_worker_release(q1);
+		wwd_worker_release(p1);
+	}
+	wwd_worker_release(w);
+	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	wwd_free(c);
+	inbox_clear(&win);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
