@@ -118,12 +118,22 @@ registry_connect(struct wwd *w, struct conn *c, uint64_t outside,
 }
 
 /*
- * A connection to shared worker k closed (CLOSE, or its holder left).
- * The last one starts the linger: 0 ends k now, -1 never.
+ * The connection of outside port p to shared worker k closed (CLOSE,
+ * or its holder left): the worker gets CLOSE on the inside port, and
+ * its answering CLOSE frees that record; what it posts on the port
+ * meanwhile is dropped. The last connection starts the linger: 0 ends
+ * k now, -1 never.
  */
 void
-registry_leave(struct wwd *w, struct worker *k)
+registry_leave(struct wwd *w, struct worker *k, struct port *p)
 {
+	struct port	*ip;
+	struct ipc_buf	*b;
+
+	if ((ip = router_find(w, p->peer)) != NULL && k->conn != NULL &&
+	    ip->holder == k->conn && (b = conn_out(k->conn)) != NULL &&
+	    ipc_empty_encode(b, IPC_CLOSE, ip->id) < 0)
+		conn_abort(k->conn);
 	if (k->clients > 0)
 		k->clients--;
 	if (k->clients > 0 || k->reported || k->exited)

@@ -753,7 +753,7 @@ supervisor_close_port(struct wwd *w, struct port *p)
 
 	p->worker = NULL;
 	if (k != NULL && k->shared)
-		registry_leave(w, k);
+		registry_leave(w, k, p);
 	else if (k != NULL)
 		supervisor_kill(k, "its port was closed");
 	router_free(w, p);
@@ -774,7 +774,7 @@ supervisor_client_gone(struct wwd *w, struct conn *c)
 			continue;
 		p->worker = NULL;
 		if (k->shared)
-			registry_leave(w, k);
+			registry_leave(w, k, p);
 		else
 			supervisor_kill(k, c->kind == CONN_CLIENT ? "its owner "
 			    "disconnected" : "its parent ended");

@@ -335,7 +335,7 @@ int	supervisor_proc_usage(const struct worker *, uint64_t *, uint64_t *);
 /* registry.c: shared workers by (principal, origin, name, url) */
 int	registry_connect(struct wwd *, struct conn *, uint64_t,
 	    const struct ipc_create *);
-void	registry_leave(struct wwd *, struct worker *);
+void	registry_leave(struct wwd *, struct worker *, struct port *);
 void	registry_exit(struct worker *, const struct ipc_exit *);
 void	registry_free(struct worker *);
 

@@ -222,6 +222,7 @@ main_dispatch(struct worker *w, const struct ipc_frame *f)
 	case IPC_POST:
 	case IPC_CONNECT:
 	case IPC_PORT_MOVED:
+	case IPC_CLOSE:
 	case IPC_STARTED:
 	case IPC_EXIT:
 	case IPC_FAULT:

@@ -577,7 +577,7 @@ on_connect(struct worker *w, uint64_t id)
 
 /*
  * The frames about ports from wwd: POST on a held port (or on the
- * implicit one with ports in it), CONNECT, PORT_MOVED. 1 if handled,
+ * implicit one with ports in it), CONNECT, PORT_MOVED, CLOSE. 1 if handled,
  * 0 if f is not one of them, -EPROTO if it is malformed.
  */
 int
@@ -598,6 +598,14 @@ ports_frame(struct worker *w, const struct ipc_frame *f)
 			log_fatalx("out of memory");
 		if ((e = lookup(w, f->port)) != NULL && e->moving)
 			drop(w, e);
+		return 1;
+	case IPC_CLOSE:
+		/* A shared worker's client left: let go, answer CLOSE. */
+		if ((e = find(w, f->port)) != NULL) {
+			drop(w, e);
+			if (ipc_empty_encode(&w->out, IPC_CLOSE, f->port) < 0)
+				log_fatalx("out of memory");
+		}
 		return 1;
 	case IPC_POST:
 		break;

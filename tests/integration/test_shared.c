@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "json.h"
 
 TestSuite(shared, .init = harness_setup_nostart, .fini = harness_teardown,
     .timeout = 60);
@@ -68,6 +70,64 @@ Test(shared, two_clients_share_state_and_linger_keeps_it)
 	cr_assert_str_eq(b.obuf, "12\n", "%s", proc_describe(&b));
 	proc_clear(&a);
 	proc_clear(&b);
+	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
+}
+
+/* The daemon's port records now, from `wwctl stats --json`. */
+static double
+router_ports(void)
+{
+	struct proc		 p;
+	struct json		*j;
+	const struct json	*v;
+	const char		*why = "";
+	double			 n;
+
+	wwctl_cmd(&harness, &p, "stats", "--json", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	cr_assert((j = json_parse(p.obuf, &why)) != NULL, "%s", why);
+	v = json_get(j, "ports");
+	cr_assert(v != NULL && v->type == JSON_NUMBER, "%s", p.obuf);
+	n = v->num;
+	json_free(j);
+	proc_clear(&p);
+	return n;
+}
+
+/* Poll the port count until it is want; 1 if it got there in time. */
+static int
+wait_ports(double want)
+{
+	struct timespec	ts = { 0, 20 * 1000 * 1000 };
+	int		t;
+
+	for (t = 0; t < HARNESS_TIMEOUT_MS / 20; t++) {
+		if (router_ports() == want)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+#define NCONNECT	25
+
+Test(shared, connects_and_disconnects_leave_no_port_records)
+{
+	struct proc	a;
+	char		want[16];
+	int		i;
+
+	harness_start_config(&harness, "[shared]\nlinger = forever\n");
+	for (i = 1; i <= NCONNECT; i++) {
+		connect_once("1\n", &a);
+		snprintf(want, sizeof want, "%d\n", i);
+		cr_assert_str_eq(a.obuf, want, "the same worker; %s",
+		    proc_describe(&a));
+		proc_clear(&a);
+		/* Both records of the connection go once it closed. */
+		cr_assert(wait_ports(0), "connect %d: %.0f port records", i,
+		    router_ports());
+	}
 	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
 }
 

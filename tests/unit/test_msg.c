@@ -1164,7 +1164,7 @@ static const struct {
 	{ 48, "POST", IPC_C2D | IPC_D2C | IPC_W2D | IPC_D2W },
 	{ 49, "FAULT", IPC_W2D | IPC_D2C | IPC_D2W },
 	{ 50, "CONSOLE", IPC_W2D | IPC_D2C },
-	{ 51, "CLOSE", IPC_C2D | IPC_W2D },
+	{ 51, "CLOSE", IPC_C2D | IPC_W2D | IPC_D2W },
 	{ 52, "CHANNEL", IPC_C2D | IPC_W2D },
 	{ 53, "REPOST", IPC_C2D | IPC_W2D },
 	{ 54, "PORT_MOVED", IPC_D2C | IPC_D2W },
