@@ -101,6 +101,7 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 	m.root = ipc_str(o != NULL ? o->root : NULL);
 	m.source.ptr = source;
 	m.source.len = (uint32_t)len;
+	m.type = ipc_str(o != NULL && o->type != NULL ? o->type : "classic");
 	if ((rc = ipc_create_encode(&c->out, w->port, &m)) < 0) {
 		rc = wwd_set_error(c, rc, "cannot encode CREATE: %s",
 		    wwd_strerror(rc));

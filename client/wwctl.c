@@ -84,8 +84,8 @@ usage_run(FILE *f)
 	fprintf(f,
 	    "usage: wwctl run [--socket PATH] [--origin O] [--name N] "
 	    "[--url URL]\n"
-	    "                 [--root DIR] [--count N] [--timeout SEC] "
-	    "[--events]\n"
+	    "                 [--root DIR] [--type T] [--count N] "
+	    "[--timeout SEC] [--events]\n"
 	    "                 SCRIPT | --eval CODE\n"
 	    "\n"
 	    "Run SCRIPT (a file) in a dedicated worker. Each stdin line is one "
@@ -106,6 +106,7 @@ usage_run(FILE *f)
 	    "  --name N       the worker's name (self.name)\n"
 	    "  --root DIR     serve same-origin absolute paths of an http(s) "
 	    "URL from DIR\n"
+	    "  --type T       classic (default); module is refused\n"
 	    "  --count N      stop after N messages: terminate the worker, "
 	    "exit 0\n"
 	    "  --timeout SEC  terminate the worker and exit 124 after SEC "
@@ -716,6 +717,7 @@ cmd_start(int argc, char **argv, int shared)
 		{ "name", required_argument, NULL, 'n' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "type", required_argument, NULL, 'T' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "events", no_argument, NULL, 'E' },
@@ -726,7 +728,7 @@ cmd_start(int argc, char **argv, int shared)
 	struct wwd_worker_callbacks	 cb = { NULL, on_message,
 					    on_messageerror, on_error,
 					    on_console, on_exit_event };
-	struct wwd_worker_options	 o = { NULL, NULL, NULL, NULL };
+	struct wwd_worker_options	 o = { NULL, NULL, NULL, NULL, NULL };
 	struct run			 r;
 	struct timespec			 deadline;
 	const char			*sock = NULL, *code = NULL;
@@ -744,6 +746,7 @@ cmd_start(int argc, char **argv, int shared)
 		case 'o': o.origin = optarg; break;
 		case 'n': o.name = optarg; break;
 		case 'u': o.url = optarg; break;
+		case 'T': o.type = optarg; break;
 		case 'r': root = optarg; break;
 		case 'e': code = optarg; break;
 		case 'E': r.events = 1; break;

@@ -73,6 +73,7 @@ struct wwd_worker_options {
 	const char	*origin; /* default "": derived from url */
 	const char	*root;	/* directory serving the same-origin
 				   absolute paths of an http(s) url */
+	const char	*type;	/* "classic" (NULL) or "module" (refused) */
 };
 
 /* Connection: wwd.c */

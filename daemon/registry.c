@@ -97,23 +97,30 @@ registry_connect(struct wwd *w, struct conn *c, uint64_t outside,
     const struct ipc_create *m)
 {
 	struct worker	*k;
-	struct ipc_exit	 e = { -1, 0, ipc_str("failed"),
-	    ipc_str("cannot connect to the shared worker") };
-	struct ipc_buf	*b;
 	uint32_t	 uid = supervisor_uid(c);
 
 	LIST_FOREACH(k, &w->workers, entry)
 		if (registry_match(k, uid, m))
 			break;
+	/*
+	 * Every running worker is classic; another type under the same key
+	 * is the browsers' options mismatch: an error, no new worker.
+	 */
+	if (!ipc_str_eq(m->type, "classic")) {
+		supervisor_fail(c, outside, k != NULL ? "SharedWorker options "
+		    "mismatch: the running worker's type is \"classic\"" :
+		    SUPERVISOR_NO_MODULES);
+		return 0;
+	}
 	if (k != NULL)
 		log_debug("worker[%llu]: shared, connecting %s %llu",
 		    (unsigned long long)k->id, c->kind == CONN_CLIENT ?
 		    "client" : "worker", (unsigned long long)c->id);
 	else if ((k = supervisor_spawn(w, c, m, outside)) == NULL)
 		return 0;	/* c got EXIT "failed" */
-	if (registry_attach(w, k, c, outside) < 0 && (b = conn_out(c)) !=
-	    NULL && ipc_exit_encode(b, outside, &e) < 0)
-		conn_abort(c);
+	if (registry_attach(w, k, c, outside) < 0)
+		supervisor_fail(c, outside, "cannot connect to the shared "
+		    "worker");
 	return 0;
 }
 

@@ -537,6 +537,10 @@ supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
 
 	if (ipc_str_eq(m->kind, "shared"))
 		return registry_connect(w, c, outside, m);
+	if (!ipc_str_eq(m->type, "classic")) {
+		supervisor_fail(c, outside, SUPERVISOR_NO_MODULES);
+		return 0;
+	}
 	if ((k = supervisor_spawn(w, c, m, outside)) != NULL)
 		supervisor_started(c, outside, k);
 	return 0;
@@ -596,6 +600,12 @@ supervisor_create_frame(struct conn *c, struct ipc_frame *f)
 		    "supported", (int)(m.kind.len > 40 ? 40 : m.kind.len),
 		    m.kind.ptr);
 		c->ops->fault(c, "unsupported", msg);
+	} else if (!ipc_str_eq(m.type, "classic") &&
+	    !ipc_str_eq(m.type, "module")) {
+		snprintf(msg, sizeof msg, "CREATE: type \"%.*s\" is neither "
+		    "\"classic\" nor \"module\"", (int)(m.type.len > 40 ? 40 :
+		    m.type.len), m.type.ptr);
+		c->ops->fault(c, "bad-body", msg);
 	} else if (supervisor_create(c->w, c, f->port, &m) < 0)
 		c->ops->fault(c, "unsupported", "CREATE: out of memory");
 }
@@ -652,15 +662,13 @@ supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
 	return NULL;
 }
 
-/* CREATE refused by a limit: EXIT "failed" on the unused port. */
-static void
-supervisor_refuse(struct wwd *w, struct conn *c, uint64_t outside,
-    const char *msg)
+/* CREATE from c cannot be served: EXIT "failed", msg, on outside. */
+void
+supervisor_fail(struct conn *c, uint64_t outside, const char *msg)
 {
 	struct ipc_exit	 e;
 	struct ipc_buf	*b;
 
-	w->stats.limit_refusals++;
 	log_info("client %llu: CREATE refused: %s", (unsigned long long)c->id,
 	    msg);
 	e.code = -1;
@@ -669,6 +677,15 @@ supervisor_refuse(struct wwd *w, struct conn *c, uint64_t outside,
 	e.message = ipc_str(msg);
 	if ((b = conn_out(c)) != NULL && ipc_exit_encode(b, outside, &e) < 0)
 		conn_abort(c);
+}
+
+/* CREATE refused by a limit: EXIT "failed" on the unused port. */
+static void
+supervisor_refuse(struct wwd *w, struct conn *c, uint64_t outside,
+    const char *msg)
+{
+	w->stats.limit_refusals++;
+	supervisor_fail(c, outside, msg);
 }
 
 /*

@@ -317,6 +317,10 @@ struct worker {
 int	supervisor_create(struct wwd *, struct conn *, uint64_t,
 	    const struct ipc_create *);
 uint32_t supervisor_uid(const struct conn *);
+void	supervisor_fail(struct conn *, uint64_t, const char *);
+/* Why a CREATE of type "module" fails: wwd runs classic scripts only. */
+#define SUPERVISOR_NO_MODULES \
+	"module workers are not supported: wwd runs classic scripts only"
 int	supervisor_frame(struct conn *, struct ipc_frame *);
 struct worker *supervisor_spawn(struct wwd *, struct conn *,
 	    const struct ipc_create *, uint64_t);

@@ -117,7 +117,7 @@ main(int argc, char **argv)
 						    on_error, on_console,
 						    on_exit_event };
 	const struct wwd_worker_options		 o = { NULL, "echo",
-						    NULL, NULL };
+						    NULL, NULL, NULL };
 	const char				*script = argc > 1 ?
 						    argv[1] : ECHO_JS;
 	struct echo				 st = { 0 };

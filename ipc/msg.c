@@ -236,7 +236,8 @@ out:
 #define FIELDS_CREATE(m) {						\
 	STR("kind", &(m)->kind), STR("url", &(m)->url),			\
 	STR("name", &(m)->name), STR("origin", &(m)->origin),		\
-	STR("root", &(m)->root), STR("source", &(m)->source) }
+	STR("root", &(m)->root), STR("source", &(m)->source),		\
+	STR("type", &(m)->type) }
 #define FIELDS_STARTED(m) {						\
 	U64("worker_id", &(m)->worker_id), U32("pid", &(m)->pid) }
 #define FIELDS_EXIT(m) {						\

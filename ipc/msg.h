@@ -19,7 +19,7 @@
 
 #include "buf.h"
 
-#define IPC_VERSION	3
+#define IPC_VERSION	4
 
 /* Directions: C client, D daemon (wwd), W worker process. */
 #define IPC_C2D	0x1
@@ -92,6 +92,7 @@ struct ipc_create {
 	struct ipc_str	origin;		/* "" = derive from url */
 	struct ipc_str	root;		/* "" = none */
 	struct ipc_str	source;
+	struct ipc_str	type;		/* "classic" or "module" */
 };
 
 /* STARTED, daemon -> owner; header port is the outside port. */

@@ -262,6 +262,7 @@ fn_create(js_State *J)
 	m.root = ipc_str(w->root);
 	m.source.ptr = src;
 	m.source.len = (uint32_t)sl;
+	m.type = ipc_str("classic");
 	id = w->port_next < w->port_end ? w->port_next++ : 0;
 	rc = id == 0 ? -ENOSPC : ipc_create_encode(channel_out(w), id, &m);
 	free(href);

@@ -53,7 +53,7 @@ VALUES = [None, True, False, 0, 1, -1, 127, 128, -33, 2**31, 2**63,
 BODIES = {
     1: [1, "client", "wwd 0.1.0", 0, 0],
     2: ["bad-body", "what went wrong"],
-    16: ["dedicated", "file:///w.js", "n", "", "", "postMessage(1)"],
+    16: ["dedicated", "file:///w.js", "n", "", "", "postMessage(1)", "classic"],
     17: [42, 1234],
     18: [],
     19: [-1, 9, "killed", ""],

@@ -1292,7 +1292,7 @@ rawc_create(struct rawc *c, uint64_t port, const char *path)
 	char			*url = harness_file_url(path);
 	struct ipc_create	 m = {
 		ipc_str("dedicated"), ipc_str(url), ipc_str(""), ipc_str(""),
-		ipc_str(""), ipc_str(src)
+		ipc_str(""), ipc_str(src), ipc_str("classic")
 	};
 	struct ipc_buf		 b;
 

@@ -127,7 +127,7 @@ create_kind(struct ipc_buf *b, uint64_t port, const char *kind)
 {
 	struct ipc_create	m = {
 		ipc_str(kind), ipc_str("data:,"), ipc_str(""), ipc_str(""),
-		ipc_str(""), ipc_str("")
+		ipc_str(""), ipc_str(""), ipc_str("classic")
 	};
 
 	cr_assert(ipc_create_encode(b, port, &m) == 0);
@@ -390,7 +390,7 @@ Test(badframe, frames_written_one_byte_at_a_time_work)
 	char			*url = harness_file_url(js);
 	struct ipc_create	 m = {
 		ipc_str("dedicated"), ipc_str(url), ipc_str(""), ipc_str(""),
-		ipc_str(""), ipc_str(src)
+		ipc_str(""), ipc_str(src), ipc_str("classic")
 	};
 	uint64_t		 port;
 
@@ -470,9 +470,9 @@ BAD(post_with_negative_transfer_is_bad_body, 1, IPC_POST, 0, 1, 0,
 BAD(hello_with_wrong_field_types_is_bad_body, 0, IPC_HELLO, 0, 0, 0,
     "\x95\xa1" "1\x01\x02\x03\x04", "bad-body")
 /* The right version, so that only the role is wrong. */
-_Static_assert(IPC_VERSION == 3, "update the version byte below");
+_Static_assert(IPC_VERSION == 4, "update the version byte below");
 BAD(hello_as_a_worker_is_handshake, 0, IPC_HELLO, 0, 0, 0,
-    "\x95\x03\xa6worker\xa1x\x00\x00", "handshake")
+    "\x95\x04\xa6worker\xa1x\x00\x00", "handshake")
 BAD(error_from_a_client_is_wrong_direction, 1, IPC_ERROR, 0, 0, 0,
     "\x92\xa1x\xa1y", "wrong-direction")
 BAD(init_from_a_client_is_wrong_direction, 1, IPC_INIT, 0, 1, 0,

@@ -29,7 +29,7 @@ create_raw(struct rawc *c, uint64_t port, const char *src)
 {
 	struct ipc_create	m = {
 		ipc_str("dedicated"), ipc_str("data:,raw"), ipc_str(""),
-		ipc_str(""), ipc_str(""), ipc_str(src)
+		ipc_str(""), ipc_str(""), ipc_str(src), ipc_str("classic")
 	};
 	struct ipc_buf		b;
 

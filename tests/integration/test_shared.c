@@ -131,6 +131,34 @@ Test(shared, connects_and_disconnects_leave_no_port_records)
 	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
 }
 
+Test(shared, another_type_is_an_error_and_starts_no_worker)
+{
+	struct proc	a, b, c, d;
+
+	harness_start_config(&harness, "[shared]\nlinger = forever\n");
+	connect_once("5\n", &a);
+	cr_assert_str_eq(a.obuf, "5\n", "%s", proc_describe(&a));
+	/* The running worker is classic: a module connect is refused. */
+	connect_with("1\n", "shared_counter.js", "--type", "module", &b);
+	cr_assert(proc_exit_code(&b) != 0 && strstr(b.ebuf,
+	    "options mismatch") != NULL, "%s", proc_describe(&b));
+	cr_assert_str_eq(b.obuf, "", "%s", proc_describe(&b));
+	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
+	/* With no worker under the key, module is not supported. */
+	connect_with("1\n", "shared_relay.js", "--type", "module", &c);
+	cr_assert(proc_exit_code(&c) != 0 && strstr(c.ebuf,
+	    "module workers are not supported") != NULL, "%s",
+	    proc_describe(&c));
+	/* The classic worker kept its state. */
+	connect_with("2\n", "shared_counter.js", "--type", "classic", &d);
+	cr_assert_str_eq(d.obuf, "7\n", "%s", proc_describe(&d));
+	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
+	proc_clear(&a);
+	proc_clear(&b);
+	proc_clear(&c);
+	proc_clear(&d);
+}
+
 Test(shared, linger_zero_ends_it_with_the_last_client)
 {
 	struct proc	a, b;

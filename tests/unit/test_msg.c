@@ -118,6 +118,7 @@ Test(msg, create_round_trip)
 	in.root = ipc_str("/srv/www");
 	in.source.ptr = source;
 	in.source.len = sizeof source;
+	in.type = ipc_str("classic");
 	ipc_buf_init(&b);
 	cr_assert_eq(ipc_create_encode(&b, 0x300000001ull, &in), 0);
 	f = one_frame(&b, IPC_CREATE, 0x300000001ull);
@@ -128,6 +129,7 @@ Test(msg, create_round_trip)
 	EXPECT_STR(out.origin, in.origin);
 	EXPECT_STR(out.root, in.root);
 	EXPECT_STR(out.source, in.source);
+	EXPECT_STR(out.type, in.type);
 	ipc_buf_clear(&b);
 }
 
@@ -526,7 +528,8 @@ Test(msg, frames_of_every_type_back_to_back)
 	    ipc_str("wwd-worker 0.1.0"), 0, 0 };
 	struct ipc_error	error = { ipc_str("x"), ipc_str("y") };
 	struct ipc_create	create = { ipc_str("dedicated"), ipc_str("u"),
-	    ipc_str(""), ipc_str(""), ipc_str(""), ipc_str("s") };
+	    ipc_str(""), ipc_str(""), ipc_str(""), ipc_str("s"),
+	    ipc_str("classic") };
 	struct ipc_started	started = { 1, 2 };
 	struct ipc_exit		exit_ = { -1, 9, ipc_str("killed"),
 	    ipc_str("") };
@@ -637,9 +640,9 @@ static const struct spec	specs[] = {
 	    { "port_base", K_U64 }, { "port_count", K_U64 } } },
 	{ "ERROR", dec_error, 2, { { "code", K_STR },
 	    { "message", K_STR } } },
-	{ "CREATE", dec_create, 6, { { "kind", K_STR }, { "url", K_STR },
+	{ "CREATE", dec_create, 7, { { "kind", K_STR }, { "url", K_STR },
 	    { "name", K_STR }, { "origin", K_STR }, { "root", K_STR },
-	    { "source", K_STR } } },
+	    { "source", K_STR }, { "type", K_STR } } },
 	{ "STARTED", dec_started, 2, { { "worker_id", K_U64 },
 	    { "pid", K_U32 } } },
 	{ "EXIT", dec_exit, 4, { { "code", K_I32 }, { "signal", K_I32 },
