@@ -51,7 +51,7 @@ static const char prelude[] =
 "  var s = { defaultPrevented: false, target: global,\n"
 "    currentTarget: now ? global : null, eventPhase: now ? 2 : 0,\n"
 "    isTrusted: true, stop: 0, passive: false, dispatching: now };\n"
-"  seal(ev, '_s', s); if (now) fast.s = s; return s; }\n"
+"  delete ev._s; seal(ev, '_s', s); if (now) fast.s = s; return s; }\n"
 "function state(ev) { var s = unseal(ev, '_s');\n"
 "  if (s === LAZY) s = wake(ev);\n"
 "  if (!s) throw new TypeErr('Illegal invocation'); return s; }\n"
