@@ -3,8 +3,9 @@
  * and dispatch at the worker's global scope, plus "report the
  * exception" (ErrorEvent, onerror, FAULT to wwd). The classes are a
  * small ES5 prelude compiled into the binary and run once at start; it
- * hands back its internal entry points (message, error events), which
- * C keeps in the registry. Scripts cannot reach into it: the built-ins
+ * hands back its internal entry points (error events, dispatch), which
+ * C keeps in the registry; message events are built and, for a lone
+ * onmessage, called here in C. Scripts cannot reach into it: the built-ins
  * it calls are captured when it is installed (uncurried, so a script
  * replacing Array.prototype.slice or Function.prototype.call changes
  * nothing), and the state of events and targets (_s, _listeners) sits
