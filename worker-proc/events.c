@@ -3,8 +3,9 @@
  * and dispatch at the worker's global scope, plus "report the
  * exception" (ErrorEvent, onerror, FAULT to wwd). The classes are a
  * small ES5 prelude compiled into the binary and run once at start; it
- * hands back its internal entry points (message, error events), which
- * C keeps in the registry. Scripts cannot reach into it: the built-ins
+ * hands back its internal entry points (error events, dispatch), which
+ * C keeps in the registry; message events are built and, for a lone
+ * onmessage, called here in C. Scripts cannot reach into it: the built-ins
  * it calls are captured when it is installed (uncurried, so a script
  * replacing Array.prototype.slice or Function.prototype.call changes
  * nothing), and the state of events and targets (_s, _listeners) sits
@@ -45,7 +46,15 @@ static const char prelude[] =
 "  var v = opened; opened = undefined; return v; }\n"
 "function cancel(ev) { var s = state(ev);\n"
 "  if (ev.cancelable && !s.passive) s.defaultPrevented = true; }\n"
+"var LAZY = {}, fast = create(null);\n"
+"function lazy() { opened = LAZY; }\n"
+"function wake(ev) { var now = ev === fast.ev;\n"
+"  var s = { defaultPrevented: false, target: global,\n"
+"    currentTarget: now ? global : null, eventPhase: now ? 2 : 0,\n"
+"    isTrusted: true, stop: 0, passive: false, dispatching: now };\n"
+"  delete ev._s; seal(ev, '_s', s); if (now) fast.s = s; return s; }\n"
 "function state(ev) { var s = unseal(ev, '_s');\n"
+"  if (s === LAZY) s = wake(ev);\n"
 "  if (!s) throw new TypeErr('Illegal invocation'); return s; }\n"
 "function def(o, n, v) { defineProperty(o, n, { value: v,\n"
 "  writable: false, enumerable: true, configurable: true }); }\n"
@@ -173,9 +182,10 @@ static const char prelude[] =
 "  for (i = 0; i < list.length; i++)\n"
 "    if (!list[i].handler && list[i].callback === cb &&\n"
 "        list[i].capture === c) return;\n"
-"  var obj = o !== null && typeof o === 'object';\n"
-"  push(list, { callback: cb, capture: c, once: obj && !!o.once,\n"
-"    passive: obj && !!o.passive, removed: false });\n"
+"  var obj = o !== null && typeof o === 'object', e = create(null);\n"
+"  e.callback = cb; e.capture = c; e.once = obj && !!o.once;\n"
+"  e.passive = obj && !!o.passive; e.removed = false;\n"
+"  push(list, e);\n"
 "}\n"
 "function unlink(list, e) {\n"
 "  e.removed = true;\n"
@@ -240,10 +250,12 @@ static const char prelude[] =
 "      if (value === null && entry) {\n"
 "        unlink(listeners(t, type), entry); entry = null;\n"
 "      } else if (value !== null && !entry) {\n"
-"        entry = { handler: true, get: function () { return value; },\n"
-"          capture: false, once: false, passive: false, removed: false };\n"
-"        push(listeners(t, type), entry);\n"
+"        entry = create(null); entry.handler = true;\n"
+"        entry.get = function () { return value; };\n"
+"        entry.capture = entry.once = entry.passive = false;\n"
+"        entry.removed = false; push(listeners(t, type), entry);\n"
 "      }\n"
+"      if (entry) entry.value = value;\n"
 "    } });\n"
 "}\n"
 "function EventTarget() {\n"
@@ -284,9 +296,8 @@ static const char prelude[] =
 "handler(global, 'unhandledrejection');\n"
 "handler(global, 'rejectionhandled');\n"
 "return {\n"
-"  message: function (data) {\n"
-"    dispatch(global, new MessageEvent('message', { data: data,\n"
-"      origin: '', lastEventId: '', source: null, ports: [] }), true); },\n"
+"  proto: MessageEvent.prototype, lazy: lazy, fast: fast,\n"
+"  list: listeners(global, 'message'),\n"
 "  messageerror: function () {\n"
 "    dispatch(global, new MessageEvent('messageerror', { data: null,\n"
 "      origin: '', lastEventId: '', source: null, ports: [] }), true); },\n"
@@ -543,32 +554,177 @@ events_rejection(struct worker *w, const char *type)
 }
 
 /*
+ * Replace the data on top of the stack with a trusted MessageEvent
+ * "message" carrying it, built here rather than by the prelude's
+ * constructor: the same own properties, on the MessageEvent.prototype
+ * kept at install. Its internal state (_s) is the shared lazy seal;
+ * the prelude creates the real state the first time it is asked for.
+ */
+static void
+push_message_event(struct worker *w)
+{
+	js_State	*J = w->J;
+
+	js_getregistry(J, w->events.proto);
+	js_newobjectx(J);
+	js_pushliteral(J, "message");
+	js_defproperty(J, -2, "type", JS_READONLY);
+	js_pushboolean(J, 0);
+	js_defproperty(J, -2, "bubbles", JS_READONLY);
+	js_pushboolean(J, 0);
+	js_defproperty(J, -2, "cancelable", JS_READONLY);
+	js_pushboolean(J, 0);
+	js_defproperty(J, -2, "composed", JS_READONLY);
+	js_getregistry(J, w->events.lazy);
+	js_defproperty(J, -2, "_s", JS_READONLY | JS_DONTENUM);
+	js_pushnumber(J, events_now(w));
+	js_defproperty(J, -2, "timeStamp", JS_READONLY);
+	js_copy(J, -2);
+	js_defproperty(J, -2, "data", JS_READONLY);
+	js_pushliteral(J, "");
+	js_defproperty(J, -2, "origin", JS_READONLY);
+	js_pushliteral(J, "");
+	js_defproperty(J, -2, "lastEventId", JS_READONLY);
+	js_pushnull(J);
+	js_defproperty(J, -2, "source", JS_READONLY);
+	js_newarray(J);
+	js_defproperty(J, -2, "ports", JS_READONLY);
+	js_rot2pop1(J);
+}
+
+/*
+ * The global's only "message" listener, if it is the onmessage
+ * handler: push its value and return 1 (the value may not be
+ * callable). 0 if there are no listeners at all, -1 if there are
+ * others, which take the full dispatch. Listener entries have no
+ * prototype, so a script cannot fake the handler flag.
+ */
+static int
+only_handler(struct worker *w)
+{
+	js_State	*J = w->J;
+	int		 n, r = -1;
+
+	js_getregistry(J, w->events.list);
+	n = js_getlength(J, -1);
+	if (n == 0)
+		r = 0;
+	else if (n == 1) {
+		js_getindex(J, -1, 0);
+		js_getproperty(J, -1, "handler");
+		if (js_isboolean(J, -1) && js_toboolean(J, -1)) {
+			js_pop(J, 1);
+			js_getproperty(J, -1, "value");
+			js_rot3pop2(J);
+			return 1;
+		}
+		js_pop(J, 2);
+	}
+	js_pop(J, 1);
+	return r;
+}
+
+/* Set a field of the prelude's event state object on top of stack. */
+static void
+set_state(js_State *J, const char *name, int null_or_zero)
+{
+	if (null_or_zero)
+		js_pushnull(J);
+	else
+		js_pushnumber(J, 0);
+	js_setproperty(J, -2, name);
+}
+
+/*
+ * Fire the event on top of the stack (popped) at the global scope
+ * whose one listener is the onmessage value under it (popped), as
+ * dispatch() in the prelude would: this = global, the microtask
+ * checkpoint after the callback, then the event leaves its dispatch.
+ * fast.ev tells the prelude which event is being dispatched, for
+ * state it creates meanwhile (fast.s); both are restored after, so
+ * nested message tasks work.
+ */
+static void
+call_handler(struct worker *w)
+{
+	js_State	*J = w->J;
+	int		 ev = js_gettop(J) - 1, fast;
+
+	js_getregistry(J, w->events.fast);
+	fast = js_gettop(J) - 1;
+	js_getproperty(J, fast, "ev");
+	js_getproperty(J, fast, "s");
+	js_copy(J, ev);
+	js_setproperty(J, fast, "ev");
+	js_pushundefined(J);
+	js_setproperty(J, fast, "s");
+	js_copy(J, ev - 1);
+	js_pushglobal(J);
+	js_copy(J, ev);
+	loop_call(w, 1, w->url);
+	loop_checkpoint(w);
+	js_getproperty(J, fast, "s");
+	if (js_isobject(J, -1)) {
+		set_state(J, "currentTarget", 1);
+		set_state(J, "eventPhase", 0);
+		set_state(J, "stop", 0);
+		js_pushboolean(J, 0);
+		js_setproperty(J, -2, "passive");
+		js_pushboolean(J, 0);
+		js_setproperty(J, -2, "dispatching");
+	}
+	js_pop(J, 1);
+	js_setproperty(J, fast, "s");
+	js_setproperty(J, fast, "ev");
+	js_pop(J, 3);
+}
+
+/*
  * A message task: decode the payload and fire "message", or fire
- * "messageerror" if it does not decode.
+ * "messageerror" if it does not decode. The common case, onmessage
+ * as the only listener, is called from here; no listener at all
+ * makes no event; anything else goes through the prelude's dispatch.
  */
 void
 events_fire_message(struct worker *w, const uint8_t *p, size_t n)
 {
 	js_State	*J = w->J;
 	const char	*why;
-	int		 top = js_gettop(J);
+	int		 top = js_gettop(J), only;
 
 	if (js_try(J)) {
 		log_warnx("message task: %s", js_trystring(J, -1, "error"));
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
-	internal(J, "message");
 	if (clone_decode(w, p, n, &why) < 0) {
 		log_debug("undecodable message: %s", why);
-		js_pop(J, 2);
 		internal(J, "messageerror");
 		js_endtry(J);
 		loop_call(w, 0, w->url);
 		return;
 	}
+	only = only_handler(w);
+	if (only == 0 || (only == 1 && !js_iscallable(J, -1))) {
+		js_endtry(J);
+		js_pop(J, js_gettop(J) - top);
+		return;
+	}
+	if (only == 1) {
+		js_rot2(J);
+		push_message_event(w);
+		call_handler(w);
+		js_endtry(J);
+		return;
+	}
+	js_getregistry(J, w->events.fire);
+	js_pushundefined(J);
+	js_pushglobal(J);
+	js_copy(J, -4);
+	push_message_event(w);
+	js_remove(J, -5);
 	js_endtry(J);
-	loop_call(w, 1, w->url);
+	loop_call(w, 2, w->url);
 }
 
 /* Run the prelude: the classes, listeners and on* handlers. 0 or -1. */
@@ -601,6 +757,18 @@ events_install(struct worker *w)
 		return -1;
 	}
 	js_setregistry(J, EVENTS_INTERNAL);
+	js_getregistry(J, EVENTS_INTERNAL);
+	js_getproperty(J, -1, "proto");
+	w->events.proto = js_ref(J);
+	js_getproperty(J, -1, "lazy");
+	w->events.lazy = js_ref(J);
+	js_getproperty(J, -1, "fast");
+	w->events.fast = js_ref(J);
+	js_getproperty(J, -1, "list");
+	w->events.list = js_ref(J);
+	js_getproperty(J, -1, "fire");
+	w->events.fire = js_ref(J);
+	js_pop(J, 1);
 	/* The global object inherits DedicatedWorkerGlobalScope.prototype. */
 	js_getregistry(J, EVENTS_INTERNAL);
 	js_getproperty(J, -1, "scope");

@@ -39,6 +39,15 @@ struct worker_source {
 struct loop_timer;
 struct ports_entry;
 
+/* events.c: prelude values kept as registry refs for message tasks */
+struct events_refs {
+	const char	*proto;		/* MessageEvent.prototype */
+	const char	*lazy;		/* the shared seal of unwoken state */
+	const char	*fast;		/* { ev, s } of the running onmessage */
+	const char	*list;		/* the global's "message" listeners */
+	const char	*fire;		/* fire(target, event) */
+};
+
 /* sandbox.c: the JS heap cap's counters */
 struct sandbox_heap {
 	size_t	used;
@@ -99,6 +108,8 @@ struct worker {
 	struct ports_entry	*ports;
 	uv_idle_t		 ports_idle;	/* runs started queues */
 	int			 ports_idling;
+
+	struct events_refs	 events;	/* events.c */
 };
 
 void	*sandbox_alloc(void *, void *, int);

@@ -57,6 +57,29 @@ Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
 }
 
 /*
+ * onmessage as the only listener is called directly by the worker:
+ * the event still has every member, is being dispatched while the
+ * listener and its microtasks run (so it cannot be dispatched again),
+ * and is finished after, looked at during its dispatch or not.
+ */
+Test(loop, message_event_to_onmessage_alone_keeps_its_state)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "\"a\"\n\"b\"\n\"c\"\n", &p,
+	    harness_js("message_event_state.js"), NULL);
+	cr_assert(proc_exit_code(&p) == 0, "wwctl should exit 0; %s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "[[\"message\",\"a\",\"\",\"\",null,0,"
+	    "true,true,2,true,false,false,false,true,\"number\",true,"
+	    "\"InvalidStateError\"],[\"micro\",true],"
+	    "[null,0,true,false,null,0,true,true,true],"
+	    "[\"listener\",false,\"b\"]]\n",
+	    "the event's state is wrong; %s", proc_describe(&p));
+	proc_clear(&p);
+}
+
+/*
  * Getters that post and log while postMessage or console.log encodes:
  * every frame arrives whole, the ones finished first first.
  */
