@@ -430,8 +430,14 @@ harness_stop(struct harness *h)
 int
 harness_descendants(pid_t root, pid_t *pids, int max)
 {
-	struct { pid_t pid, ppid; } *tab = NULL;
+	struct {
+		pid_t			pid, ppid;
+		unsigned long long	start;	/* since boot, in ticks */
+		int			tmpl;	/* named like the template */
+	}		*tab = NULL;
 	size_t		 ntab = 0, cap = 0, i;
+	unsigned long long start, oldest = ~0ULL;
+	int		 old = -1;
 	DIR		*d;
 	struct dirent	*e;
 	int		 n = 0, k, added;
@@ -449,12 +455,10 @@ harness_descendants(pid_t root, pid_t *pids, int max)
 			continue;
 		p = fgets(buf, sizeof buf, f);
 		fclose(f);
-		/* "pid (comm) state ppid": comm may hold spaces or ')'. */
+		/* "pid (comm) state ppid ... starttime": comm may hold ')'. */
 		if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-		    sscanf(p + 1, " %*c %d", &ppid) != 1)
-			continue;
-		/* wwd's template process is not a worker. */
-		if (strstr(buf, "(" TEMPLATE_COMM ")") != NULL)
+		    sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+		    "%*u %*u %*d %*d %*d %*d %*d %*d %llu", &ppid, &start) != 2)
 			continue;
 		if (ntab == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -462,7 +466,9 @@ harness_descendants(pid_t root, pid_t *pids, int max)
 			cr_assert(tab != NULL);
 		}
 		tab[ntab].pid = pid;
-		tab[ntab++].ppid = ppid;
+		tab[ntab].ppid = ppid;
+		tab[ntab].start = start;
+		tab[ntab++].tmpl = strstr(buf, "(" TEMPLATE_COMM ")") != NULL;
 	}
 	closedir(d);
 	/* Grow the set until no process has its parent in it. */
@@ -481,6 +487,20 @@ harness_descendants(pid_t root, pid_t *pids, int max)
 			}
 		}
 	} while (added);
+	/*
+	 * wwd's template process is not a worker. A worker it has just
+	 * forked bears its name until it renames itself: the template is
+	 * the oldest process of that name under wwd.
+	 */
+	for (k = 0; k < n; k++)
+		for (i = 0; i < ntab; i++)
+			if (tab[i].pid == pids[k] && tab[i].tmpl &&
+			    tab[i].start < oldest) {
+				oldest = tab[i].start;
+				old = k;
+			}
+	if (old >= 0)
+		pids[old] = pids[--n];
 	free(tab);
 	return n;
 }
