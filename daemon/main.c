@@ -381,7 +381,7 @@ main_setup(struct wwd *w, int fd)
 	LIST_INIT(&w->workers);
 	w->next_serial = 1;
 	w->next_worker = 1;
-	if (router_init(w) < 0)
+	if (router_init(w) < 0 || eventlog_init(w) < 0)
 		log_fatalx("out of memory");
 	uv_prepare_init(&w->loop, &w->flusher);
 	w->flusher.data = w;
@@ -480,6 +480,7 @@ main(int argc, char **argv)
 	if ((rc = uv_loop_close(&w.loop)) < 0)
 		log_warnx("uv_loop_close: %s", uv_strerror(rc));
 	router_clear(&w);
+	eventlog_clear(&w);
 	config_clear(&w.cfg);
 	free(o.socket_path);
 	free(o.worker_path);
