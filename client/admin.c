@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -22,11 +24,18 @@
 
 #define ADMIN_TIMEOUT_MS	10000
 
+#define ADMIN_JSON	1	/* admin_parse: --json allowed */
+#define ADMIN_FOLLOW	2	/* --follow allowed */
+
 /* Options every control command takes. */
 struct admin_opts {
 	const char	*sock;
 	int		 json;
+	int		 follow;
 };
+
+/* A signal asked "wwctl logs -f" to stop. */
+static volatile sig_atomic_t admin_stop;
 
 /* msgpack object -> new JSON value; NULL for what JSON cannot hold. */
 static json_t *
@@ -76,17 +85,54 @@ admin_to_json(const msgpack_object *o)
 }
 
 /*
+ * The REPLY r to command: its data as JSON in *out (NULL if the caller
+ * does not want it, when the message is printed instead). Clears r. An
+ * exit code.
+ */
+static int
+admin_answer(const char *command, struct wwd_reply *r, json_t **out)
+{
+	msgpack_unpacked	 u;
+	int			 status = 1;
+
+	if (out != NULL)
+		*out = NULL;
+	if (strcmp(r->status, "ok") != 0) {
+		fprintf(stderr, "wwctl: %s: %s (%s)\n", command,
+		    *r->message ? r->message : "refused", r->status);
+		goto out;
+	}
+	if (*r->message != '\0' && out == NULL)
+		printf("%s\n", r->message);
+	status = 0;
+	if (out == NULL)
+		goto out;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, r->data, r->len, NULL) ==
+	    MSGPACK_UNPACK_SUCCESS)
+		*out = admin_to_json(&u.data);
+	msgpack_unpacked_destroy(&u);
+	if (*out == NULL) {
+		fprintf(stderr, "wwctl: %s: unreadable answer\n", command);
+		status = 1;
+	}
+out:
+	wwd_reply_clear(r);
+	return status;
+}
+
+/*
  * Connect, run command (id for kill) and return the reply data as JSON
- * in *out (NULL if the caller does not want it). An exit code.
+ * in *out (NULL if the caller does not want it). An exit code; *cp (if
+ * not NULL) keeps the connection for more REPLYs, else it is closed.
  */
 static int
 admin_call(const struct admin_opts *o, const char *command, uint64_t id,
-    json_t **out)
+    json_t **out, struct wwd_conn **cp)
 {
 	struct wwd_conn		*c = NULL;
 	struct wwd_reply	 r;
-	msgpack_unpacked	 u;
-	int			 rc, status = 1;
+	int			 rc;
 
 	if (out != NULL)
 		*out = NULL;
@@ -97,39 +143,26 @@ admin_call(const struct admin_opts *o, const char *command, uint64_t id,
 		wwd_free(c);
 		return rc == -ETIMEDOUT ? EXIT_TIMEOUT : 1;
 	}
-	if (strcmp(r.status, "ok") != 0) {
-		fprintf(stderr, "wwctl: %s: %s (%s)\n", command,
-		    *r.message ? r.message : "refused", r.status);
-		goto out;
-	}
-	if (*r.message != '\0' && out == NULL)
-		printf("%s\n", r.message);
-	status = 0;
-	if (out == NULL)
-		goto out;
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, r.data, r.len, NULL) ==
-	    MSGPACK_UNPACK_SUCCESS)
-		*out = admin_to_json(&u.data);
-	msgpack_unpacked_destroy(&u);
-	if (*out == NULL) {
-		fprintf(stderr, "wwctl: %s: unreadable answer\n", command);
-		status = 1;
-	}
-out:
-	wwd_reply_clear(&r);
-	wwd_free(c);
-	return status;
+	rc = admin_answer(command, &r, out);
+	if (cp != NULL && rc == 0)
+		*cp = c;
+	else
+		wwd_free(c);
+	return rc;
 }
 
-/* Parse --socket, --json (if json_ok) and --help; optind after them. */
+/*
+ * Parse --socket, --help and what allow permits (ADMIN_JSON: --json,
+ * ADMIN_FOLLOW: --follow); optind after them.
+ */
 static int
-admin_parse(int argc, char **argv, struct admin_opts *o, int json_ok,
+admin_parse(int argc, char **argv, struct admin_opts *o, int allow,
     const char *usage)
 {
 	static const struct option	 opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "follow", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -137,15 +170,20 @@ admin_parse(int argc, char **argv, struct admin_opts *o, int json_ok,
 
 	memset(o, 0, sizeof *o);
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:jfh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			o->sock = optarg;
 			break;
 		case 'j':
-			if (!json_ok)
+			if (!(allow & ADMIN_JSON))
 				goto bad;
 			o->json = 1;
+			break;
+		case 'f':
+			if (!(allow & ADMIN_FOLLOW))
+				goto bad;
+			o->follow = 1;
 			break;
 		case 'h':
 			printf("usage: wwctl %s\n", usage);
@@ -277,7 +315,7 @@ admin_ps(int argc, char **argv)
 
 	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
-	if ((rc = admin_call(&o, "ps", 0, &j)) != 0)
+	if ((rc = admin_call(&o, "ps", 0, &j, NULL)) != 0)
 		return rc;
 	if (o.json) {
 		json_array_foreach(j, i, k) {
@@ -331,7 +369,7 @@ admin_kill(int argc, char **argv)
 	}
 	for (i = optind; i < argc; i++) {
 		id = strtoull(argv[i], NULL, 10);
-		if ((rc = admin_call(&o, "kill", id, NULL)) == EXIT_NODAEMON)
+		if ((rc = admin_call(&o, "kill", id, NULL, NULL)) == EXIT_NODAEMON)
 			return rc;
 		if (rc != 0)
 			status = 1;
@@ -368,7 +406,7 @@ admin_totals(int argc, char **argv, const char *usage)
 
 	if (admin_parse(argc, argv, &o, 1, usage) < 0)
 		return EXIT_USAGE;
-	if ((rc = admin_call(&o, "stats", 0, &j)) != 0)
+	if ((rc = admin_call(&o, "stats", 0, &j, NULL)) != 0)
 		return rc;
 	if (o.json) {
 		rc = admin_print_json(j);
@@ -425,7 +463,7 @@ admin_plain(int argc, char **argv, const char *command, const char *usage)
 
 	if (admin_parse(argc, argv, &o, 0, usage) < 0 || optind != argc)
 		return EXIT_USAGE;
-	return admin_call(&o, command, 0, NULL);
+	return admin_call(&o, command, 0, NULL, NULL);
 }
 
 /* wwctl reload: re-read the configuration (root or admin group). */
@@ -440,4 +478,120 @@ int
 admin_shutdown(int argc, char **argv)
 {
 	return admin_plain(argc, argv, "shutdown", "shutdown [--socket PATH]");
+}
+
+/* Print the events of one logs REPLY: a line each, or JSON lines. */
+static void
+admin_events(json_t *j, int json)
+{
+	json_t		*e;
+	char		*s, when[32];
+	struct tm	 tm;
+	time_t		 t;
+	json_int_t	 ms;
+	size_t		 i;
+
+	json_array_foreach(j, i, e) {
+		if (json) {
+			s = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+			if (s != NULL)
+				printf("%s\n", s);
+			free(s);
+			continue;
+		}
+		ms = admin_int(e, "time_ms");
+		t = (time_t)(ms / 1000);
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			snprintf(when, sizeof when, "%lld", (long long)t);
+		printf("%s.%03lld %s%s%s\n", when, (long long)(ms % 1000),
+		    strcmp(admin_str(e, "level"), "info") == 0 ? "" :
+		    admin_str(e, "level"), strcmp(admin_str(e, "level"),
+		    "info") == 0 ? "" : ": ", admin_str(e, "message"));
+	}
+	fflush(stdout);
+}
+
+static void
+admin_stop_cb(int sig)
+{
+	(void)sig;
+	admin_stop = 1;
+}
+
+/* Follow on c until a signal (exit 0) or the daemon goes (exit 1). */
+static int
+admin_follow(struct wwd_conn *c, int json)
+{
+	struct sigaction	 sa;
+	struct wwd_reply	 r;
+	json_t			*j;
+	int			 rc;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = admin_stop_cb;	/* no SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!admin_stop) {
+		if ((rc = wwd_control_next(c, &r, -1)) == -EINTR)
+			continue;
+		if (rc < 0) {
+			fprintf(stderr, "wwctl: logs: %s\n", wwd_errmsg(c));
+			return 1;
+		}
+		if (*r.message != '\0')
+			fprintf(stderr, "wwctl: logs: %s\n", r.message);
+		if ((rc = admin_answer("logs", &r, &j)) != 0)
+			return rc;
+		admin_events(j, json);
+		json_decref(j);
+	}
+	return 0;
+}
+
+/*
+ * wwctl logs [-f] [--json] [ID]: the daemon's kept events (the last
+ * EVENTLOG_MAX) this user may see, only worker ID's if given; with -f,
+ * then every new one until SIGINT or SIGTERM.
+ */
+int
+admin_logs(int argc, char **argv)
+{
+	static const char	 usage[] = "logs [--socket PATH] [-f|--follow] "
+	    "[--json] [ID]";
+	struct wwd_conn		*c = NULL;
+	struct admin_opts	 o;
+	unsigned long long	 id = 0;
+	json_t			*j;
+	char			*end;
+	int			 rc;
+
+	if (admin_parse(argc, argv, &o, ADMIN_JSON | ADMIN_FOLLOW, usage) < 0)
+		return EXIT_USAGE;
+	if (argc - optind > 1)
+		goto usage;
+	if (optind < argc) {
+		errno = 0;
+		id = strtoull(argv[optind], &end, 10);
+		if (errno != 0 || end == argv[optind] || *end != '\0' ||
+		    id == 0) {
+			fprintf(stderr, "wwctl: logs: bad worker id '%s'\n",
+			    argv[optind]);
+			return EXIT_USAGE;
+		}
+	}
+	if ((rc = admin_call(&o, o.follow ? "logs-follow" : "logs", id, &j,
+	    o.follow ? &c : NULL)) != 0)
+		return rc;
+	admin_events(j, o.json);
+	json_decref(j);
+	if (c == NULL)
+		return 0;
+	rc = admin_follow(c, o.json);
+	wwd_free(c);
+	return rc;
+usage:
+	fprintf(stderr, "usage: wwctl %s\n", usage);
+	return EXIT_USAGE;
 }

@@ -55,25 +55,22 @@ control_ms_left(const struct timespec *end)
 	    (end->tv_nsec - now.tv_nsec) / 1000000;
 }
 
-/* Send one control command and wait for its answer; see wwd.h. */
-int
-wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
-    struct wwd_reply *r, int timeout_ms)
+/*
+ * Wait for the next REPLY into r, at most timeout_ms (negative: no
+ * limit). A signal ends the wait with -EINTR when intr is set.
+ */
+static int
+control_wait(struct wwd_conn *c, struct wwd_reply *r, int timeout_ms,
+    int intr)
 {
-	struct ipc_control	 m;
-	struct timespec		 end;
-	struct pollfd		 pfd;
-	long			 left;
-	int			 rc;
+	struct timespec	 end;
+	struct pollfd	 pfd;
+	long		 left = -1;
+	int		 rc = 0;
 
 	memset(r, 0, sizeof *r);
 	if (c->fd < 0)
 		return c->fatal ? c->fatal : -ENOTCONN;
-	m.command = ipc_str(command);
-	m.id = id;
-	if (ipc_control_encode(&c->out, &m) < 0)
-		return -ENOMEM;
-	wwd_queued(c);
 	c->reply = r;
 	c->reply_done = 0;
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -83,18 +80,21 @@ wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
-	rc = 0;
+	/* Frames already read (a burst of REPLYs) come before any poll. */
+	rc = wwd_process(c);
 	while (!c->reply_done && rc == 0) {
-		if ((left = control_ms_left(&end)) <= 0) {
+		if (timeout_ms >= 0 && (left = control_ms_left(&end)) <= 0) {
 			rc = wwd_set_error(c, -ETIMEDOUT, "no answer from wwd "
 			    "within %d ms", timeout_ms);
 			break;
 		}
 		pfd.fd = wwd_fd(c);
 		pfd.events = (short)wwd_events(c);
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
-			rc = -errno;
-			break;
+		if (poll(&pfd, 1, timeout_ms >= 0 ? (int)left : -1) < 0) {
+			if (errno != EINTR || intr) {
+				rc = -errno;
+				break;
+			}
 		}
 		rc = wwd_process(c);
 	}
@@ -102,6 +102,31 @@ wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
 	if (rc < 0)
 		wwd_reply_clear(r);
 	return rc;
+}
+
+/* Send one control command and wait for its answer; see wwd.h. */
+int
+wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
+    struct wwd_reply *r, int timeout_ms)
+{
+	struct ipc_control	 m;
+
+	memset(r, 0, sizeof *r);
+	if (c->fd < 0)
+		return c->fatal ? c->fatal : -ENOTCONN;
+	m.command = ipc_str(command);
+	m.id = id;
+	if (ipc_control_encode(&c->out, &m) < 0)
+		return -ENOMEM;
+	wwd_queued(c);
+	return control_wait(c, r, timeout_ms, 0);
+}
+
+/* Wait for one more REPLY without sending anything; see wwd.h. */
+int
+wwd_control_next(struct wwd_conn *c, struct wwd_reply *r, int timeout_ms)
+{
+	return control_wait(c, r, timeout_ms, 1);
 }
 
 /* Release what wwd_control stored in r. */

@@ -74,6 +74,7 @@ usage_main(FILE *f)
 	    "  status    whether wwd answers, with its totals\n"
 	    "  reload    re-read the configuration file\n"
 	    "  shutdown  stop wwd\n"
+	    "  logs      worker events and console output (-f: follow)\n"
 	    "\n"
 	    "wwctl COMMAND --help describes a command.\n");
 }
@@ -862,6 +863,7 @@ static const struct {
 	{ "status", admin_status },
 	{ "reload", admin_reload },
 	{ "shutdown", admin_shutdown },
+	{ "logs", admin_logs },
 };
 
 int

@@ -2,7 +2,7 @@
  * wwctl.h: the wwctl program's one header. wwctl.c holds main, the
  * command table and "run"; admin.c the control commands that talk
  * CONTROL/REPLY through libwwd (ps, kill, stats, status, reload,
- * shutdown). Both are parts of the wwctl binary only, not of libwwd.
+ * shutdown, logs). Both are parts of the wwctl binary only, not of libwwd.
  */
 #ifndef WWCTL_H
 #define WWCTL_H
@@ -26,5 +26,6 @@ int	admin_stats(int, char **);
 int	admin_status(int, char **);
 int	admin_reload(int, char **);
 int	admin_shutdown(int, char **);
+int	admin_logs(int, char **);
 
 #endif

@@ -436,6 +436,9 @@ conn_dispatch_all(struct wwd_conn *c)
 	int			rc;
 
 	while (!c->freeing && c->fd >= 0) {
+		/* One REPLY per wait: later ones stay for the next wait. */
+		if (c->reply != NULL && c->reply_done)
+			return 0;
 		rc = ipc_frame_next(&c->in, IPC_FRAME_MAX, &f, &why);
 		if (rc < 0)
 			return conn_fail(c, -EPROTO, "wwd at %s: %s", c->path,
@@ -461,7 +464,12 @@ conn_read(struct wwd_conn *c)
 	ssize_t	n;
 	int	rc;
 
+	/* Frames a finished wait for a REPLY left behind come first. */
+	if ((rc = conn_dispatch_all(c)) < 0)
+		return rc;
 	while (!c->freeing && c->fd >= 0) {
+		if (c->reply != NULL && c->reply_done)
+			return 0;
 		want = ipc_frame_want(&c->in);
 		if (want < READ_CHUNK)
 			want = READ_CHUNK;

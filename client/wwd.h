@@ -269,6 +269,12 @@ struct wwd_reply {
  */
 int		 wwd_control(struct wwd_conn *, const char *, uint64_t,
 		    struct wwd_reply *, int);
+/*
+ * Wait for one more REPLY on c without sending anything: the events a
+ * "logs-follow" control command keeps sending. timeout_ms < 0 waits
+ * without limit; a signal ends the wait with -EINTR. As wwd_control.
+ */
+int		 wwd_control_next(struct wwd_conn *, struct wwd_reply *, int);
 /* Release the contents of a reply. */
 void		 wwd_reply_clear(struct wwd_reply *);
 

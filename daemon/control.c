@@ -1,8 +1,8 @@
 /*
  * control.c: the commands wwctl sends on the client socket (CONTROL),
  * each answered by one REPLY whose data is a msgpack value built here:
- * ps (the worker table), stats (daemon totals), kill, reload, status and
- * shutdown. What a client sees and may act on is scoped to its principal
+ * ps (the worker table), stats (daemon totals), kill, reload, status,
+ * shutdown and logs (eventlog.c; "logs-follow" keeps sending REPLYs). What a client sees and may act on is scoped to its principal
  * (peer uid); root and members of the admin group see and manage all.
  * Reads the worker table (supervisor.c) and acts through its functions.
  */
@@ -161,6 +161,7 @@ control_stats(struct conn *c, msgpack_packer *pk, struct ipc_buf *data)
 static void
 control_kill(struct conn *c, uint64_t id)
 {
+	struct log_about a;
 	struct worker	*k;
 	char		 msg[96];
 
@@ -175,7 +176,11 @@ control_kill(struct conn *c, uint64_t id)
 		return;
 	}
 	snprintf(msg, sizeof msg, "killed by wwctl (uid %u)", server_uid(c));
-	log_info("worker[%llu]: %s", (unsigned long long)k->id, msg);
+	a.worker = k->id;
+	a.principal = k->uid;
+	a.pid = k->pid;
+	eventlog_add(c->w, LOG_LEVEL_INFO, "killed", &a, "worker[%llu]: %s",
+	    (unsigned long long)k->id, msg);
 	supervisor_kill(k, msg);
 	control_reply(c, "ok", "", NULL);
 }
@@ -200,6 +205,10 @@ control_request(struct conn *c, const struct ipc_control *m)
 		control_stats(c, &pk, &data);
 	else if (ipc_str_eq(m->command, "kill"))
 		control_kill(c, m->id);
+	else if (ipc_str_eq(m->command, "logs"))
+		eventlog_request(c, m->id, 0);
+	else if (ipc_str_eq(m->command, "logs-follow"))
+		eventlog_request(c, m->id, 1);
 	else if ((ipc_str_eq(m->command, "reload") ||
 	    ipc_str_eq(m->command, "shutdown")) && !server_is_admin(c))
 		control_reply(c, "permission-denied", "only root or the admin "

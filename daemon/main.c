@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>
 
 #include "log.h"
 #include "path.h"
@@ -40,6 +41,7 @@ struct main_options {
 	int	 foreground;
 	int	 ready_fd;	/* -1 if none */
 	int	 level;
+	int	 journal;	/* --log-target: 1 journal, 0 stderr, -1 auto */
 	int64_t	 linger_ms;	/* --shared-linger; -2 if not given */
 };
 
@@ -50,6 +52,7 @@ main_usage(FILE *f)
 	    "usage: wwd [--foreground] [--config PATH] [--socket PATH]\n"
 	    "           [--worker PATH] [--ready-fd N]\n"
 	    "           [--log-level error|warn|info|debug]\n"
+	    "           [--log-target auto|journal|stderr]\n"
 	    "           [--shared-linger SECONDS|forever]\n"
 	    "           [--help] [--version]\n");
 }
@@ -174,6 +177,7 @@ main_parse(int argc, char **argv, struct main_options *o)
 		{ "worker", required_argument, NULL, 'w' },
 		{ "ready-fd", required_argument, NULL, 'r' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "log-target", required_argument, NULL, 'T' },
 		{ "shared-linger", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -187,6 +191,7 @@ main_parse(int argc, char **argv, struct main_options *o)
 	memset(o, 0, sizeof *o);
 	o->ready_fd = -1;
 	o->level = -1;
+	o->journal = -1;
 	o->linger_ms = -2;
 	while ((ch = getopt_long(argc, argv, "fc:s:w:r:l:hV", longopts,
 	    NULL)) != -1) {
@@ -217,6 +222,16 @@ main_parse(int argc, char **argv, struct main_options *o)
 		case 'l':
 			if ((o->level = log_parse_level(optarg)) < 0)
 				main_bad_usage("bad --log-level", optarg);
+			break;
+		case 'T':
+			if (strcmp(optarg, "auto") == 0)
+				o->journal = -1;
+			else if (strcmp(optarg, "journal") == 0)
+				o->journal = 1;
+			else if (strcmp(optarg, "stderr") == 0)
+				o->journal = 0;
+			else
+				main_bad_usage("bad --log-target", optarg);
 			break;
 		case 'L':
 			errno = 0;
@@ -381,7 +396,7 @@ main_setup(struct wwd *w, int fd)
 	LIST_INIT(&w->workers);
 	w->next_serial = 1;
 	w->next_worker = 1;
-	if (router_init(w) < 0)
+	if (router_init(w) < 0 || eventlog_init(w) < 0)
 		log_fatalx("out of memory");
 	uv_prepare_init(&w->loop, &w->flusher);
 	w->flusher.data = w;
@@ -428,6 +443,10 @@ main(int argc, char **argv)
 
 	log_init("wwd", LOG_LEVEL_INFO);
 	main_parse(argc, argv, &o);
+	/* Under systemd (or asked to): structured entries with fields. */
+	if (o.journal == 1 || (o.journal == -1 &&
+	    getenv("JOURNAL_STREAM") != NULL))
+		log_set_journal(sd_journal_sendv);
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&w, 0, sizeof w);
@@ -480,6 +499,7 @@ main(int argc, char **argv)
 	if ((rc = uv_loop_close(&w.loop)) < 0)
 		log_warnx("uv_loop_close: %s", uv_strerror(rc));
 	router_clear(&w);
+	eventlog_clear(&w);
 	config_clear(&w.cfg);
 	free(o.socket_path);
 	free(o.worker_path);

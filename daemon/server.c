@@ -28,6 +28,7 @@
 struct client {
 	uint32_t	uid;		/* principal, from SO_PEERCRED */
 	int		admin;		/* root or in admin_group */
+	int64_t		pid;		/* from SO_PEERCRED, for logs */
 	struct port_range range;	/* ids the client may mint */
 };
 
@@ -219,7 +220,16 @@ server_eof(struct conn *c, int status)
 static void
 server_gone(struct conn *c)
 {
-	log_info("client %llu disconnected", (unsigned long long)c->id);
+	struct client		*cl = c->owner;
+	struct log_about	 a = { 0, -1, 0 };
+
+	if (cl != NULL) {
+		a.principal = cl->uid;
+		a.pid = cl->pid;
+	}
+	eventlog_add(c->w, LOG_LEVEL_INFO, "disconnected", &a,
+	    "client %llu disconnected", (unsigned long long)c->id);
+	eventlog_gone(c->w, c);
 	supervisor_client_gone(c->w, c);
 	router_drop_holder(c->w, c);
 	free(c->owner);
@@ -247,6 +257,7 @@ static const struct conn_ops server_client_ops = {
 static int
 server_peer(struct conn *c, struct client *cl)
 {
+	struct log_about a = { 0, -1, 0 };
 	struct ucred	cred;
 	socklen_t	len = sizeof cred;
 	uv_os_fd_t	fd;
@@ -257,7 +268,11 @@ server_peer(struct conn *c, struct client *cl)
 	cl->uid = cred.uid;
 	cl->admin = cred.uid == 0 ||
 	    server_in_admin_group(c->w, cred.uid, cred.gid);
-	log_info("client %llu connected (pid %ld, uid %ld%s)",
+	cl->pid = cred.pid;
+	a.principal = cred.uid;
+	a.pid = cred.pid;
+	eventlog_add(c->w, LOG_LEVEL_INFO, "connected", &a,
+	    "client %llu connected (pid %ld, uid %ld%s)",
 	    (unsigned long long)c->id, (long)cred.pid, (long)cred.uid,
 	    cl->admin ? ", admin" : "");
 	return 0;

@@ -129,10 +129,21 @@ supervisor_exit_info(const struct worker *k, struct ipc_exit *e, char *buf,
 	}
 }
 
+/* What a log line about worker k is about (journald fields, ps scope). */
+static struct log_about *
+supervisor_about(const struct worker *k, struct log_about *a)
+{
+	a->worker = k->id;
+	a->principal = k->uid;
+	a->pid = k->pid;
+	return a;
+}
+
 /* Send EXIT to the owner once the process and its channel are done. */
 static void
 supervisor_report(struct worker *k)
 {
+	struct log_about a;
 	struct ipc_exit	 e;
 	struct port	*p;
 	char		 buf[128];
@@ -141,7 +152,8 @@ supervisor_report(struct worker *k)
 		return;
 	k->reported = 1;
 	supervisor_exit_info(k, &e, buf, sizeof buf);
-	log_info("worker[%llu] exited: %.*s%s%.*s", (unsigned long long)k->id,
+	eventlog_add(k->w, LOG_LEVEL_INFO, "exited", supervisor_about(k, &a),
+	    "worker[%llu] exited: %.*s%s%.*s", (unsigned long long)k->id,
 	    (int)e.reason.len, e.reason.ptr, e.message.len ? ": " : "",
 	    (int)e.message.len, e.message.ptr);
 	supervisor_orphans(k);
@@ -255,19 +267,23 @@ static void
 supervisor_fault(struct worker *k, struct ipc_frame *f)
 {
 	struct ipc_fault	 m;
+	struct log_about	 a;
 	const char		*why;
 
 	if (ipc_fault_decode(f->body, f->len, &m, &why) < 0) {
 		supervisor_protocol(k, "bad-body", "FAULT: %s", why);
 		return;
 	}
+	supervisor_about(k, &a);
 	if (m.filename.len > 0)
-		log_info("worker[%llu]: uncaught: %.*s at %.*s:%u:%u",
+		eventlog_add(k->w, LOG_LEVEL_INFO, "uncaught", &a,
+		    "worker[%llu]: uncaught: %.*s at %.*s:%u:%u",
 		    (unsigned long long)k->id, (int)m.message.len,
 		    m.message.ptr, (int)m.filename.len, m.filename.ptr,
 		    m.lineno, m.colno);
 	else
-		log_info("worker[%llu]: uncaught: %.*s",
+		eventlog_add(k->w, LOG_LEVEL_INFO, "uncaught", &a,
+		    "worker[%llu]: uncaught: %.*s",
 		    (unsigned long long)k->id, (int)m.message.len,
 		    m.message.ptr);
 	supervisor_forward(k, f);
@@ -277,6 +293,7 @@ static void
 supervisor_console(struct worker *k, struct ipc_frame *f)
 {
 	struct ipc_console	 m;
+	struct log_about	 a;
 	struct port		*p, *peer;
 	const char		*why;
 
@@ -284,7 +301,8 @@ supervisor_console(struct worker *k, struct ipc_frame *f)
 		supervisor_protocol(k, "bad-body", "CONSOLE: %s", why);
 		return;
 	}
-	log_info("worker[%llu]: console.%.*s: %.*s", (unsigned long long)k->id,
+	eventlog_add(k->w, LOG_LEVEL_INFO, "console", supervisor_about(k, &a),
+	    "worker[%llu]: console.%.*s: %.*s", (unsigned long long)k->id,
 	    (int)m.level.len, m.level.ptr, (int)m.text.len, m.text.ptr);
 	/* A nested worker's console is logged only, as in browsers. */
 	if ((p = router_held(k->w, k->conn, f->port)) != NULL &&
@@ -406,7 +424,8 @@ supervisor_greet(struct worker *k, const struct ipc_create *m)
 static void
 supervisor_failed(struct worker *k, int rc, const char *step)
 {
-	char	msg[512];
+	struct log_about a;
+	char		 msg[512];
 
 	if (strcmp(step, "spawn") == 0)
 		snprintf(msg, sizeof msg, "cannot start %s: %s",
@@ -414,7 +433,8 @@ supervisor_failed(struct worker *k, int rc, const char *step)
 	else
 		snprintf(msg, sizeof msg, "cannot start %s: %s: %s",
 		    k->w->worker_path, step, strerror(-rc));
-	log_warnx("worker[%llu]: %s", (unsigned long long)k->id, msg);
+	eventlog_add(k->w, LOG_LEVEL_WARN, "failed", supervisor_about(k, &a),
+	    "worker[%llu]: %s", (unsigned long long)k->id, msg);
 	k->w->stats.spawn_failures++;
 	supervisor_set_end(k, WORKER_END_FAILED, msg);
 	if (k->spawned)
@@ -443,6 +463,7 @@ struct worker *
 supervisor_spawn(struct wwd *w, struct conn *c, const struct ipc_create *m,
     uint64_t outside)
 {
+	struct log_about	 a;
 	struct worker		*k;
 	struct port		*op = NULL;
 	const char		*step = NULL, *over;
@@ -500,7 +521,8 @@ supervisor_spawn(struct wwd *w, struct conn *c, const struct ipc_create *m,
 	k->conn->range = &k->range;
 	if (!shared)
 		op->fixed = 1;
-	log_info("worker[%llu] started: pid %d, %s%s, for %s %llu",
+	eventlog_add(w, LOG_LEVEL_INFO, "started", supervisor_about(k, &a),
+	    "worker[%llu] started: pid %d, %s%s, for %s %llu",
 	    (unsigned long long)k->id, k->pid, shared ? "shared, " : "",
 	    k->url, c->kind == CONN_CLIENT ? "client" : "worker",
 	    (unsigned long long)c->id);
@@ -666,11 +688,13 @@ supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
 void
 supervisor_fail(struct conn *c, uint64_t outside, const char *msg)
 {
+	struct log_about a = { 0, -1, 0 };
 	struct ipc_exit	 e;
 	struct ipc_buf	*b;
 
-	log_info("client %llu: CREATE refused: %s", (unsigned long long)c->id,
-	    msg);
+	a.principal = supervisor_uid(c);
+	eventlog_add(c->w, LOG_LEVEL_INFO, "refused", &a,
+	    "client %llu: CREATE refused: %s", (unsigned long long)c->id, msg);
 	e.code = -1;
 	e.signal = 0;
 	e.reason = ipc_str("failed");
@@ -726,6 +750,7 @@ supervisor_proc_usage(const struct worker *k, uint64_t *cpu_ms,
 void
 supervisor_tick(struct wwd *w)
 {
+	struct log_about a;
 	struct worker	*k;
 	uint64_t	 cpu, rss, now = uv_now(&w->loop);
 	char		 msg[96];
@@ -740,14 +765,18 @@ supervisor_tick(struct wwd *w)
 			    "limit is %u s", (unsigned long long)cpu,
 			    w->cfg.worker_cpu);
 			w->stats.limit_kills++;
-			log_info("worker[%llu]: %s", (unsigned long long)k->id,
-			    msg);
+			eventlog_add(w, LOG_LEVEL_INFO, "limit",
+			    supervisor_about(k, &a), "worker[%llu]: %s",
+			    (unsigned long long)k->id, msg);
 			supervisor_end(k, WORKER_END_CPU, msg);
 		} else if (w->cfg.worker_wall > 0 && now - k->started_ms >=
 		    (uint64_t)w->cfg.worker_wall * 1000) {
 			snprintf(msg, sizeof msg, "ran for %u s of wall-clock "
 			    "time", w->cfg.worker_wall);
 			w->stats.limit_kills++;
+			eventlog_add(w, LOG_LEVEL_INFO, "limit",
+			    supervisor_about(k, &a), "worker[%llu]: %s",
+			    (unsigned long long)k->id, msg);
 			supervisor_end(k, WORKER_END_WALL, msg);
 		}
 	}

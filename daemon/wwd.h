@@ -25,6 +25,9 @@
 #define WWD_SOFTWARE	"wwd " WWD_VERSION
 
 struct conn;
+struct event;
+struct follower;
+struct log_about;
 struct port;
 struct worker;
 
@@ -107,6 +110,12 @@ struct wwd {
 	TAILQ_HEAD(, conn)	conns;	/* every live connection */
 	TAILQ_HEAD(, conn)	dirty;	/* output or a close to handle */
 	LIST_HEAD(, worker)	workers;
+
+	struct event	*events;	/* eventlog: ring, EVENTLOG_MAX */
+	size_t		 event_head;	/* index of the oldest */
+	size_t		 nevents;
+	uint64_t	 event_seq;	/* the last event's number */
+	LIST_HEAD(, follower)	followers; /* "wwctl logs -f" clients */
 
 	struct port	**ports;	/* router: hash chains */
 	size_t		  nslots;	/* power of two */
@@ -345,6 +354,17 @@ void	registry_free(struct worker *);
 
 /* control.c: wwctl's commands on the client socket */
 void	control_request(struct conn *, const struct ipc_control *);
+
+/* eventlog.c: lifecycle events and console output, kept and followed */
+#define EVENTLOG_MAX	1000
+
+int	eventlog_init(struct wwd *);
+void	eventlog_clear(struct wwd *);
+void	eventlog_add(struct wwd *, int, const char *,
+	    const struct log_about *, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
+void	eventlog_request(struct conn *, uint64_t, int);
+void	eventlog_gone(struct wwd *, struct conn *);
 
 /* spawn.c: starting and signalling worker processes */
 int	spawn_worker(struct wwd *, struct worker *,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/uio.h>
 
 #include "log.h"
 
@@ -15,6 +16,8 @@ static char		log_role[32] = "wwd";
 static enum log_level	log_level = LOG_LEVEL_INFO;
 static int		log_journal;
 static int		log_use_syslog;
+/* Structured entries: sd_journal_sendv, when the daemon set it. */
+static int		(*log_journal_send)(const struct iovec *, int);
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -36,6 +39,16 @@ log_syslog(int on)
 	else if (!on && log_use_syslog)
 		closelog();
 	log_use_syslog = on;
+}
+
+/*
+ * Send every line as a structured journald entry through send (the
+ * daemon passes sd_journal_sendv), or back to stderr with NULL.
+ */
+void
+log_set_journal(int (*send)(const struct iovec *, int))
+{
+	log_journal_send = send;
 }
 
 void
@@ -97,28 +110,102 @@ log_escape(const char *s, char *out, size_t n)
 	out[o] = '\0';
 }
 
-static void __attribute__((format(printf, 3, 0)))
-vlog(enum log_level level, int err, const char *fmt, va_list ap)
-{
-	static const int	prio[] = { 3, 4, 6, 7 };
-	char			raw[1024], msg[1024];
-	const char		*sep = err ? ": " : "";
-	const char		*what = err ? strerror(err) : "";
+static const int	log_prio[] = { 3, 4, 6, 7 };
 
-	if (level > log_level)
+/*
+ * The journald fields of one line (msg already escaped, strerror
+ * appended) into field[] and iov[]: PRIORITY, MESSAGE, SYSLOG_IDENTIFIER
+ * and, when a is not NULL, WORKER_ID, PRINCIPAL and PID where known.
+ * Returns the number of fields (at most LOG_FIELDS_MAX).
+ */
+int
+log_journal_fields(enum log_level level, const struct log_about *a,
+    const char *msg, char field[][LOG_FIELD_MAX], struct iovec *iov)
+{
+	int	n = 0, i;
+
+	snprintf(field[n++], LOG_FIELD_MAX, "PRIORITY=%d", log_prio[level]);
+	snprintf(field[n++], LOG_FIELD_MAX, "MESSAGE=%s", msg);
+	snprintf(field[n++], LOG_FIELD_MAX, "SYSLOG_IDENTIFIER=%.*s",
+	    (int)strcspn(log_role, "["), log_role);
+	if (a != NULL && a->worker != 0)
+		snprintf(field[n++], LOG_FIELD_MAX, "WORKER_ID=%llu",
+		    (unsigned long long)a->worker);
+	if (a != NULL && a->principal >= 0)
+		snprintf(field[n++], LOG_FIELD_MAX, "PRINCIPAL=%lld",
+		    (long long)a->principal);
+	/* The worker's or client's pid; journald's trusted _PID is wwd's. */
+	if (a != NULL && a->pid > 0)
+		snprintf(field[n++], LOG_FIELD_MAX, "PID=%lld",
+		    (long long)a->pid);
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = field[i];
+		iov[i].iov_len = strlen(field[i]);
+	}
+	return n;
+}
+
+/* Write one finished line (escaped, with its strerror) where it goes. */
+static void
+log_emit(enum log_level level, const struct log_about *a, const char *msg)
+{
+	char		field[LOG_FIELDS_MAX][LOG_FIELD_MAX];
+	struct iovec	iov[LOG_FIELDS_MAX];
+	int		n;
+
+	if (log_journal_send != NULL) {
+		n = log_journal_fields(level, a, msg, field, iov);
+		if (log_journal_send(iov, n) >= 0)
+			return;
+	}
+	if (log_use_syslog)
+		syslog(log_prio[level], "%s", msg);
+	else if (log_journal)
+		fprintf(stderr, "<%d>%s: %s\n", log_prio[level], log_role,
+		    msg);
+	else if (level == LOG_LEVEL_INFO)
+		fprintf(stderr, "%s: %s\n", log_role, msg);
+	else
+		fprintf(stderr, "%s: %s: %s\n", log_role, level_names[level],
+		    msg);
+}
+
+/*
+ * Format, escape and write one line about a (NULL: about nothing in
+ * particular), strerror(err) appended when err is not 0. The escaped
+ * text is left in out (size n, may be NULL) even when the level is
+ * below the threshold, for callers that keep it (wwd's event ring).
+ */
+static void __attribute__((format(printf, 6, 0)))
+vlog(enum log_level level, const struct log_about *a, int err, char *out,
+    size_t n, const char *fmt, va_list ap)
+{
+	char	raw[LOG_LINE_MAX], msg[LOG_LINE_MAX];
+
+	if (level > log_level && out == NULL)
 		return;
 	vsnprintf(raw, sizeof raw, fmt, ap);
+	if (err != 0) {
+		size_t	len = strlen(raw);
+
+		snprintf(raw + len, sizeof raw - len, ": %s", strerror(err));
+	}
 	log_escape(raw, msg, sizeof msg);
-	if (log_use_syslog)
-		syslog(prio[level], "%s%s%s", msg, sep, what);
-	else if (log_journal)
-		fprintf(stderr, "<%d>%s: %s%s%s\n", prio[level], log_role, msg,
-		    sep, what);
-	else if (level == LOG_LEVEL_INFO)
-		fprintf(stderr, "%s: %s%s%s\n", log_role, msg, sep, what);
-	else
-		fprintf(stderr, "%s: %s: %s%s%s\n", log_role,
-		    level_names[level], msg, sep, what);
+	if (out != NULL)
+		snprintf(out, n, "%s", msg);
+	if (level <= log_level)
+		log_emit(level, a, msg);
+}
+
+/*
+ * Log a line about a worker or client a (see struct log_about) and leave
+ * its escaped text in out (size n) for the caller to keep.
+ */
+void
+log_vabout(enum log_level level, const struct log_about *a, char *out,
+    size_t n, const char *fmt, va_list ap)
+{
+	vlog(level, a, 0, out, n, fmt, ap);
 }
 
 #define LOGFN(fn, level, useerr)					\
@@ -129,7 +216,7 @@ fn(const char *fmt, ...)						\
 	va_list	ap;							\
 									\
 	va_start(ap, fmt);						\
-	vlog(level, useerr ? saved : 0, fmt, ap);			\
+	vlog(level, NULL, useerr ? saved : 0, NULL, 0, fmt, ap);			\
 	va_end(ap);							\
 	errno = saved;							\
 }
@@ -147,7 +234,7 @@ log_fatal(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LEVEL_ERROR, saved, fmt, ap);
+	vlog(LOG_LEVEL_ERROR, NULL, saved, NULL, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -159,7 +246,7 @@ log_fatalx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog(LOG_LEVEL_ERROR, 0, fmt, ap);
+	vlog(LOG_LEVEL_ERROR, NULL, 0, NULL, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -4,8 +4,8 @@
  * keeping the old settings on error), principals (a second uid through
  * seteuid around connect: SO_PEERCRED records the connecting euid),
  * the workers-per-user limit, wwctl ps/kill/stats (tables and --json),
- * the CPU limit, the JS heap cap and backpressure from a client that
- * does not read. Each test starts its own wwd.
+ * the CPU limit, the JS heap cap, backpressure from a client that does
+ * not read and wwctl logs (scoped, by worker, followed). Each test starts its own wwd.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -579,4 +579,141 @@ Test(service, socket_activation)
 	proc_clear(&sa);
 	unlink(sock);
 	rmdir(tmpl);
+}
+
+/* The events of "wwctl logs --json" output: one object per line. */
+static size_t
+logs_parse(const char *out, struct json **ev, size_t max)
+{
+	const char	*why = "";
+	char		*copy, *line, *save;
+	size_t		 n = 0;
+
+	cr_assert((copy = strdup(out)) != NULL);
+	for (line = strtok_r(copy, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		cr_assert(n < max, "too many events");
+		ev[n] = json_parse(line, &why);
+		cr_assert(ev[n] != NULL && ev[n]->type == JSON_OBJECT,
+		    "not a JSON object (%s): %s", why, line);
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
+/* The first event of kind about pid, or NULL. */
+static const struct json *
+logs_find(struct json **ev, size_t n, const char *kind, double pid)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(json_get(ev[i], "kind")->str, kind) == 0 &&
+		    num(ev[i], "pid") == pid)
+			return ev[i];
+	return NULL;
+}
+
+static void
+logs_free(struct json **ev, size_t n)
+{
+	while (n > 0)
+		json_free(ev[--n]);
+}
+
+Test(service, logs_scoped_filtered_and_followed)
+{
+	struct rawc		 root, other;
+	struct proc		 p, f;
+	struct json		*ev[64];
+	const struct json	*e;
+	uint32_t		 rpid, opid;
+	uid_t			 nobody = nobody_uid();
+	size_t			 n, i;
+	char			 id[32];
+	char			*argv[] = { WWD_BIN_DIR "/wwctl", "logs", "-f",
+			    "--json", "--socket", harness.sock, id, NULL };
+
+	start("[socket]\nmode = 0666\n");
+	open_socket_dir();
+	rawc_connect(&root, harness.sock);
+	rawc_hello(&root);
+	rawc_create(&root, root.port_base, harness_js("console.js"));
+	rpid = rawc_started(&root, root.port_base);
+	expect_exit(&root, root.port_base, "closed", "");
+	connect_as(&other, nobody);
+	rawc_create(&other, other.port_base, harness_js("echo.js"));
+	opid = rawc_started(&other, other.port_base);
+
+	/* root sees both workers' lifecycles and the console line. */
+	wwctl_cmd(&harness, &p, "logs", "--json", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	n = logs_parse(p.obuf, ev, 64);
+	cr_assert(logs_find(ev, n, "started", rpid) != NULL, "%s", p.obuf);
+	cr_assert((e = logs_find(ev, n, "console", rpid)) != NULL, "%s",
+	    p.obuf);
+	cr_assert(strstr(json_get(e, "message")->str, "hi 1") != NULL);
+	cr_assert((e = logs_find(ev, n, "exited", rpid)) != NULL, "%s",
+	    p.obuf);
+	cr_assert(strstr(json_get(e, "message")->str, "closed") != NULL);
+	cr_assert(num(e, "uid") == 0);
+	cr_assert((e = logs_find(ev, n, "started", opid)) != NULL, "%s",
+	    p.obuf);
+	cr_assert(num(e, "uid") == nobody);
+	snprintf(id, sizeof id, "%.0f", num(e, "worker"));
+	logs_free(ev, n);
+	proc_clear(&p);
+	/* The readable form: a timestamp, then the log line. */
+	wwctl_cmd(&harness, &p, "logs", NULL);
+	cr_assert(proc_exit_code(&p) == 0 && strstr(p.obuf,
+	    "] exited: closed\n") != NULL && p.obuf[4] == '-', "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+
+	/* nobody sees only its own: no root worker, no root client. */
+	wwctl_as(nobody, &p, "logs", "--json");
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	n = logs_parse(p.obuf, ev, 64);
+	cr_assert(n >= 2 && logs_find(ev, n, "started", opid) != NULL,
+	    "%s", p.obuf);
+	for (i = 0; i < n; i++)
+		cr_assert(num(ev[i], "uid") == nobody, "%s", p.obuf);
+	logs_free(ev, n);
+	proc_clear(&p);
+
+	/* One worker's events only. */
+	wwctl_cmd(&harness, &p, "logs", "--json", id, NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	n = logs_parse(p.obuf, ev, 64);
+	cr_assert(n == 1, "%s", p.obuf);
+	cr_assert(num(ev[0], "worker") == atof(id) &&
+	    num(ev[0], "pid") == opid);
+	logs_free(ev, n);
+	proc_clear(&p);
+
+	/* -f: the kept event, then a kill as it happens; SIGINT ends it. */
+	proc_start(&f, argv);
+	proc_close_stdin(&f);
+	cr_assert(proc_wait_lines(&f, 1, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&f));
+	wwctl_cmd(&harness, &p, "kill", id, NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+	cr_assert(proc_wait_lines(&f, 3, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&f));
+	n = logs_parse(f.obuf, ev, 64);
+	cr_assert(logs_find(ev, n, "killed", opid) != NULL, "%s", f.obuf);
+	cr_assert((e = logs_find(ev, n, "exited", opid)) != NULL, "%s",
+	    f.obuf);
+	cr_assert(strstr(json_get(e, "message")->str, "killed") != NULL);
+	logs_free(ev, n);
+	cr_assert(kill(f.pid, SIGINT) == 0);
+	cr_assert(proc_finish(&f, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(&f));
+	cr_assert(proc_exit_code(&f) == 0, "%s", proc_describe(&f));
+	proc_clear(&f);
+	rawc_close(&root);
+	rawc_close(&other);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
