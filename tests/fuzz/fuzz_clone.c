@@ -19,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -74,11 +75,25 @@ next_frame(struct ipc_frame *f)
 {
 	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 	const char	*why;
+	struct timespec	 now, end;
 	ssize_t		 n;
-	int		 rc;
+	int		 rc, left;
 
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += WAIT_MS / 1000;
 	while ((rc = ipc_frame_next(&in, IPC_FRAME_MAX, f, &why)) == 0) {
-		if (poll(&pfd, 1, WAIT_MS) != 1) {
+		/*
+		 * libFuzzer's timeout ticker (SIGALRM) interrupts poll: that
+		 * is no timeout, so wait again for what is left.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = (int)((end.tv_sec - now.tv_sec) * 1000 +
+		    (end.tv_nsec - now.tv_nsec) / 1000000);
+		rc = poll(&pfd, 1, left > 0 ? left : 0);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		FUZZ_ASSERT(rc >= 0, "poll: %s", strerror(errno));
+		if (rc == 0) {
 			int	unread = -1;
 
 			ioctl(fd, SIOCOUTQ, &unread);
@@ -88,6 +103,8 @@ next_frame(struct ipc_frame *f)
 		}
 		FUZZ_ASSERT(ipc_buf_reserve(&in, 65536) == 0, "memory");
 		n = read(fd, ipc_buf_tail(&in), 65536);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n == 0)
 			died();
 		FUZZ_ASSERT(n > 0, "read: %s", strerror(errno));
