@@ -17,7 +17,7 @@
 #include "frame.h"
 #include "msg.h"
 
-#define HARNESS_TIMEOUT_MS	10000	/* any one wait */
+#define HARNESS_TIMEOUT_MS	30000	/* any one wait (loaded ASan runs) */
 #define HARNESS_MAX_PIDS	64
 
 /* One wwd instance, its temporary directory and its log. */

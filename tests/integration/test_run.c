@@ -470,9 +470,9 @@ Test(run, message_over_the_frame_limit_throws_and_worker_goes_on)
 {
 	struct proc	p;
 
-	/* 2^25 bytes: twice the 16 MiB frame limit. */
+	/* 2^24 bytes: with the frame's own bytes, over the 16 MiB limit. */
 	wwctl_run(&harness, "", &p, "--eval",
-	    "var s = 'x'; while (s.length < 33554432) s += s;"
+	    "var s = 'x'; while (s.length < 16777216) s += s;"
 	    "try { postMessage(s); } catch (e) { postMessage(e.name); }"
 	    "console.log(s); postMessage('after'); close();", NULL);
 	expect_status(&p, 0);
