@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -225,5 +227,66 @@ Test(clone, malformed_payloads_fire_messageerror)
 	rawc_expect_str(&c, port, "still alive");
 	free(deep);
 	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+#define RANDOM_GRAPHS	3000	/* graphs cloned inside the worker */
+#define RANDOM_EVERY	10	/* one in this many goes to the owner */
+#define RANDOM_WAIT_MS	50000	/* for all of them (ASan is slow) */
+
+/*
+ * The randomized round trip of tests/js/clone_random.js: RANDOM_GRAPHS
+ * seeded value graphs structuredClone()d and compared in a real worker,
+ * and every RANDOM_EVERY-th posted to the owner, printed by `wwctl run`
+ * in the JSON form, fed back on its stdin and compared again. The seed
+ * is printed; WWD_CLONE_SEED=N replays one.
+ */
+Test(clone, random_graphs_round_trip)
+{
+	struct proc	 p;
+	const char	*env = getenv("WWD_CLONE_SEED");
+	unsigned long	 seed;
+	size_t		 i, nsamples = (RANDOM_GRAPHS + RANDOM_EVERY - 1) /
+			    RANDOM_EVERY;
+	char		*line, *want;
+
+	seed = env != NULL ? strtoul(env, NULL, 10) :
+	    (unsigned long)(time(NULL) ^ getpid()) % 2147483646 + 1;
+	fprintf(stderr, "clone random: WWD_CLONE_SEED=%lu\n", seed);
+	wwctl_start(&harness, &p, harness_js("clone_random.js"), NULL);
+	cr_assert(asprintf(&line, "{\"seed\":%lu,\"count\":%d,\"every\":%d}\n",
+	    seed, RANDOM_GRAPHS, RANDOM_EVERY) >= 0);
+	proc_write(&p, line);
+	free(line);
+	cr_assert(proc_wait_lines(&p, 1, RANDOM_WAIT_MS) == 1,
+	    "seed %lu: the worker should post its verdict; %s", seed,
+	    proc_describe(&p));
+	cr_assert(asprintf(&want, "\"local ok %d\"", RANDOM_GRAPHS) >= 0);
+	line = lines_nth(p.obuf, 0);
+	cr_assert_str_eq(line, want, "seed %lu: structuredClone in the worker",
+	    seed);
+	free(line);
+	free(want);
+	cr_assert(proc_wait_lines(&p, 1 + nsamples, RANDOM_WAIT_MS) == 1,
+	    "seed %lu: the worker should post %zu graphs; %s", seed,
+	    nsamples, proc_describe(&p));
+	for (i = 1; i <= nsamples; i++) {
+		line = lines_nth(p.obuf, i);
+		proc_write(&p, line);
+		proc_write(&p, "\n");
+		free(line);
+	}
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, RANDOM_WAIT_MS) == 0, "seed %lu: %s", seed,
+	    proc_describe(&p));
+	cr_assert(asprintf(&want, "\"owner ok %zu\"", nsamples) >= 0);
+	line = lines_nth(p.obuf, 1 + nsamples);
+	cr_assert(line != NULL && strcmp(line, want) == 0, "seed %lu: graphs "
+	    "through the owner and back should compare equal; %s", seed,
+	    proc_describe(&p));
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	free(line);
+	free(want);
+	proc_clear(&p);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
