@@ -862,7 +862,8 @@ static int
 is_text(const struct item *it)
 {
 	return it->type == T_STR ||
-	    (it->type == T_EXT && it->ext == TEXT_EXT_WTF8);
+	    (it->type == T_EXT && it->ext == TEXT_EXT_WTF8 &&
+	    text_wtf8_valid(it->body, it->n));
 }
 
 /* A plain object from a map of n pairs with str keys. */
@@ -1135,6 +1136,8 @@ dec_ext(struct dec *d, const struct item *it)
 			return bad(d, "back-reference out of range");
 		return 0;
 	case TEXT_EXT_WTF8:
+		if (!text_wtf8_valid(it->body, it->n))
+			return bad(d, "string is not WTF-8");
 		text_push(J, (const char *)it->body, it->n);
 		return 0;
 	case CLONE_EXT_PORT:

@@ -82,6 +82,46 @@ text_js(const char *p, size_t n, size_t *len)
 	return out;
 }
 
+/*
+ * Whether n bytes are well-formed generalized UTF-8 (WTF-8): UTF-8 that
+ * may also hold surrogates as 3-byte sequences, with no overlong forms
+ * and nothing above U+10FFFF.
+ */
+int
+text_wtf8_valid(const uint8_t *p, size_t n)
+{
+	size_t		i = 0, len, k;
+	uint32_t	c;
+
+	while (i < n) {
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf)
+			len = 2;
+		else if (p[i] >= 0xe0 && p[i] <= 0xef)
+			len = 3;
+		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
+			len = 4;
+		else
+			return 0;
+		if (n - i < len)
+			return 0;
+		c = p[i] & (0x7f >> len);
+		for (k = 1; k < len; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return 0;
+			c = c << 6 | (p[i + k] & 0x3f);
+		}
+		if ((len == 3 && c < 0x800) || (len == 4 &&
+		    (c < 0x10000 || c > 0x10ffff)))
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
 /* Push n wire bytes as a JS string. May throw. */
 void
 text_push(js_State *J, const char *p, size_t n)

@@ -209,6 +209,7 @@ int	scope_fetch(struct worker *, const struct url *, char **,
 #define TEXT_EXT_WTF8	2	/* ext type of a string with lone surrogates */
 char	*text_js(const char *, size_t, size_t *);
 void	 text_push(js_State *, const char *, size_t);
+int	 text_wtf8_valid(const uint8_t *, size_t);
 size_t	 text_wire(const char *, char *);
 int	 text_pack(msgpack_packer *, const char *);
 char	*text_wire_dup(const char *, size_t *);

@@ -108,6 +108,10 @@ static const struct bad_payload bad_payloads[] = {
 	BAD("a port index of 8 bytes", "\xd7\x04\x00\x00\x00\x00\x00\x00\x00"
 	    "\x00"),
 	BAD("a record marker with data", "\x92\xd4\x10\x00\xc3"),
+	/* a WTF-8 string (ext 2) that is not WTF-8, as a value and a key */
+	BAD("a WTF-8 string of ff fe", "\xd5\x02\xff\xfe"),
+	BAD("an overlong WTF-8 string", "\xd5\x02\xc0\xaf"),
+	BAD("a WTF-8 key of ff fe", "\x81\xd5\x02\xff\xfe\xc0"),
 	/* back-references */
 	BAD("a back-reference as the root", "\xd6\x01\x00\x00\x00\x00"),
 	BAD("a back-reference out of range",
