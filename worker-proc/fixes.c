@@ -17,6 +17,11 @@
  *   fixes_global_prototype finds the prototype slot of mujs objects by
  *   probing objects of known prototypes and sets it (see the function);
  *   Object.prototype.toString names the global object's class.
+ * - new RegExp(source) escapes every '/' of a source string, even one
+ *   already escaped: "\\/" becomes a source of backslash, backslash,
+ *   slash, so a RegExp rebuilt from another's source (as structured
+ *   clone does) is not the same. The constructor drops the backslash of
+ *   an escaped '/' before mujs puts it back.
  * - Numbers: see fixes_number.c.
  */
 #include <math.h>
@@ -695,6 +700,65 @@ prototype_of(js_State *J, const char *name)
 	js_rot2pop1(J);
 }
 
+/*
+ * The RegExp constructor's pattern: in a string source, an escaped '/'
+ * loses its backslash (mujs escapes every '/' itself); other escapes
+ * stay as they are. Replaces argument 1.
+ */
+static void
+regexp_pattern(js_State *J)
+{
+	const char	*s = js_tostring(J, 1);
+	char		*out;
+	size_t		 o = 0;
+
+	if (strstr(s, "\\/") == NULL)
+		return;
+	if ((out = malloc(strlen(s) + 1)) == NULL)
+		js_error(J, "out of memory");
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] != '\0') {
+			if (s[1] != '/')
+				out[o++] = *s;
+			out[o++] = *++s;
+		} else
+			out[o++] = *s;
+	}
+	if (js_try(J)) {
+		free(out);
+		js_throw(J);
+	}
+	js_pushlstring(J, out, (int)o);
+	js_endtry(J);
+	free(out);
+	js_replace(J, 1);
+}
+
+/* new RegExp(pattern, flags): mujs's, with the pattern mended. */
+static void
+fn_regexp_new(js_State *J)
+{
+	int	i, n = js_gettop(J) - 1;
+
+	if (n >= 1 && js_isstring(J, 1))
+		regexp_pattern(J);
+	original(J, "RegExp");
+	for (i = 1; i <= n; i++)
+		js_copy(J, i);
+	js_construct(J, n);
+}
+
+/* RegExp(pattern, flags): a RegExp and no flags is returned as it is. */
+static void
+fn_regexp_call(js_State *J)
+{
+	if (js_isregexp(J, 1) && js_isundefined(J, 2)) {
+		js_copy(J, 1);
+		return;
+	}
+	fn_regexp_new(J);
+}
+
 /* Install the replacements (see the list at the top). */
 void
 fixes_install(struct worker *w)
@@ -719,7 +783,11 @@ fixes_install(struct worker *w)
 	prototype_of(J, "RegExp");
 	js_getproperty(J, -1, "exec");
 	js_setregistry(J, FIX_ORIGINAL "exec");
-	js_pop(J, 1);
+	/* The new constructor takes over RegExp.prototype (popped). */
+	js_getglobal(J, "RegExp");
+	js_setregistry(J, FIX_ORIGINAL "RegExp");
+	js_newcconstructor(J, fn_regexp_call, fn_regexp_new, "RegExp", 2);
+	js_defglobal(J, "RegExp", JS_DONTENUM);
 	prototype_of(J, "Array");
 	replace(J, "lastIndexOf", "lastIndexOf", fn_last_index_of, 1);
 	/* Length 0: splice(start) must be told from splice(start, undefined). */

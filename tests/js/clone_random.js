@@ -23,7 +23,7 @@ var ERRS = [Error, EvalError, RangeError, ReferenceError, SyntaxError,
     TypeError, URIError];
 var VIEWS = [Int8Array, Uint8Array, Uint8ClampedArray, Int16Array,
     Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array];
-var RES = ["a+b", "^x$", "[\\u0000-z]", "(?:)", "\ud800"];
+var RES = ["a+b", "^x$", "[\\u0000-z]", "(?:)", "\ud800", "\\/", "a/b"];
 var FLAGS = ["", "g", "i", "m", "gi", "gim"];
 
 function prim() {
