@@ -48,3 +48,8 @@ Test(clone, buffers_maps_and_sets_clone_and_transfer)
 {
 	expect_output("clone_buffers");
 }
+
+Test(clone, ports_transfer_through_structured_clone)
+{
+	expect_output("clone_ports");
+}
