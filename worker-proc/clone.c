@@ -1283,9 +1283,10 @@ clone_transfer(struct worker *w, int idx, const char *who)
 			js_copy(J, -2);
 			if (js_strictequal(J))
 				events_throw(w, "DataCloneError", "Failed to "
-				    "execute '%s': ArrayBuffer at index %d is "
-				    "a duplicate of an earlier ArrayBuffer.",
-				    who, i);
+				    "execute '%s': %s at index %d is a "
+				    "duplicate of an earlier one.", who,
+				    js_isuserdata(J, -1, PORTS_TAG) ?
+				    "MessagePort" : "ArrayBuffer", i);
 			js_pop(J, 2);
 		}
 		js_pop(J, 1);

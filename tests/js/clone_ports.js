@@ -23,6 +23,7 @@ log.push(p instanceof MessagePort, p !== ch.port1, c.again === p,
     err(function () { structuredClone(p); }),
     err(function () { structuredClone({ x: [p] }, { transfer: [] }); }),
     err(function () { structuredClone(1, { transfer: [ch.port1] }); }),
+    err(function () { structuredClone(1, { transfer: [p, p] }); }),
     err(function () { ch.port1.postMessage("lost"); }));
 ch.port1.onmessage = function (e) { log.push("old " + e.data); };
 var n = 0;
