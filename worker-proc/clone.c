@@ -504,28 +504,33 @@ enc_view(struct enc *e, uint32_t k)
 	check(e, msgpack_pack_uint64(&e->pk, len));
 }
 
-/* A MessagePort: ext 4 naming its place in the transfer list. */
+/*
+ * A MessagePort: ext 4 naming its place among the ports of the transfer
+ * list (the POST's transfer list holds only ports, not ArrayBuffers).
+ */
 static void
 enc_port(struct enc *e)
 {
 	js_State	*J = e->J;
 	unsigned char	 be[4];
-	int		 i, n = e->xfer ? js_getlength(J, e->xfer) : 0;
+	int		 i, k = 0, n = e->xfer ? js_getlength(J, e->xfer) : 0;
 
 	for (i = 0; i < n; i++) {
 		js_getindex(J, e->xfer, i);
 		js_copy(J, -2);
 		if (js_strictequal(J)) {
 			js_pop(J, 3);
-			be[0] = (unsigned char)(i >> 24);
-			be[1] = (unsigned char)(i >> 16);
-			be[2] = (unsigned char)(i >> 8);
-			be[3] = (unsigned char)i;
+			be[0] = (unsigned char)(k >> 24);
+			be[1] = (unsigned char)(k >> 16);
+			be[2] = (unsigned char)(k >> 8);
+			be[3] = (unsigned char)k;
 			check(e, msgpack_pack_ext_with_body(&e->pk, be, 4,
 			    CLONE_EXT_PORT));
 			return;
 		}
-		js_pop(J, 2);
+		js_pop(J, 1);
+		k += js_isuserdata(J, -1, PORTS_TAG);
+		js_pop(J, 1);
 	}
 	events_throw(e->w, "DataCloneError", "A MessagePort could not be "
 	    "cloned because it was not transferred.");
@@ -1250,8 +1255,8 @@ clone_decode_ports(struct worker *w, const uint8_t *p, size_t n, int ports,
 
 /*
  * Check the transfer list at stack slot idx before a clone: only
- * ArrayBuffers, none detached, none twice; else DataCloneError (a
- * MessagePort is not transferable yet). who names the caller.
+ * ArrayBuffers and MessagePorts held here, none detached, none twice;
+ * else DataCloneError. who names the caller.
  */
 void
 clone_transfer(struct worker *w, int idx, const char *who)
@@ -1281,9 +1286,10 @@ clone_transfer(struct worker *w, int idx, const char *who)
 			js_copy(J, -2);
 			if (js_strictequal(J))
 				events_throw(w, "DataCloneError", "Failed to "
-				    "execute '%s': ArrayBuffer at index %d is "
-				    "a duplicate of an earlier ArrayBuffer.",
-				    who, i);
+				    "execute '%s': %s at index %d is a "
+				    "duplicate of an earlier one.", who,
+				    js_isuserdata(J, -1, PORTS_TAG) ?
+				    "MessagePort" : "ArrayBuffer", i);
 			js_pop(J, 2);
 		}
 		js_pop(J, 1);
@@ -1307,7 +1313,9 @@ clone_detach(struct worker *w, int idx)
 
 /*
  * structuredClone(value, options): the same codec both ways, in one
- * process; the ArrayBuffers of options.transfer end up detached.
+ * process; the ArrayBuffers of options.transfer end up detached, and
+ * each MessagePort in it is renewed: the clone holds a new object for
+ * the same port (same peer, same queue), the original is neutered.
  */
 static void
 fn_structured_clone(js_State *J)
@@ -1315,7 +1323,7 @@ fn_structured_clone(js_State *J)
 	struct worker	*w = js_getcontext(J);
 	struct ipc_buf	 b;
 	const char	*why;
-	int		 tidx = 0;
+	int		 tidx = 0, i, n, nports = 0;
 
 	if (js_gettop(J) < 2)
 		js_pushundefined(J);
@@ -1336,8 +1344,18 @@ fn_structured_clone(js_State *J)
 		ipc_buf_clear(&b);
 		js_throw(J);
 	}
-	clone_encode(w, &b, 1);
-	if (clone_decode(w, ipc_buf_head(&b), ipc_buf_used(&b), &why) < 0)
+	clone_encode_transfer(w, &b, 1, tidx);
+	js_newarray(J);
+	for (i = 0, n = tidx > 0 ? js_getlength(J, tidx) : 0; i < n; i++) {
+		js_getindex(J, tidx, i);
+		if (js_isuserdata(J, -1, PORTS_TAG)) {
+			ports_renew(w, -1);
+			js_setindex(J, -3, nports++);
+		}
+		js_pop(J, 1);
+	}
+	if (clone_decode_ports(w, ipc_buf_head(&b), ipc_buf_used(&b),
+	    js_gettop(J) - 1, &why) < 0)
 		events_throw(w, "DataCloneError", "%s", why);
 	js_endtry(J);
 	ipc_buf_clear(&b);

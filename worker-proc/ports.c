@@ -6,7 +6,8 @@
  * a moving entry until PORT_MOVED: what it had queued, and every frame
  * that still arrives for it, is bounced to wwd as REPOST, and PORT_MOVED
  * is answered with PORT_DRAINED (docs/architecture.md, "Moving a port").
- * Frames for a port closed here (or never held) are dropped.
+ * Frames for a port closed here (or never held) are dropped. A port
+ * that structuredClone transfers stays here under a new JS object.
  * The entries are owned by the worker; each port's JS object is kept in
  * the registry while the port is held here. Runs in wwd-worker only.
  */
@@ -292,6 +293,25 @@ ports_check(struct worker *w, int idx, const char *who, int i)
 	if (id_of(w->J, idx) == 0 || find(w, id_of(w->J, idx)) == NULL)
 		events_throw(w, "DataCloneError", "Failed to execute '%s': "
 		    "Port at index %d is already neutered.", who, i);
+}
+
+/*
+ * Renew the checked MessagePort at idx (structuredClone transferred it
+ * within this worker): push a new object for the same port, which keeps
+ * its peer and its queue, not started (HTML: a transferred port's queue
+ * starts disabled); the old object is neutered (_id 0), so that posting
+ * on it does nothing and transferring it again is a DataCloneError.
+ */
+void
+ports_renew(struct worker *w, int idx)
+{
+	struct ports_entry	*e = find(w, id_of(w->J, idx));
+
+	if (e == NULL)
+		log_fatalx("ports_renew: port not held");
+	detach(w, e);
+	e->started = 0;
+	push_object(w, e);
 }
 
 /*

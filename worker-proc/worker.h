@@ -192,6 +192,7 @@ void	ports_start(struct worker *);
 void	ports_clear(struct worker *);
 void	ports_check(struct worker *, int, const char *, int);
 void	ports_post(struct worker *, uint64_t, int, int);
+void	ports_renew(struct worker *, int);
 int	ports_frame(struct worker *, const struct ipc_frame *);
 uint64_t ports_mint(struct worker *);
 void	ports_adopt(struct worker *, uint64_t, int);

@@ -294,3 +294,8 @@ Test(clone, random_graphs_round_trip)
 	proc_clear(&p);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
+
+Test(clone, ports_transfer_through_structured_clone)
+{
+	expect_output("clone_ports");
+}
