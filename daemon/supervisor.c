@@ -347,9 +347,9 @@ supervisor_eof(struct conn *c, int status)
 	if (ipc_buf_used(&c->in) > 0 && !k->exited)
 		supervisor_protocol(k, "bad-frame", "truncated frame at end "
 		    "of stream");
-	else if (ipc_buf_used(&c->in) > 0)
+	else if (ipc_buf_used(&c->in) > 0)	/* as supervisor_protocol says */
 		supervisor_set_end(k, WORKER_END_PROTOCOL, "protocol error: "
-		    "truncated frame at end of stream");
+		    "bad-frame: truncated frame at end of stream");
 	else if (status != UV_EOF)
 		log_debug("worker[%llu]: read: %s", (unsigned long long)k->id,
 		    uv_strerror(status));
