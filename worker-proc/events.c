@@ -376,6 +376,42 @@ events_push_internal(struct worker *w)
 	js_getregistry(w->J, EVENTS_INTERNAL);
 }
 
+/*
+ * Run a module's ES5 prelude (file names it in errors): its script
+ * returns a function, called with the global object, an object of the
+ * module's native functions and the events internals; what that returns
+ * is kept in the registry under key. 0 or -1 (logged).
+ */
+int
+events_prelude(struct worker *w, const char *file, const char *source,
+    const struct events_native *fns, size_t n, const char *key)
+{
+	js_State	*J = w->J;
+	size_t		 i;
+
+	if (js_ploadstring(J, file, source))
+		goto fail;
+	js_pushundefined(J);
+	if (js_pcall(J, 0))
+		goto fail;
+	js_pushundefined(J);
+	js_pushglobal(J);
+	js_newobject(J);
+	for (i = 0; i < n; i++) {
+		js_newcfunction(J, fns[i].fn, fns[i].name, fns[i].length);
+		js_setproperty(J, -2, fns[i].name);
+	}
+	events_push_internal(w);
+	if (js_pcall(J, 3))
+		goto fail;
+	js_setregistry(J, key);
+	return 0;
+fail:
+	log_warnx("%s: %s", file, js_trystring(J, -1, "?"));
+	js_pop(J, 1);
+	return -1;
+}
+
 /* Throw a DOMException with the given name. Never returns. */
 void
 events_throw(struct worker *w, const char *name, const char *fmt, ...)

@@ -348,31 +348,13 @@ nested_frame(struct worker *w, const struct ipc_frame *f)
 int
 nested_install(struct worker *w)
 {
-	js_State	*J = w->J;
+	static const struct events_native fns[] = {
+		{ "resolve", fn_resolve, 1 },
+		{ "create", fn_create, 5 },
+		{ "uuid", fn_uuid, 1 },
+		{ "object", fn_object, 1 },
+	};
 
-	if (js_ploadstring(J, "wwd:nested.js", prelude)) {
-		log_warnx("nested prelude: %s", js_trystring(J, -1, "?"));
-		return -1;
-	}
-	js_pushundefined(J);
-	if (js_pcall(J, 0))
-		return -1;
-	js_pushundefined(J);
-	js_pushglobal(J);
-	js_newobject(J);
-	js_newcfunction(J, fn_resolve, "resolve", 1);
-	js_setproperty(J, -2, "resolve");
-	js_newcfunction(J, fn_create, "create", 5);
-	js_setproperty(J, -2, "create");
-	js_newcfunction(J, fn_uuid, "uuid", 1);
-	js_setproperty(J, -2, "uuid");
-	js_newcfunction(J, fn_object, "object", 1);
-	js_setproperty(J, -2, "object");
-	events_push_internal(w);
-	if (js_pcall(J, 3)) {
-		log_warnx("nested prelude: %s", js_trystring(J, -1, "?"));
-		return -1;
-	}
-	js_setregistry(J, NESTED_INTERNAL);
-	return 0;
+	return events_prelude(w, "wwd:nested.js", prelude, fns,
+	    sizeof fns / sizeof fns[0], NESTED_INTERNAL);
 }

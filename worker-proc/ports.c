@@ -670,33 +670,15 @@ ports_frame(struct worker *w, const struct ipc_frame *f)
 int
 ports_install(struct worker *w)
 {
-	js_State	*J = w->J;
+	static const struct events_native fns[] = {
+		{ "post", fn_post, 3 },
+		{ "start", fn_start, 1 },
+		{ "close", fn_close, 1 },
+		{ "channel", fn_channel, 0 },
+	};
 
-	if (js_ploadstring(J, "wwd:ports.js", prelude)) {
-		log_warnx("ports prelude: %s", js_trystring(J, -1, "?"));
-		return -1;
-	}
-	js_pushundefined(J);
-	if (js_pcall(J, 0))
-		return -1;
-	js_pushundefined(J);
-	js_pushglobal(J);
-	js_newobject(J);
-	js_newcfunction(J, fn_post, "post", 3);
-	js_setproperty(J, -2, "post");
-	js_newcfunction(J, fn_start, "start", 1);
-	js_setproperty(J, -2, "start");
-	js_newcfunction(J, fn_close, "close", 1);
-	js_setproperty(J, -2, "close");
-	js_newcfunction(J, fn_channel, "channel", 0);
-	js_setproperty(J, -2, "channel");
-	events_push_internal(w);
-	if (js_pcall(J, 3)) {
-		log_warnx("ports prelude: %s", js_trystring(J, -1, "?"));
-		return -1;
-	}
-	js_setregistry(J, PORTS_INTERNAL);
-	return 0;
+	return events_prelude(w, "wwd:ports.js", prelude, fns,
+	    sizeof fns / sizeof fns[0], PORTS_INTERNAL);
 }
 
 /* The loop side of ports, once the worker has its loop (after fork). */

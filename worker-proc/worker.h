@@ -149,6 +149,16 @@ int	scope_colno(struct worker *, const char *, unsigned);
 /* events.c */
 int	events_install(struct worker *);
 void	events_push_internal(struct worker *);
+
+/* A native function a module's prelude receives (events_prelude). */
+struct events_native {
+	const char	*name;
+	js_CFunction	 fn;
+	int		 length;
+};
+
+int	events_prelude(struct worker *, const char *, const char *,
+	    const struct events_native *, size_t, const char *);
 void	events_report(struct worker *, const char *);
 void	events_rejection(struct worker *, const char *);
 void	events_fire_message(struct worker *, const uint8_t *, size_t);
