@@ -192,6 +192,18 @@ conn_start(struct conn *c)
 	return 0;
 }
 
+/* Take c off the paused list (it reads again, or never will). */
+static void
+conn_unpause(struct conn *c)
+{
+	if (!c->paused)
+		return;
+	TAILQ_REMOVE(&c->w->paused, c, paused_entry);
+	c->paused = 0;
+	c->blocker = NULL;
+	c->blocking = 0;
+}
+
 /* Stop reading; frames already read but not dispatched are discarded. */
 void
 conn_stop(struct conn *c)
@@ -199,7 +211,7 @@ conn_stop(struct conn *c)
 	if (c->reading)
 		uv_read_stop((uv_stream_t *)&c->pipe);
 	c->reading = 0;
-	c->paused = 0;
+	conn_unpause(c);
 }
 
 /* Bytes queued for c and not yet written: pending plus in flight. */
@@ -210,50 +222,163 @@ conn_queued(const struct conn *c)
 }
 
 /*
- * Backpressure: stop reading c until receiver (over the high mark)
- * drains below the low mark. Frames already read stay in c->in and are
- * cut on resume, so nothing accepted is dropped.
+ * Backpressure: stop reading c until the receiver connection (over
+ * conn_high, or NULL) is below conn_low and the port (over port_high,
+ * or 0) below port_low, or gone. Frames already read stay in c->in and
+ * are cut on resume, so nothing accepted is dropped.
  */
 void
-conn_pause(struct conn *c, struct conn *receiver)
+conn_pause(struct conn *c, struct conn *receiver, uint64_t port)
 {
 	char	name[32];
 
-	c->blocker = receiver;
 	if (!c->reading || c->closing)
 		return;
 	uv_read_stop((uv_stream_t *)&c->pipe);
 	c->reading = 0;
 	c->paused = 1;
+	c->blocker = receiver;
+	c->blocking = port;
+	TAILQ_INSERT_TAIL(&c->w->paused, c, paused_entry);
 	c->w->stats.pauses++;
-	log_debug("%s: paused: a receiver is over the high mark",
-	    conn_name(c, name, sizeof name));
+	log_debug("%s: paused: a %s is over its high mark",
+	    conn_name(c, name, sizeof name), port != 0 ? "port" : "receiver");
 }
 
-/* Resume the paused connections whose receiver drained (or is gone). */
+/* Whether paused c must still wait for its receiver or port to drain. */
+static int
+conn_blocked(const struct conn *c)
+{
+	struct wwd	*w = c->w;
+	struct port	*p;
+
+	if (c->blocker != NULL && conn_queued(c->blocker) >= w->cfg.conn_low)
+		return 1;
+	return c->blocking != 0 && (p = router_find(w, c->blocking)) != NULL &&
+	    router_queued(p) >= w->cfg.port_low;
+}
+
+/*
+ * Resume the paused connections whose receiver and port drained (or are
+ * gone). They leave the list before any is cut: cutting one may close
+ * or pause others.
+ */
 static void
 conn_resume_all(struct wwd *w)
 {
-	struct conn	*c;
-	int		 rc;
+	TAILQ_HEAD(, conn)	 ready = TAILQ_HEAD_INITIALIZER(ready);
+	struct conn		*c, *next;
 
 	w->drained = 0;
-	TAILQ_FOREACH(c, &w->conns, entry) {
-		if (!c->paused || c->closing || c->closed)
+	for (c = TAILQ_FIRST(&w->paused); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, paused_entry);
+		if (conn_blocked(c))
 			continue;
-		if (c->blocker != NULL &&
-		    conn_queued(c->blocker) >= w->cfg.conn_low)
+		conn_unpause(c);
+		TAILQ_INSERT_TAIL(&ready, c, paused_entry);
+	}
+	while ((c = TAILQ_FIRST(&ready)) != NULL) {
+		TAILQ_REMOVE(&ready, c, paused_entry);
+		if (c->closing || c->closed)
 			continue;
-		c->blocker = NULL;
-		if ((rc = uv_read_start((uv_stream_t *)&c->pipe,
-		    conn_alloc_cb, conn_read_cb)) < 0) {
+		if (uv_read_start((uv_stream_t *)&c->pipe, conn_alloc_cb,
+		    conn_read_cb) < 0) {
 			conn_close(c);
 			continue;
 		}
-		c->paused = 0;
 		c->reading = 1;
 		conn_cut(c);
 	}
+}
+
+/* The i-th oldest tag of c's output. */
+static struct conn_tag *
+conn_tag_at(const struct conn *c, size_t i)
+{
+	return &c->tags[(c->tag_head + i) & (c->tag_cap - 1)];
+}
+
+/* Room for one more tag: the ring doubles, oldest first. 0 or -ENOMEM. */
+static int
+conn_tag_grow(struct conn *c)
+{
+	struct conn_tag	*t;
+	size_t		 cap = c->tag_cap != 0 ? 2 * c->tag_cap : 8, i;
+
+	if ((t = malloc(cap * sizeof *t)) == NULL)
+		return -ENOMEM;
+	for (i = 0; i < c->ntags; i++)
+		t[i] = *conn_tag_at(c, i);
+	free(c->tags);
+	c->tags = t;
+	c->tag_cap = cap;
+	c->tag_head = 0;
+	return 0;
+}
+
+/*
+ * The last n bytes of c->out are port's: extend the newest tag if it is
+ * port's and not in flight, else add one. 0 or -ENOMEM.
+ */
+static int
+conn_tag(struct conn *c, uint64_t port, size_t n)
+{
+	uint64_t	 end = c->sent + ipc_buf_used(&c->out);
+	struct conn_tag	*t;
+
+	if (c->ntags > 0) {
+		t = conn_tag_at(c, c->ntags - 1);
+		if (t->port == port && t->end > c->sent) {
+			t->end = end;
+			t->n += n;
+			return 0;
+		}
+	}
+	if (c->ntags == c->tag_cap && conn_tag_grow(c) < 0)
+		return -ENOMEM;
+	t = conn_tag_at(c, c->ntags++);
+	t->end = end;
+	t->port = port;
+	t->n = n;
+	return 0;
+}
+
+/* Those bytes left c (written or dropped): no longer the port's. */
+static void
+conn_untag(struct conn *c, const struct conn_tag *t)
+{
+	struct port	*p;
+
+	if ((p = router_find(c->w, t->port)) != NULL)
+		p->queued -= t->n;
+	c->w->drained = 1;
+}
+
+/* Forget the tags of what was written: everything up to c->sent. */
+static void
+conn_untag_written(struct conn *c)
+{
+	struct conn_tag	*t;
+
+	while (c->ntags > 0 && (t = conn_tag_at(c, 0))->end <= c->sent) {
+		conn_untag(c, t);
+		c->tag_head = (c->tag_head + 1) & (c->tag_cap - 1);
+		c->ntags--;
+	}
+}
+
+/* Drop c's pending output (not the write in flight) and its tags. */
+static void
+conn_drop_out(struct conn *c)
+{
+	struct conn_tag	*t;
+
+	while (c->ntags > 0 &&
+	    (t = conn_tag_at(c, c->ntags - 1))->end > c->sent) {
+		conn_untag(c, t);
+		c->ntags--;
+	}
+	ipc_buf_clear(&c->out);
 }
 
 /*
@@ -283,6 +408,28 @@ conn_append(struct conn *c, const void *p, size_t n)
 		    conn_name(c, name, sizeof name), n);
 		conn_abort(c);
 	}
+}
+
+/*
+ * Queue n raw bytes (whole routed frames) for c on port p's behalf: they
+ * count as p's queued bytes until written or dropped.
+ */
+void
+conn_append_port(struct conn *c, struct port *p, const void *data,
+    size_t n)
+{
+	struct ipc_buf	*b;
+	char		 name[32];
+
+	if ((b = conn_out(c)) == NULL)
+		return;
+	if (ipc_buf_append(b, data, n) < 0 || conn_tag(c, p->id, n) < 0) {
+		log_warnx("%s: out of memory queueing %zu bytes",
+		    conn_name(c, name, sizeof name), n);
+		conn_abort(c);
+		return;
+	}
+	p->queued += n;
 }
 
 /*
@@ -327,7 +474,7 @@ conn_abort(struct conn *c)
 {
 	if (c->closed)
 		return;
-	ipc_buf_clear(&c->out);
+	conn_drop_out(c);
 	conn_close(c);
 }
 
@@ -348,6 +495,7 @@ conn_close_cb(uv_handle_t *h)
 	ipc_buf_clear(&c->in);
 	ipc_buf_clear(&c->out);
 	ipc_buf_clear(&c->wbuf);
+	free(c->tags);
 	free(c);
 }
 
@@ -363,9 +511,11 @@ conn_finish(struct conn *c)
 	}
 	conn_stop(c);
 	c->closed = 1;
-	/* Senders paused on c must look again. */
+	/* Its queued bytes are no port's now; senders paused on c look again. */
+	c->sent += ipc_buf_used(&c->out);
+	conn_untag_written(c);
 	c->w->drained = 1;
-	TAILQ_FOREACH(o, &c->w->conns, entry)
+	TAILQ_FOREACH(o, &c->w->paused, paused_entry)
 		if (o->blocker == c)
 			o->blocker = NULL;
 	c->ops->gone(c);
@@ -385,18 +535,18 @@ conn_write_cb(uv_write_t *req, int status)
 		ipc_buf_clear(&c->wbuf);
 	if (c->closed)
 		return;
+	conn_untag_written(c);
+	c->w->drained = 1;
 	if (status < 0) {
 		/* Keep reading: the peer may have written before it left. */
 		log_debug("%s: write: %s", conn_name(c, name, sizeof name),
 		    uv_strerror(status));
-		ipc_buf_clear(&c->out);
+		conn_drop_out(c);
 		c->sealed = 1;
 		if (!c->reading)
 			conn_close(c);
 		return;
 	}
-	if (conn_queued(c) < c->w->cfg.conn_low)
-		c->w->drained = 1;
 	if (ipc_buf_used(&c->out) > 0 || c->closing)
 		conn_dirty(c);
 }
@@ -412,6 +562,7 @@ conn_flush(struct conn *c)
 	if (c->closed || c->writing)
 		return;
 	if (ipc_buf_used(&c->out) > 0) {
+		c->sent += ipc_buf_used(&c->out);
 		ipc_buf_swap(&c->out, &c->wbuf);
 		ub = uv_buf_init((char *)ipc_buf_head(&c->wbuf),
 		    ipc_buf_used(&c->wbuf));
@@ -424,7 +575,7 @@ conn_flush(struct conn *c)
 		log_debug("%s: write: %s", conn_name(c, name, sizeof name),
 		    uv_strerror(rc));
 		ipc_buf_consume(&c->wbuf, ipc_buf_used(&c->wbuf));
-		ipc_buf_clear(&c->out);
+		conn_untag_written(c);
 		c->sealed = 1;
 		if (!c->reading)
 			c->closing = 1;
@@ -439,7 +590,7 @@ conn_flush_all(struct wwd *w)
 {
 	struct conn	*c;
 
-	if (w->drained)
+	if (w->drained && !TAILQ_EMPTY(&w->paused))
 		conn_resume_all(w);
 	while ((c = TAILQ_FIRST(&w->dirty)) != NULL) {
 		TAILQ_REMOVE(&w->dirty, c, dirty_entry);

@@ -393,6 +393,7 @@ main_setup(struct wwd *w, int fd)
 		log_fatalx("uv_loop_init: %s", uv_strerror(rc));
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->dirty);
+	TAILQ_INIT(&w->paused);
 	LIST_INIT(&w->workers);
 	w->next_serial = 1;
 	w->next_worker = 1;

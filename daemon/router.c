@@ -64,12 +64,14 @@ router_clear(struct wwd *w)
 	w->nslots = w->nports = 0;
 }
 
-/* The record of port id, or NULL. */
+/* The record of port id, or NULL (also once the table is cleared). */
 struct port *
 router_find(struct wwd *w, uint64_t id)
 {
 	struct port	*p;
 
+	if (w->nslots == 0)
+		return NULL;
 	for (p = w->ports[router_hash(id) & (w->nslots - 1)]; p != NULL;
 	    p = p->next)
 		if (p->id == id)
@@ -159,6 +161,7 @@ router_free(struct wwd *w, struct port *p)
 	if (p->from != NULL)
 		p->from->ndraining--;
 	w->nports--;
+	w->drained = 1;		/* senders paused on p may go on */
 	/* Ports carried by frames lost with p need not wait for them. */
 	for (i = 0; i < p->nwaiters; i++)
 		if ((z = router_find(w, p->waiters[i])) != NULL &&
@@ -198,17 +201,37 @@ router_held_back(const struct port *p)
 	return p->from != NULL || p->wait != 0;
 }
 
-/* Count one frame of n bytes to holder h; backpressure on sender. */
-static void
-router_count(struct wwd *w, struct conn *sender, struct conn *h, size_t n)
+/*
+ * The bytes queued for p in the daemon: in connections' output and, while
+ * it is held back, in its own queues.
+ */
+size_t
+router_queued(const struct port *p)
 {
+	return p->queued + ipc_buf_used(&p->early) + ipc_buf_used(&p->late);
+}
+
+/*
+ * Count one frame of n bytes for port p. Backpressure: the sender (if
+ * any) stops being read while p's holder or p itself is over its high
+ * mark.
+ */
+static void
+router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
+{
+	struct conn	*h = p->holder;
+	int		 full_conn, full_port;
+
 	w->stats.frames++;
 	w->stats.bytes += n;
 	if (h->kind == CONN_WORKER && h->owner != NULL)
 		((struct worker *)h->owner)->msgs_in++;
-	/* Backpressure: the sender waits until the receiver drains. */
-	if (sender != NULL && conn_queued(h) > w->cfg.conn_high)
-		conn_pause(sender, h);
+	if (sender == NULL)
+		return;
+	full_conn = conn_queued(h) > w->cfg.conn_high;
+	full_port = router_queued(p) > w->cfg.port_high;
+	if (full_conn || full_port)
+		conn_pause(sender, full_conn ? h : NULL, full_port ? p->id : 0);
 }
 
 /*
@@ -225,9 +248,9 @@ router_flush(struct wwd *w, struct port *p)
 	if (router_held_back(p))
 		return;
 	if (p->holder != NULL) {
-		conn_append(p->holder, ipc_buf_head(&p->early),
+		conn_append_port(p->holder, p, ipc_buf_head(&p->early),
 		    ipc_buf_used(&p->early));
-		conn_append(p->holder, ipc_buf_head(&p->late),
+		conn_append_port(p->holder, p, ipc_buf_head(&p->late),
 		    ipc_buf_used(&p->late));
 	}
 	ipc_buf_clear(&p->early);
@@ -248,7 +271,9 @@ router_flush(struct wwd *w, struct port *p)
 /*
  * Queue raw frame f (header already naming p) for p's holder: now, or
  * in q (p's early or late queue) while p is held back. Ports the frame
- * carries (ids, n) then wait for p.
+ * carries (ids, n) then wait for p. A sender that ports are draining
+ * from is never paused for a held-back port: its PORT_DRAINED may be
+ * what that port waits for.
  */
 static int
 router_deliver(struct wwd *w, struct conn *sender, struct port *p,
@@ -259,8 +284,8 @@ router_deliver(struct wwd *w, struct conn *sender, struct port *p,
 	uint64_t	*wa;
 
 	if (!router_held_back(p)) {
-		conn_append(p->holder, f->raw, len);
-		router_count(w, sender, p->holder, len);
+		conn_append_port(p->holder, p, f->raw, len);
+		router_count(w, sender, p, len);
 		return 0;
 	}
 	if (ipc_buf_append(q, f->raw, len) < 0)
@@ -276,7 +301,7 @@ router_deliver(struct wwd *w, struct conn *sender, struct port *p,
 				wa[p->nwaiters++] = ids[i];
 			}
 	}
-	router_count(w, NULL, p->holder, len);
+	router_count(w, sender->ndraining == 0 ? sender : NULL, p, len);
 	return 0;
 }
 

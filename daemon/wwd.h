@@ -56,7 +56,7 @@ struct config {
 	uint32_t	 frame_max;
 	uint64_t	 conn_high;	/* backpressure marks, bytes */
 	uint64_t	 conn_low;
-	uint64_t	 port_high;	/* parsed, enforced per connection */
+	uint64_t	 port_high;	/* the same, per port */
 	uint64_t	 port_low;
 	uint64_t	 worker_memory;	/* bytes, 0 = no cap */
 	uint32_t	 worker_cpu;	/* seconds, 0 = none */
@@ -109,6 +109,7 @@ struct wwd {
 
 	TAILQ_HEAD(, conn)	conns;	/* every live connection */
 	TAILQ_HEAD(, conn)	dirty;	/* output or a close to handle */
+	TAILQ_HEAD(, conn)	paused;	/* reads stopped: backpressure */
 	LIST_HEAD(, worker)	workers;
 
 	struct event	*events;	/* eventlog: ring, EVENTLOG_MAX */
@@ -158,6 +159,19 @@ struct conn_ops {
 };
 
 /*
+ * Which port's frames fill a stretch of a connection's output: the bytes
+ * up to offset end (counted like c->sent, plus out) hold n bytes for
+ * port. Routed
+ * frames are tagged so that each port's queued bytes are known; tags for
+ * the same port in a row are merged.
+ */
+struct conn_tag {
+	uint64_t	end;
+	uint64_t	port;
+	size_t		n;
+};
+
+/*
  * A peer connection. Owned by the wwd's conns list; freed only in the
  * pipe's close callback, which runs after conn_close was requested and
  * the flusher (a fixed point in the loop) found nothing left to write.
@@ -186,12 +200,20 @@ struct conn {
 	unsigned		 in_dirty:1;
 	unsigned		 paused:1;	/* reads stopped: backpressure */
 	struct conn		*blocker;	/* paused: the full receiver */
+	uint64_t		 blocking;	/* paused: the full port, or 0 */
+
+	struct conn_tag		*tags;		/* ring: routed bytes queued */
+	size_t			 tag_head;
+	size_t			 ntags;
+	size_t			 tag_cap;	/* 0 or a power of two */
+	uint64_t		 sent;		/* bytes that ever left out */
 
 	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
 	struct port_range	*range;		/* ids it mints; owner's */
 	unsigned		 ndraining;	/* ports draining from it */
 	TAILQ_ENTRY(conn)	 entry;
 	TAILQ_ENTRY(conn)	 dirty_entry;
+	TAILQ_ENTRY(conn)	 paused_entry;
 };
 
 struct conn	*conn_create(struct wwd *, enum conn_kind, uint64_t,
@@ -200,6 +222,8 @@ int		 conn_start(struct conn *);
 void		 conn_stop(struct conn *);
 struct ipc_buf	*conn_out(struct conn *);
 void		 conn_append(struct conn *, const void *, size_t);
+void		 conn_append_port(struct conn *, struct port *, const void *,
+		    size_t);
 void		 conn_error(struct conn *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 conn_close(struct conn *);
@@ -208,7 +232,7 @@ const char	*conn_name(const struct conn *, char *, size_t);
 void		 conn_flush_all(struct wwd *);
 void		 conn_close_all(struct wwd *);
 size_t		 conn_queued(const struct conn *);
-void		 conn_pause(struct conn *, struct conn *);
+void		 conn_pause(struct conn *, struct conn *, uint64_t);
 
 /* server.c: the listening socket and client connections */
 int	server_listen_fd(const char *, unsigned, const char *,
@@ -236,6 +260,7 @@ struct port {
 	uint64_t		 wait;		/* carried by a queued frame */
 	struct ipc_buf		 early;		/* bounced by from */
 	struct ipc_buf		 late;		/* newer frames for it */
+	size_t			 queued;	/* its bytes in conns' output */
 	uint64_t		*waiters;	/* ports carried by its queue */
 	size_t			 nwaiters;
 	struct port		*next;		/* hash chain */
@@ -262,6 +287,7 @@ int		 router_repost(struct wwd *, struct conn *, struct ipc_frame *,
 int		 router_drained(struct wwd *, struct conn *, uint64_t,
 		    const char **);
 int		 router_frame(struct conn *, struct ipc_frame *);
+size_t		 router_queued(const struct port *);
 
 /* supervisor.c: worker table and policy */
 enum worker_end {

@@ -5,7 +5,8 @@
  * seteuid around connect: SO_PEERCRED records the connecting euid),
  * the workers-per-user limit, wwctl ps/kill/stats (tables and --json),
  * the CPU limit, the JS heap cap, backpressure from a client that does
- * not read and wwctl logs (scoped, by worker, followed). Each test starts its own wwd.
+ * not read (per connection and per port) and wwctl logs (scoped, by
+ * worker, followed). Each test starts its own wwd.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -410,7 +411,13 @@ daemon_buffers(double *buffered, double *pauses)
 #define BP_COUNT	8000
 #define BP_SIZE		4000
 
-Test(service, backpressure_bounds_memory_and_loses_nothing)
+/*
+ * A client that writes 32 MB of posts to an echo worker and reads
+ * nothing: wwd (configured by config) must stop taking its bytes with
+ * fewer than limit buffered, and lose nothing once the client reads.
+ */
+static void
+backpressure_run(const char *config, double limit)
 {
 	struct rawc		 c;
 	struct ipc_buf		 all;
@@ -424,7 +431,7 @@ Test(service, backpressure_bounds_memory_and_loses_nothing)
 	int			 got = 0, i, flags;
 	const char		*why;
 
-	start("[limits]\nconn_queue_high = 256K\nconn_queue_low = 64K\n");
+	start(config);
 	rawc_connect(&c, harness.sock);
 	rawc_hello(&c);
 	rawc_create(&c, c.port_base, harness_js("echo.js"));
@@ -465,8 +472,8 @@ Test(service, backpressure_bounds_memory_and_loses_nothing)
 	    "client that does not read (buffers %.0f, pauses %.0f)", off,
 	    buffered, pauses);
 	cr_assert(pauses >= 1, "no backpressure pause");
-	cr_assert(buffered < 256 * 1024 + 2 * 1024 * 1024, "wwd buffers "
-	    "%.0f bytes", buffered);
+	cr_assert(buffered < limit, "wwd buffers %.0f bytes (limit %.0f)",
+	    buffered, limit);
 	/* Now read everything; the rest goes out as we read. */
 	pfd.events = POLLIN | POLLOUT;
 	while (got < BP_COUNT) {
@@ -502,6 +509,23 @@ Test(service, backpressure_bounds_memory_and_loses_nothing)
 	ipc_buf_clear(&all);
 	rawc_close(&c);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+Test(service, backpressure_bounds_memory_and_loses_nothing)
+{
+	backpressure_run("[limits]\nconn_queue_high = 256K\n"
+	    "conn_queue_low = 64K\n", 256 * 1024 + 2 * 1024 * 1024);
+}
+
+/*
+ * The per-port marks hold on their own: the connection marks are far
+ * above the 32 MB sent, so only the ports' queues can stop the client.
+ */
+Test(service, backpressure_per_port)
+{
+	backpressure_run("[limits]\nconn_queue_high = 256M\n"
+	    "conn_queue_low = 128M\nport_queue_high = 128K\n"
+	    "port_queue_low = 32K\n", 2 * 128 * 1024 + 2 * 1024 * 1024);
 }
 
 /* NOTIFY_SOCKET: wwd says READY=1 (and its STATUS) once it listens. */
