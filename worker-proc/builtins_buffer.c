@@ -555,16 +555,6 @@ copy_in(js_State *J, struct view *v, int idx, size_t offset)
 	}
 }
 
-/* Make the stack hold `this` and exactly n arguments. */
-static void
-arity(js_State *J, int n)
-{
-	while (js_gettop(J) < n + 1)
-		js_pushundefined(J);
-	if (js_gettop(J) > n + 1)
-		js_pop(J, js_gettop(J) - (n + 1));
-}
-
 /* new <Kind>Array(length | array-like | typed array | buffer, off, len) */
 static void
 view_construct(js_State *J, int k)
@@ -572,7 +562,7 @@ view_construct(js_State *J, int k)
 	struct view	*v;
 	double		 off, len;
 
-	arity(J, 3);
+	scope_arity(J, 3);
 	if (!js_isobject(J, 1)) {
 		fresh(J, k, to_index(J, 1, "Invalid typed array length"));
 		return;

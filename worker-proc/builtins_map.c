@@ -625,16 +625,6 @@ fill(js_State *J, int set)
 	js_pop(J, 1);
 }
 
-/* Make the stack hold `this` and exactly n arguments. */
-static void
-arity(js_State *J, int n)
-{
-	while (js_gettop(J) < n + 1)
-		js_pushundefined(J);
-	if (js_gettop(J) > n + 1)
-		js_pop(J, js_gettop(J) - (n + 1));
-}
-
 static void
 construct(js_State *J, int set)
 {
@@ -645,8 +635,8 @@ construct(js_State *J, int set)
 	fill(J, set);
 }
 
-static void fn_map_new(js_State *J) { arity(J, 1); construct(J, 0); }
-static void fn_set_new(js_State *J) { arity(J, 1); construct(J, 1); }
+static void fn_map_new(js_State *J) { scope_arity(J, 1); construct(J, 0); }
+static void fn_set_new(js_State *J) { scope_arity(J, 1); construct(J, 1); }
 
 /* Define the globals Map and Set. 0. */
 int

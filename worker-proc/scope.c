@@ -72,6 +72,19 @@ scope_constructor(js_State *J, const char *name, js_CFunction call,
 }
 
 /*
+ * Make the stack of the native running hold `this` and exactly n
+ * arguments: missing ones undefined, extra ones dropped.
+ */
+void
+scope_arity(js_State *J, int n)
+{
+	while (js_gettop(J) < n + 1)
+		js_pushundefined(J);
+	if (js_gettop(J) > n + 1)
+		js_pop(J, js_gettop(J) - (n + 1));
+}
+
+/*
  * Keep a script's text by URL, replacing what an earlier import of the
  * same URL left (a script imported in a timer must not grow memory);
  * takes text.

@@ -152,6 +152,7 @@ void	scope_method(js_State *, const char *, js_CFunction, int);
 void	scope_getter(js_State *, const char *, js_CFunction);
 void	scope_constructor(js_State *, const char *, js_CFunction,
 	    js_CFunction, int);
+void	scope_arity(js_State *, int);
 
 /* events.c */
 int	events_install(struct worker *);
