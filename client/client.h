@@ -1,6 +1,6 @@
 /*
  * client.h: libwwd's private header, shared by wwd.c (the connection),
- * worker.c (worker handles), json.c and url.c. Not installed. The
+ * worker.c (worker handles), json*.c and url.c. Not installed. The
  * connection owns its workers, its buffers and its descriptor; a worker
  * belongs to exactly one connection's list.
  */
@@ -115,7 +115,33 @@ CLIENT_HIDDEN int	wwd_port_deliver(struct wwd_worker *,
 CLIENT_HIDDEN void	wwd_port_run(struct wwd_conn *);
 CLIENT_HIDDEN int	wwd_port_runnable(const struct wwd_conn *);
 
-/* json.c */
+/* json.c: shared by json_read.c and json_write.c */
+/*
+ * The records of the tagged form (docs/protocol.md), shared by the
+ * parser and the printer. kinds has one letter per fixed field: b
+ * boolean, n number, s string, u non-negative integer, B ArrayBuffer
+ * or ref, k index or name. A record may end in a list (items after the
+ * fixed fields); opt: the last fixed field or the list may be absent.
+ */
+struct wwd_json_rec {
+	const char	*tag;
+	const char	*kinds;
+	const char	*names[4];
+	const char	*list;
+	char		 each;		/* kind of a list key, or 0: any */
+	uint8_t		 marker;
+	uint8_t		 opt;
+};
+CLIENT_HIDDEN extern const struct wwd_json_rec	wwd_json_recs[];
+CLIENT_HIDDEN extern const size_t		wwd_json_nrecs;
+CLIENT_HIDDEN int	wwd_json_put_utf8(struct ipc_buf *, unsigned);
+CLIENT_HIDDEN size_t	wwd_json_utf8(const unsigned char *, size_t,
+			    unsigned *);
+CLIENT_HIDDEN int	wwd_json_mp_string(const uint8_t *, const uint8_t **,
+			    uint32_t *);
+CLIENT_HIDDEN int	wwd_json_mp_kind(const uint8_t *, char);
+
+/* json_read.c */
 CLIENT_HIDDEN int	wwd_json_pack(struct ipc_buf *, const char *, size_t,
 			    unsigned, const char **, size_t *);
 

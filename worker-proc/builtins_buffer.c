@@ -555,16 +555,6 @@ copy_in(js_State *J, struct view *v, int idx, size_t offset)
 	}
 }
 
-/* Make the stack hold `this` and exactly n arguments. */
-static void
-arity(js_State *J, int n)
-{
-	while (js_gettop(J) < n + 1)
-		js_pushundefined(J);
-	if (js_gettop(J) > n + 1)
-		js_pop(J, js_gettop(J) - (n + 1));
-}
-
 /* new <Kind>Array(length | array-like | typed array | buffer, off, len) */
 static void
 view_construct(js_State *J, int k)
@@ -572,7 +562,7 @@ view_construct(js_State *J, int k)
 	struct view	*v;
 	double		 off, len;
 
-	arity(J, 3);
+	scope_arity(J, 3);
 	if (!js_isobject(J, 1)) {
 		fresh(J, k, to_index(J, 1, "Invalid typed array length"));
 		return;
@@ -751,21 +741,6 @@ static const struct {
 	{ "getFloat64", "setFloat64", fn_get_8, fn_set_8 },
 };
 
-static void
-method(js_State *J, js_CFunction fn, const char *name, int n)
-{
-	js_newcfunction(J, fn, name, n);
-	js_defproperty(J, -2, name, JS_DONTENUM);
-}
-
-static void
-getter(js_State *J, js_CFunction fn, const char *name)
-{
-	js_newcfunction(J, fn, name, 0);
-	js_pushnull(J);
-	js_defaccessor(J, -3, name, JS_DONTENUM);
-}
-
 /*
  * The generic ES5 Array methods that also are %TypedArray% methods and
  * only read length and elements (reverse writes them back in place).
@@ -773,16 +748,6 @@ getter(js_State *J, js_CFunction fn, const char *name)
 static const char *const generic[] = { "join", "indexOf", "lastIndexOf",
 	"forEach", "every", "some", "reduce", "reduceRight", "reverse",
 	"toString", "toLocaleString" };
-
-/* The prototype on top becomes the global constructor `name`'s. */
-static void
-define(js_State *J, const char *name, js_CFunction call, js_CFunction con,
-    int n)
-{
-	js_copy(J, -1);
-	js_setregistry(J, name);
-	js_newcconstructor(J, call, con, name, n);
-}
 
 /* Define ArrayBuffer, the typed array constructors and DataView. 0. */
 int
@@ -793,18 +758,18 @@ builtins_buffer_install(struct worker *w)
 	int		 k;
 
 	js_newobject(J);
-	method(J, fn_buffer_slice, "slice", 2);
-	getter(J, fn_buffer_bytelength, "byteLength");
-	define(J, "ArrayBuffer", fn_buffer_call, fn_buffer_new, 1);
-	method(J, fn_buffer_isview, "isView", 1);
+	scope_method(J, "slice", fn_buffer_slice, 2);
+	scope_getter(J, "byteLength", fn_buffer_bytelength);
+	scope_constructor(J, "ArrayBuffer", fn_buffer_call, fn_buffer_new, 1);
+	scope_method(J, "isView", fn_buffer_isview, 1);
 	js_defglobal(J, "ArrayBuffer", JS_DONTENUM);
 
 	for (k = 0; k < BUFFER_DATAVIEW; k++) {
 		js_newobject(J);
-		method(J, fn_subarray, "subarray", 2);
-		method(J, fn_set, "set", 1);
-		method(J, fn_fill, "fill", 1);
-		method(J, fn_slice, "slice", 2);
+		scope_method(J, "subarray", fn_subarray, 2);
+		scope_method(J, "set", fn_set, 1);
+		scope_method(J, "fill", fn_fill, 1);
+		scope_method(J, "slice", fn_slice, 2);
 		for (i = 0; i < sizeof(generic) / sizeof(generic[0]); i++) {
 			js_getglobal(J, "Array");
 			js_getproperty(J, -1, "prototype");
@@ -812,14 +777,14 @@ builtins_buffer_install(struct worker *w)
 			js_defproperty(J, -4, generic[i], JS_DONTENUM);
 			js_pop(J, 2);
 		}
-		getter(J, fn_view_length, "length");
-		getter(J, fn_view_bytelength, "byteLength");
-		getter(J, fn_view_byteoffset, "byteOffset");
-		getter(J, fn_view_buffer, "buffer");
+		scope_getter(J, "length", fn_view_length);
+		scope_getter(J, "byteLength", fn_view_bytelength);
+		scope_getter(J, "byteOffset", fn_view_byteoffset);
+		scope_getter(J, "buffer", fn_view_buffer);
 		js_pushnumber(J, kinds[k].size);
 		js_defproperty(J, -2, "BYTES_PER_ELEMENT", JS_READONLY |
 		    JS_DONTENUM | JS_DONTCONF);
-		define(J, kinds[k].name, fn_view_call, view_ctors[k], 3);
+		scope_constructor(J, kinds[k].name, fn_view_call, view_ctors[k], 3);
 		js_pushnumber(J, kinds[k].size);
 		js_defproperty(J, -2, "BYTES_PER_ELEMENT", JS_READONLY |
 		    JS_DONTENUM | JS_DONTCONF);
@@ -828,13 +793,13 @@ builtins_buffer_install(struct worker *w)
 
 	js_newobject(J);
 	for (i = 0; i < sizeof(dv_methods) / sizeof(dv_methods[0]); i++) {
-		method(J, dv_methods[i].fget, dv_methods[i].get, 1);
-		method(J, dv_methods[i].fset, dv_methods[i].set, 2);
+		scope_method(J, dv_methods[i].get, dv_methods[i].fget, 1);
+		scope_method(J, dv_methods[i].set, dv_methods[i].fset, 2);
 	}
-	getter(J, fn_view_bytelength, "byteLength");
-	getter(J, fn_view_byteoffset, "byteOffset");
-	getter(J, fn_view_buffer, "buffer");
-	define(J, "DataView", fn_view_call, fn_dataview_new, 1);
+	scope_getter(J, "byteLength", fn_view_bytelength);
+	scope_getter(J, "byteOffset", fn_view_byteoffset);
+	scope_getter(J, "buffer", fn_view_buffer);
+	scope_constructor(J, "DataView", fn_view_call, fn_dataview_new, 1);
 	js_defglobal(J, "DataView", JS_DONTENUM);
 	return 0;
 }

@@ -625,16 +625,6 @@ fill(js_State *J, int set)
 	js_pop(J, 1);
 }
 
-/* Make the stack hold `this` and exactly n arguments. */
-static void
-arity(js_State *J, int n)
-{
-	while (js_gettop(J) < n + 1)
-		js_pushundefined(J);
-	if (js_gettop(J) > n + 1)
-		js_pop(J, js_gettop(J) - (n + 1));
-}
-
 static void
 construct(js_State *J, int set)
 {
@@ -645,23 +635,8 @@ construct(js_State *J, int set)
 	fill(J, set);
 }
 
-static void fn_map_new(js_State *J) { arity(J, 1); construct(J, 0); }
-static void fn_set_new(js_State *J) { arity(J, 1); construct(J, 1); }
-
-static void
-method(js_State *J, js_CFunction fn, const char *name, int n)
-{
-	js_newcfunction(J, fn, name, n);
-	js_defproperty(J, -2, name, JS_DONTENUM);
-}
-
-static void
-getter(js_State *J, js_CFunction fn, const char *name)
-{
-	js_newcfunction(J, fn, name, 0);
-	js_pushnull(J);
-	js_defaccessor(J, -3, name, JS_DONTENUM);
-}
+static void fn_map_new(js_State *J) { scope_arity(J, 1); construct(J, 0); }
+static void fn_set_new(js_State *J) { scope_arity(J, 1); construct(J, 1); }
 
 /* Define the globals Map and Set. 0. */
 int
@@ -670,34 +645,30 @@ builtins_map_install(struct worker *w)
 	js_State	*J = w->J;
 
 	js_newobject(J);
-	method(J, fn_get, "get", 1);
-	method(J, fn_set, "set", 2);
-	method(J, fn_map_has, "has", 1);
-	method(J, fn_map_delete, "delete", 1);
-	method(J, fn_map_clear, "clear", 0);
-	method(J, fn_map_foreach, "forEach", 1);
-	method(J, fn_map_keys, "keys", 0);
-	method(J, fn_map_values, "values", 0);
-	method(J, fn_map_entries, "entries", 0);
-	getter(J, fn_map_size, "size");
-	js_copy(J, -1);
-	js_setregistry(J, "Map");
-	js_newcconstructor(J, fn_map_call, fn_map_new, "Map", 0);
+	scope_method(J, "get", fn_get, 1);
+	scope_method(J, "set", fn_set, 2);
+	scope_method(J, "has", fn_map_has, 1);
+	scope_method(J, "delete", fn_map_delete, 1);
+	scope_method(J, "clear", fn_map_clear, 0);
+	scope_method(J, "forEach", fn_map_foreach, 1);
+	scope_method(J, "keys", fn_map_keys, 0);
+	scope_method(J, "values", fn_map_values, 0);
+	scope_method(J, "entries", fn_map_entries, 0);
+	scope_getter(J, "size", fn_map_size);
+	scope_constructor(J, "Map", fn_map_call, fn_map_new, 0);
 	js_defglobal(J, "Map", JS_DONTENUM);
 
 	js_newobject(J);
-	method(J, fn_add, "add", 1);
-	method(J, fn_set_has, "has", 1);
-	method(J, fn_set_delete, "delete", 1);
-	method(J, fn_set_clear, "clear", 0);
-	method(J, fn_set_foreach, "forEach", 1);
-	method(J, fn_set_values, "values", 0);
-	method(J, fn_set_values, "keys", 0);
-	method(J, fn_set_entries, "entries", 0);
-	getter(J, fn_set_size, "size");
-	js_copy(J, -1);
-	js_setregistry(J, "Set");
-	js_newcconstructor(J, fn_set_call, fn_set_new, "Set", 0);
+	scope_method(J, "add", fn_add, 1);
+	scope_method(J, "has", fn_set_has, 1);
+	scope_method(J, "delete", fn_set_delete, 1);
+	scope_method(J, "clear", fn_set_clear, 0);
+	scope_method(J, "forEach", fn_set_foreach, 1);
+	scope_method(J, "values", fn_set_values, 0);
+	scope_method(J, "keys", fn_set_values, 0);
+	scope_method(J, "entries", fn_set_entries, 0);
+	scope_getter(J, "size", fn_set_size);
+	scope_constructor(J, "Set", fn_set_call, fn_set_new, 0);
 	js_defglobal(J, "Set", JS_DONTENUM);
 	return 0;
 }

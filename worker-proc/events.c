@@ -318,12 +318,6 @@ static const char prelude[] =
 "};\n"
 "})";
 
-static struct worker *
-worker_of(js_State *J)
-{
-	return js_getcontext(J);
-}
-
 /* Milliseconds since the worker started (Event.timeStamp). */
 double
 events_now(struct worker *w)
@@ -334,21 +328,21 @@ events_now(struct worker *w)
 static void
 fn_now(js_State *J)
 {
-	js_pushnumber(J, events_now(worker_of(J)));
+	js_pushnumber(J, events_now(scope_worker(J)));
 }
 
 /* The microtask checkpoint after a listener callback ("clean up"). */
 static void
 fn_checkpoint(js_State *J)
 {
-	loop_checkpoint(worker_of(J));
+	loop_checkpoint(scope_worker(J));
 	js_pushundefined(J);
 }
 
 static void
 fn_report(js_State *J)
 {
-	struct worker	*w = worker_of(J);
+	struct worker	*w = scope_worker(J);
 
 	js_copy(J, 1);
 	events_report(w, w->url);

@@ -576,13 +576,6 @@ fn_split(js_State *J)
 	js_setindex(J, arr, n);
 }
 
-static void
-replace_global(js_State *J, const char *name, js_CFunction f)
-{
-	js_newcfunction(J, f, name, 1);
-	js_defglobal(J, name, JS_DONTENUM);
-}
-
 /* Exported by libmujs (jsi.h), not declared in mujs.h. */
 struct js_Object	*js_toobject(js_State *, int);
 
@@ -794,8 +787,8 @@ fixes_install(struct worker *w)
 	replace(J, "splice", "splice", fn_splice, 0);
 	js_pop(J, 1);
 	fixes_number_install(w);
-	replace_global(w->J, "encodeURI", fn_encode_uri);
-	replace_global(w->J, "encodeURIComponent", fn_encode_uri_component);
-	replace_global(w->J, "decodeURI", fn_decode_uri);
-	replace_global(w->J, "decodeURIComponent", fn_decode_uri_component);
+	scope_defun(w->J, "encodeURI", fn_encode_uri, 1);
+	scope_defun(w->J, "encodeURIComponent", fn_encode_uri_component, 1);
+	scope_defun(w->J, "decodeURI", fn_decode_uri, 1);
+	scope_defun(w->J, "decodeURIComponent", fn_decode_uri_component, 1);
 }

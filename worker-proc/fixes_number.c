@@ -407,13 +407,6 @@ js_strtod(const char *s, char **end)
 	return v;
 }
 
-static void
-define(js_State *J, const char *name, js_CFunction f, int n)
-{
-	js_newcfunction(J, f, name, n);
-	js_defproperty(J, -2, name, JS_DONTENUM);
-}
-
 /* Install the number replacements (called by fixes_install). */
 void
 fixes_number_install(struct worker *w)
@@ -422,12 +415,12 @@ fixes_number_install(struct worker *w)
 
 	js_getglobal(J, "Number");
 	js_getproperty(J, -1, "prototype");
-	define(J, "toFixed", fn_to_fixed, 1);
-	define(J, "toExponential", fn_to_exponential, 1);
-	define(J, "toPrecision", fn_to_precision, 1);
+	scope_method(J, "toFixed", fn_to_fixed, 1);
+	scope_method(J, "toExponential", fn_to_exponential, 1);
+	scope_method(J, "toPrecision", fn_to_precision, 1);
 	js_pop(J, 2);
 	js_pushglobal(J);
-	define(J, "parseInt", fn_parse_int, 2);
-	define(J, "parseFloat", fn_parse_float, 1);
+	scope_method(J, "parseInt", fn_parse_int, 2);
+	scope_method(J, "parseFloat", fn_parse_float, 1);
 	js_pop(J, 1);
 }

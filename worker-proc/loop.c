@@ -37,12 +37,6 @@ struct loop_timer {
 	struct loop_timer	**pprev;	/* O(1) unlink */
 };
 
-static struct worker *
-worker_of(js_State *J)
-{
-	return js_getcontext(J);
-}
-
 /*
  * Call the function below this, args on the stack (fn, this, n args),
  * protected. An exception is reported as uncaught (fallback names the
@@ -263,7 +257,7 @@ timer_cb(uv_timer_t *h)
 static void
 timer_set(js_State *J, int repeat)
 {
-	struct worker		*w = worker_of(J);
+	struct worker		*w = scope_worker(J);
 	struct loop_timer	*t;
 	int			 i, top = js_gettop(J);
 	int32_t			 delay = 0;
@@ -316,7 +310,7 @@ fn_set_interval(js_State *J)
 static void
 fn_clear_timer(js_State *J)
 {
-	struct worker		*w = worker_of(J);
+	struct worker		*w = scope_worker(J);
 	struct loop_timer	*t;
 	double			 id = js_tonumber(J, 1);
 
@@ -339,7 +333,7 @@ fn_queue_microtask(js_State *J)
 		js_typeerror(J, "Failed to execute 'queueMicrotask': "
 		    "parameter 1 is not of type 'Function'.");
 	js_copy(J, 1);
-	loop_queue_microtask(worker_of(J), 0);
+	loop_queue_microtask(scope_worker(J), 0);
 	js_pushundefined(J);
 }
 
@@ -370,20 +364,13 @@ loop_clear(struct worker *w)
 	w->micro_head = w->micro_len = w->micro_cap = 0;
 }
 
-static void
-defun(js_State *J, const char *name, js_CFunction f, int n)
-{
-	js_newcfunction(J, f, name, n);
-	js_defglobal(J, name, JS_DONTENUM);
-}
-
 /* Define setTimeout & co and queueMicrotask on the global object. */
 void
 loop_install(struct worker *w)
 {
-	defun(w->J, "setTimeout", fn_set_timeout, 1);
-	defun(w->J, "setInterval", fn_set_interval, 1);
-	defun(w->J, "clearTimeout", fn_clear_timer, 0);
-	defun(w->J, "clearInterval", fn_clear_timer, 0);
-	defun(w->J, "queueMicrotask", fn_queue_microtask, 1);
+	scope_defun(w->J, "setTimeout", fn_set_timeout, 1);
+	scope_defun(w->J, "setInterval", fn_set_interval, 1);
+	scope_defun(w->J, "clearTimeout", fn_clear_timer, 0);
+	scope_defun(w->J, "clearInterval", fn_clear_timer, 0);
+	scope_defun(w->J, "queueMicrotask", fn_queue_microtask, 1);
 }

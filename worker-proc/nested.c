@@ -148,17 +148,11 @@ static const char prelude[] =
 #define NESTED_INTERNAL	"wwd.nested"
 #define NESTED_WORKER_TAG	"Worker"	/* userdata of Worker objects */
 
-static struct worker *
-worker_of(js_State *J)
-{
-	return js_getcontext(J);
-}
-
 /* native.resolve(url): the absolute URL against location. */
 static void
 fn_resolve(js_State *J)
 {
-	struct worker	*w = worker_of(J);
+	struct worker	*w = scope_worker(J);
 	struct url	 u;
 	char		*href;
 
@@ -179,14 +173,14 @@ static void
 fn_object(js_State *J)
 {
 	js_copy(J, 1);
-	js_newuserdata(J, NESTED_WORKER_TAG, worker_of(J), NULL);
+	js_newuserdata(J, NESTED_WORKER_TAG, scope_worker(J), NULL);
 }
 
 /* native.uuid(n): a random-looking unique tail for a blob: URL. */
 static void
 fn_uuid(js_State *J)
 {
-	struct worker	*w = worker_of(J);
+	struct worker	*w = scope_worker(J);
 	char		 buf[64];
 
 	snprintf(buf, sizeof buf, "%08llx-%04x-4%03x-8%03x-%012llx",
@@ -215,7 +209,7 @@ wire(js_State *J, int idx, size_t *len)
 static void
 fn_create(js_State *J)
 {
-	struct worker		*w = worker_of(J);
+	struct worker		*w = scope_worker(J);
 	struct ipc_create	 m;
 	struct url		 u;
 	const char		*why;

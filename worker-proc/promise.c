@@ -45,12 +45,6 @@ struct promise {
 static void	resolve_promise(js_State *, int, int);
 static void	reject_promise(js_State *, int, int);
 
-static struct worker *
-worker_of(js_State *J)
-{
-	return js_getcontext(J);
-}
-
 static int
 absidx(js_State *J, int idx)
 {
@@ -152,7 +146,7 @@ queue_reaction(js_State *J, int r, enum promise_state state, int v)
 	js_getproperty(J, r, state == PROMISE_FULFILLED ? "f" : "r");
 	js_pushnumber(J, state);
 	js_copy(J, v);
-	loop_queue_microtask(worker_of(J), 4);
+	loop_queue_microtask(scope_worker(J), 4);
 }
 
 /* FulfillPromise / RejectPromise: settle and trigger the reactions. */
@@ -244,7 +238,7 @@ resolve_promise(js_State *J, int pidx, int vidx)
 	js_copy(J, pidx);
 	js_copy(J, vidx);
 	js_copy(J, -4);
-	loop_queue_microtask(worker_of(J), 3);
+	loop_queue_microtask(scope_worker(J), 3);
 	js_pop(J, 1);
 }
 
@@ -835,13 +829,6 @@ static const char aggregate[] =
 "return AggregateError;\n"
 "})()";
 
-static void
-method(js_State *J, const char *name, js_CFunction f, int n)
-{
-	js_newcfunction(J, f, name, n);
-	js_defproperty(J, -2, name, JS_DONTENUM);
-}
-
 /* Define Promise and AggregateError on the global object. 0 or -1. */
 int
 promise_install(struct worker *w)
@@ -863,19 +850,19 @@ promise_install(struct worker *w)
 	js_setregistry(J, REG_THENJOB);
 
 	js_newobject(J);
-	method(J, "then", fn_then, 2);
-	method(J, "catch", fn_catch, 1);
-	method(J, "finally", fn_finally, 1);
-	method(J, "toString", fn_to_string_tag, 0);
+	scope_method(J, "then", fn_then, 2);
+	scope_method(J, "catch", fn_catch, 1);
+	scope_method(J, "finally", fn_finally, 1);
+	scope_method(J, "toString", fn_to_string_tag, 0);
 	js_copy(J, -1);
 	js_setregistry(J, REG_PROTO);
 	js_newcconstructor(J, fn_call, fn_construct, "Promise", 1);
-	method(J, "resolve", fn_static_resolve, 1);
-	method(J, "reject", fn_static_reject, 1);
-	method(J, "all", fn_all, 1);
-	method(J, "allSettled", fn_all_settled, 1);
-	method(J, "race", fn_race, 1);
-	method(J, "any", fn_any, 1);
+	scope_method(J, "resolve", fn_static_resolve, 1);
+	scope_method(J, "reject", fn_static_reject, 1);
+	scope_method(J, "all", fn_all, 1);
+	scope_method(J, "allSettled", fn_all_settled, 1);
+	scope_method(J, "race", fn_race, 1);
+	scope_method(J, "any", fn_any, 1);
 	js_copy(J, -1);
 	js_setregistry(J, REG_CTOR);
 	js_defglobal(J, "Promise", JS_DONTENUM);

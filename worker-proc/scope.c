@@ -4,7 +4,8 @@
  * importScripts, and the running of scripts (main and imported) whose
  * sources are kept by URL for column numbers. importScripts reads
  * file: and data: URLs, and http(s) URLs of the worker's own origin
- * under INIT's root directory. Runs in wwd-worker only.
+ * under INIT's root directory. Also the small helpers every module
+ * uses to reach its worker and define natives. Runs in wwd-worker only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,10 +22,66 @@
 
 #define SCOPE_SCRIPT_MAX	(64u * 1024 * 1024)
 
-static struct worker *
-worker_of(js_State *J)
+/* The worker whose JS state J is (main_prepare set it as the context). */
+struct worker *
+scope_worker(js_State *J)
 {
 	return js_getcontext(J);
+}
+
+/*
+ * Define the native f as the global function name (not enumerable). The
+ * name must be static: mujs keeps the pointer.
+ */
+void
+scope_defun(js_State *J, const char *name, js_CFunction f, int n)
+{
+	js_newcfunction(J, f, name, n);
+	js_defglobal(J, name, JS_DONTENUM);
+}
+
+/* Define the native f as method name of the object on top (static name). */
+void
+scope_method(js_State *J, const char *name, js_CFunction f, int n)
+{
+	js_newcfunction(J, f, name, n);
+	js_defproperty(J, -2, name, JS_DONTENUM);
+}
+
+/* Define the native f as getter name of the object on top (static name). */
+void
+scope_getter(js_State *J, const char *name, js_CFunction f)
+{
+	js_newcfunction(J, f, name, 0);
+	js_pushnull(J);
+	js_defaccessor(J, -3, name, JS_DONTENUM);
+}
+
+/*
+ * The prototype on top becomes the prototype of a new constructor name
+ * (call without new, con with new, n its length), which replaces it on
+ * top; the prototype is also kept in the registry under name.
+ */
+void
+scope_constructor(js_State *J, const char *name, js_CFunction call,
+    js_CFunction con, int n)
+{
+	js_copy(J, -1);
+	js_setregistry(J, name);
+	js_newcconstructor(J, call, con, name, n);
+}
+
+/*
+ * Make the stack of the native running hold `this` and exactly n
+ * arguments: missing ones undefined, extra ones dropped.
+ */
+void
+scope_arity(js_State *J, int n)
+{
+	while (js_gettop(J) < n + 1)
+		js_pushundefined(J);
+	if (js_gettop(J) > n + 1)
+		js_pop(J, js_gettop(J) - (n + 1));
 }
 
 /*
@@ -248,7 +305,7 @@ scope_fetch(struct worker *w, const struct url *u, char **out,
 static void
 fn_import_scripts(js_State *J)
 {
-	struct worker	*w = worker_of(J);
+	struct worker	*w = scope_worker(J);
 	struct url	 u;
 	const char	*why;
 	char		*href, *raw, *text = NULL;
@@ -303,7 +360,7 @@ fn_import_scripts(js_State *J)
 static void
 fn_post_message(js_State *J)
 {
-	struct worker	*w = worker_of(J);
+	struct worker	*w = scope_worker(J);
 	int		 tidx = 0;
 
 	if (js_gettop(J) < 2)
@@ -333,7 +390,7 @@ fn_post_message(js_State *J)
 static void
 fn_close(js_State *J)
 {
-	worker_of(J)->closing = 1;
+	scope_worker(J)->closing = 1;
 	js_pushundefined(J);
 }
 
@@ -402,8 +459,7 @@ define_location(struct worker *w, const struct location *l)
 	ro(J, "pathname", w->purl.path);
 	ro(J, "search", l->search);
 	ro(J, "hash", l->hash);
-	js_newcfunction(J, fn_location_to_string, "toString", 0);
-	js_defproperty(J, -2, "toString", JS_DONTENUM);
+	scope_method(J, "toString", fn_location_to_string, 0);
 	js_defglobal(J, "location", JS_READONLY | JS_DONTENUM);
 	js_endtry(J);
 	return 0;
@@ -477,13 +533,6 @@ install_navigator(struct worker *w)
 	js_defglobal(J, "navigator", JS_READONLY | JS_DONTENUM);
 }
 
-static void
-defun(js_State *J, const char *name, js_CFunction f, int n)
-{
-	js_newcfunction(J, f, name, n);
-	js_defglobal(J, name, JS_DONTENUM);
-}
-
 /* Define the worker-specific globals. 0 or -1. */
 int
 scope_install(struct worker *w)
@@ -509,9 +558,9 @@ scope_install(struct worker *w)
 		js_call(J, 2);
 		js_pop(J, 2);
 	} else
-		defun(J, "postMessage", fn_post_message, 1);
-	defun(J, "close", fn_close, 0);
-	defun(J, "importScripts", fn_import_scripts, 0);
+		scope_defun(J, "postMessage", fn_post_message, 1);
+	scope_defun(J, "close", fn_close, 0);
+	scope_defun(J, "importScripts", fn_import_scripts, 0);
 	js_endtry(J);
 	return 0;
 }

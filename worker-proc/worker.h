@@ -145,6 +145,14 @@ int	loop_call(struct worker *, int, const char *);
 int	scope_install(struct worker *);
 int	scope_run(struct worker *, const char *, const char *);
 int	scope_colno(struct worker *, const char *, unsigned);
+/* Helpers for every module that defines natives (names must be static). */
+struct worker *scope_worker(js_State *);
+void	scope_defun(js_State *, const char *, js_CFunction, int);
+void	scope_method(js_State *, const char *, js_CFunction, int);
+void	scope_getter(js_State *, const char *, js_CFunction);
+void	scope_constructor(js_State *, const char *, js_CFunction,
+	    js_CFunction, int);
+void	scope_arity(js_State *, int);
 
 /* events.c */
 int	events_install(struct worker *);
