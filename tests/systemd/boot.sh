@@ -87,7 +87,7 @@ for h in /sys/fs/cgroup/systemd /sys/fs/cgroup/unified; do
 done
 
 rc=0
-timeout 100 systemd-nspawn --quiet --register=no --keep-unit \
+timeout -k 10 100 systemd-nspawn --quiet --register=no --keep-unit \
     --link-journal=no --console=pipe --bind="$tmp/log:/wwd-test" \
     --directory="$tmp/root" --boot systemd.unit=wwd-test.target \
     </dev/null >"$tmp/console" 2>&1 || rc=$?

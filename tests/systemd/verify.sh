@@ -1,7 +1,8 @@
 #!/bin/sh
 # verify.sh: the installed units and snippets, checked by systemd's own
 # tools: cmake --install into a temporary DESTDIR, that tree laid over
-# PREFIX in a private mount namespace (so ExecStart= paths exist), then
+# PREFIX in a private mount namespace (so ExecStart= paths exist; /run a
+# tmpfs there, so systemd's files stay in it), then
 # systemd-analyze verify of the system and user units (any message is a
 # failure), systemd-sysusers and systemd-tmpfiles applied to a scratch
 # root. Needs root (unshare, mount). Usage: verify.sh BUILD_DIR PREFIX.
@@ -35,6 +36,7 @@ mkdir -p "$dir/xdg"
 check "systemd-analyze verify (system and user units)" \
     unshare -m --propagation private sh -c '
 	mount -t overlay wwd-verify -o "lowerdir=$1:$2" "$2" || exit 1
+	mount -t tmpfs wwd-verify-run /run || exit 1
 	systemd-analyze verify --man=no "$3/system/wwd.service" \
 	    "$3/system/wwd.socket" || exit 1
 	XDG_RUNTIME_DIR=$4 systemd-analyze --user verify --man=no \
