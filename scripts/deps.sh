@@ -5,7 +5,8 @@ set -eu
 
 PKGS="cmake make gcc pkg-config libuv1-dev libmujs-dev libmsgpack-dev
 libcriterion-dev libinih-dev libsystemd-dev libseccomp-dev libsmartcols-dev
-libjansson-dev systemd clang libclang-rt-14-dev valgrind"
+libjansson-dev systemd systemd-container iproute2 clang libclang-rt-14-dev
+valgrind"
 
 missing=""
 for p in $PKGS; do

@@ -113,6 +113,15 @@ template_run(void)
 		ca.flags = CLONE_PARENT | CLONE_PIDFD;
 		ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+		/*
+		 * A seccomp filter that cannot inspect clone3's flags makes
+		 * it fail with ENOSYS (systemd's RestrictNamespaces=, as in
+		 * wwd.service, nspawn, Docker); clone(2) has the same flags,
+		 * the pidfd stored through its third argument.
+		 */
+		if (pid < 0 && errno == ENOSYS)
+			pid = (pid_t)syscall(SYS_clone, ca.flags, 0UL, &pidfd,
+			    0UL, 0UL);
 		if (pid == 0) {
 			template_child(&rq, chan);
 			return;
