@@ -80,7 +80,7 @@ int	 fleet_wwctl(const char *, int, int, int, double *, double *,
 double	 fleet_cpu_ms(int);
 double	 fleet_rss_kib(int);
 int	 fleet_fds(int);
-int	 fleet_nofile(int);
+void	 fleet_nofile(int);
 void	 fleet_print(const struct bench_fleet *);
 int	 fleet_json(const char *, const struct bench_fleet *);
 
