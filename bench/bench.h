@@ -2,7 +2,8 @@
  * bench.h: the benchmark suite's one header (`make bench`). wwd-bench is
  * a single process: main.c pins it, starts a real wwd on a temporary
  * socket and the Node peer script, run.c measures wwd through libwwd,
- * limit.c measures the socket limits with forked helpers, report.c
+ * limit.c measures the socket limits with forked helpers, fleet.c the
+ * large-fleet mode (--fleet N), report.c
  * prints the table and writes the JSON. Nothing here is part of
  * `make test`; every number of one report comes from the same run.
  */
