@@ -8,6 +8,8 @@
 #                Node worker_threads and the socket limits, every process
 #                on CPU 0 (BENCH_PIN=0: not pinned); BENCH_ARGS are passed
 #                on (e.g. --quick, --json PATH). Never part of `make test`.
+#   make bench-fleet  the same Release build, then wwd-bench --fleet
+#                FLEET (10000) idle workers, `wwctl ps` timed against them
 #   make fuzz    run every fuzz target for FUZZ_SECONDS each (clang build)
 #   make soak    run the mixed soak workload for SOAK_SECONDS
 #   make bench-promise  the Promise benchmark against node --jitless
@@ -24,9 +26,10 @@ SOCK	?= $(CURDIR)/$(BUILD)/wwd.sock
 BENCH_BUILD ?= build-bench
 BENCH_PIN ?= 1
 BENCH_ARGS ?=
+FLEET	?= 10000
 
 .PHONY: all deps build demo stop test test-plain test-asan test-fuzz \
-	fuzz-build fuzz soak bench bench-promise clean
+	fuzz-build fuzz soak bench-build bench bench-fleet bench-promise clean
 
 all: build
 
@@ -81,12 +84,19 @@ fuzz: fuzz-build
 soak: build
 	$(BUILD)/tests/soak/wwd-soak -d $(SOAK_SECONDS) -b $(BUILD)/bin
 
-bench: deps
+bench-build: deps
 	cmake -S . -B $(BENCH_BUILD) -DWWD_BENCH=ON -DWWD_WERROR=ON \
 		-DWWD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BENCH_BUILD) -j $(JOBS)
+
+bench: bench-build
 	$(BENCH_BUILD)/bin/wwd-bench $(if $(filter 0,$(BENCH_PIN)),--no-pin) \
 		$(BENCH_ARGS)
+
+# Over a minute (starting the fleet), so not part of `make bench`.
+bench-fleet: bench-build
+	$(BENCH_BUILD)/bin/wwd-bench $(if $(filter 0,$(BENCH_PIN)),--no-pin) \
+		--fleet $(FLEET) $(BENCH_ARGS)
 
 bench-promise: build
 	sh bench/promise.sh $(BUILD)/bin

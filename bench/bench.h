@@ -2,7 +2,8 @@
  * bench.h: the benchmark suite's one header (`make bench`). wwd-bench is
  * a single process: main.c pins it, starts a real wwd on a temporary
  * socket and the Node peer script, run.c measures wwd through libwwd,
- * limit.c measures the socket limits with forked helpers, report.c
+ * limit.c measures the socket limits with forked helpers, fleet.c the
+ * large-fleet mode (--fleet N), report.c
  * prints the table and writes the JSON. Nothing here is part of
  * `make test`; every number of one report comes from the same run.
  */
@@ -45,6 +46,23 @@ struct bench_side {
 	double	relay_p50, relay_p99;	/* limit: through a relay */
 };
 
+/* The large-fleet mode (--fleet N): times in ms unless named. */
+struct bench_fleet {
+	int	n;			/* idle workers alive */
+	int	cpu;			/* pinned to, or -1 */
+	int	runs;			/* wwctl runs per variant */
+	int	daemon_pid;
+	double	start_s;		/* starting all n, seconds */
+	double	ps_p50, ps_max;		/* wwctl ps, exec to exit */
+	double	json_p50, json_max;	/* wwctl ps --json */
+	long	ps_bytes, json_bytes;	/* their output */
+	double	echo1_p50, echo1_p99;	/* us, before the fleet */
+	double	echo_p50, echo_p99;	/* us, with the fleet alive */
+	double	idle_cpu;		/* wwd CPU %, fleet idle */
+	int	fds;			/* wwd's descriptors */
+	double	rss_kib;		/* wwd's RSS */
+};
+
 /* main.c */
 double	 main_now_us(void);
 void	 main_side_init(struct bench_side *);
@@ -53,6 +71,19 @@ void	 main_side_init(struct bench_side *);
 int	 run_wwd(const char *, const struct bench_opts *,
 	    struct bench_side *);
 double	 run_percentile(double *, int, double);
+
+int	 run_fleet(const char *, const struct bench_opts *,
+	    struct bench_fleet *);
+
+/* fleet.c */
+int	 fleet_wwctl(const char *, int, int, int, double *, double *,
+	    long *);
+double	 fleet_cpu_ms(int);
+double	 fleet_rss_kib(int);
+int	 fleet_fds(int);
+void	 fleet_nofile(int);
+void	 fleet_print(const struct bench_fleet *);
+int	 fleet_json(const char *, const struct bench_fleet *);
 
 /* limit.c */
 int	 limit_run(const struct bench_opts *, struct bench_side *);

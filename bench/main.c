@@ -6,7 +6,10 @@
  * script, and prints one table and one JSON file from that one run.
  *
  *   usage: wwd-bench [--no-pin | --cpu N] [--quick] [--json PATH]
- *                    [--node PATH] [--node-max N]
+ *                    [--node PATH] [--node-max N] [--fleet N]
+ *
+ * --fleet N runs only the large-fleet mode (fleet.c): N idle workers in
+ * one wwd, `wwctl ps` timed against them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +36,7 @@
 #endif
 
 #define MAIN_READY_MS	10000
+#define MAIN_FLEET_RUNS	11	/* wwctl ps runs per variant */
 #define MAIN_NODE_MAX	(1024 * 1024)	/* Node output kept, bytes */
 
 /* The wwd that main started: its process and temporary directory. */
@@ -206,7 +210,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: wwd-bench [--no-pin | --cpu N] [--quick] "
-	    "[--json PATH] [--node PATH] [--node-max N]\n");
+	    "[--json PATH] [--node PATH] [--node-max N] [--fleet N]\n");
 	exit(2);
 }
 
@@ -236,17 +240,53 @@ pin(int cpu)
 	}
 }
 
-/* The default JSON path: bench/results/<date>-<mode>.json. */
+/* The default JSON path: bench/results/<date>-[fleet-]<mode>.json. */
 static void
-json_path(char *path, size_t len, int cpu)
+json_path(char *path, size_t len, int cpu, int fleet)
 {
 	char		date[16];
 	time_t		now = time(NULL);
 
 	strftime(date, sizeof date, "%Y-%m-%d", localtime(&now));
 	mkdir(BENCH_DIR "/results", 0755);
-	snprintf(path, len, "%s/results/%s-%s.json", BENCH_DIR, date,
-	    cpu < 0 ? "unpinned" : "pinned");
+	snprintf(path, len, "%s/results/%s-%s%s.json", BENCH_DIR, date,
+	    fleet ? "fleet-" : "", cpu < 0 ? "unpinned" : "pinned");
+}
+
+/* wwd-bench --fleet n: the large-fleet mode alone. An exit code. */
+static int
+main_fleet(const struct bench_opts *o, int n, const char *json)
+{
+	struct bench_fleet	 f = { 0 };
+	struct daemon		 d = { 0 };
+	char			 path[512];
+	int			 rc;
+
+	f.n = n;
+	f.cpu = o->cpu;
+	f.runs = MAIN_FLEET_RUNS;
+	fleet_nofile(n);
+	if ((rc = daemon_start(&d)) < 0)
+		fprintf(stderr, "wwd-bench: wwd did not start: %s\n",
+		    strerror(-rc));
+	else {
+		f.daemon_pid = d.pid;
+		rc = run_fleet(d.sock, o, &f);
+	}
+	daemon_stop(&d);
+	if (rc < 0)
+		return 1;
+	fleet_print(&f);
+	if (json == NULL) {
+		json_path(path, sizeof path, o->cpu, 1);
+		json = path;
+	}
+	if (fleet_json(json, &f) < 0) {
+		fprintf(stderr, "wwd-bench: %s: %s\n", json, strerror(errno));
+		return 1;
+	}
+	printf("\nJSON: %s\n", json);
+	return 0;
 }
 
 int
@@ -259,6 +299,7 @@ main(int argc, char **argv)
 		{ "json", required_argument, NULL, 'j' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "node-max", required_argument, NULL, 'm' },
+		{ "fleet", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	o = { 200, 200, 20000, 2000, 200000, 2000,
@@ -268,7 +309,7 @@ main(int argc, char **argv)
 	const char		*json = NULL, *nodebin = "node";
 	char			 path[512], version[32] = "?";
 	double			 t0 = main_now_us();
-	int			 ch, rc;
+	int			 ch, rc, nfleet = 0;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -290,6 +331,10 @@ main(int argc, char **argv)
 		case 'm':
 			o.node_mem_max = atoi(optarg);
 			break;
+		case 'f':
+			if ((nfleet = atoi(optarg)) <= 0)
+				usage();
+			break;
 		default:
 			usage();
 		}
@@ -299,6 +344,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (o.cpu >= 0)
 		pin(o.cpu);
+	if (nfleet > 0)
+		return main_fleet(&o, nfleet, json);
 	main_side_init(&wwd);
 	main_side_init(&node);
 	main_side_init(&lim);
@@ -321,7 +368,7 @@ main(int argc, char **argv)
 
 	report_print(&o, version, &wwd, &node, &lim);
 	if (json == NULL) {
-		json_path(path, sizeof path, o.cpu);
+		json_path(path, sizeof path, o.cpu, 0);
 		json = path;
 	}
 	if (report_json(json, &o, version, &wwd, &node, &lim) < 0) {

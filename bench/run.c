@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bench.h"
 #include "wwd.h"
@@ -18,6 +19,8 @@
 #define RUN_TIMEOUT_US	(60.0 * 1e6)	/* any one wait */
 #define RUN_PENDING_MAX	(256 * 1024)	/* queued bytes: pump first */
 #define RUN_BIG		(64 * 1024)
+#define RUN_FLEET_BATCH	500	/* workers started at once */
+#define RUN_FLEET_IDLE_S 5	/* the idle fleet is watched */
 
 static const char WORKER_JS[] =
     "var count = 0;\n"
@@ -428,6 +431,80 @@ run_wwd(const char *sock, const struct bench_opts *o, struct bench_side *out)
 	    (rc = memory(&r, o, out)) < 0)
 		fprintf(stderr, "wwd-bench: wwd: %s (%s)\n", r.failed != NULL ?
 		    r.failed : "failed", strerror(-rc));
+	wwd_free(r.conn);
+	return rc;
+}
+
+/*
+ * The large-fleet mode: an echo baseline with one worker, then f->n
+ * idle workers started in batches, wwctl ps timed against them, the
+ * daemon's idle CPU and descriptors read, echo measured again with the
+ * fleet alive; every worker terminated at the end. 0 or -errno.
+ */
+int
+run_fleet(const char *sock, const struct bench_opts *o,
+    struct bench_fleet *f)
+{
+	struct run	 r = { 0 };
+	struct bench_side side;
+	struct slot	*s = NULL, one;
+	double		 t0, cpu0;
+	int		 have, rc;
+
+	r.cb.message = on_message;
+	r.cb.error = on_error;
+	r.cb.exit = on_exit_event;
+	main_side_init(&side);
+	one.w = NULL;
+	if ((rc = wwd_connect(&r.conn, sock)) < 0) {
+		fprintf(stderr, "wwd-bench: %s\n", r.conn != NULL ?
+		    wwd_errmsg(r.conn) : "out of memory");
+		goto out;
+	}
+	if ((s = calloc((size_t)f->n, sizeof *s)) == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((rc = start(&r, &one)) < 0 || (rc = pump(&r, &one.up, 1)) < 0 ||
+	    (rc = echo(&r, &one, o, &side)) < 0)
+		goto out;
+	f->echo1_p50 = side.echo_p50;
+	f->echo1_p99 = side.echo_p99;
+	fprintf(stderr, "wwd-bench: starting %d workers...\n", f->n);
+	t0 = main_now_us();
+	for (have = 0; have < f->n; have += RUN_FLEET_BATCH)
+		if ((rc = fleet(&r, s, have, have + RUN_FLEET_BATCH < f->n ?
+		    have + RUN_FLEET_BATCH : f->n)) < 0)
+			goto out;
+	f->start_s = (main_now_us() - t0) / 1e6;
+	fprintf(stderr, "wwd-bench: timing wwctl ps...\n");
+	if ((rc = fleet_wwctl(sock, 0, f->n + 1, f->runs, &f->ps_p50,
+	    &f->ps_max, &f->ps_bytes)) < 0 ||
+	    (rc = fleet_wwctl(sock, 1, f->n + 1, f->runs, &f->json_p50,
+	    &f->json_max, &f->json_bytes)) < 0)
+		goto out;
+	/* The daemon's own cost of an idle fleet: timers, nothing else. */
+	cpu0 = fleet_cpu_ms(f->daemon_pid);
+	t0 = main_now_us();
+	sleep(RUN_FLEET_IDLE_S);
+	f->idle_cpu = (fleet_cpu_ms(f->daemon_pid) - cpu0) * 1e3 * 100 /
+	    (main_now_us() - t0);
+	f->fds = fleet_fds(f->daemon_pid);
+	f->rss_kib = fleet_rss_kib(f->daemon_pid);
+	if ((rc = echo(&r, &one, o, &side)) < 0)
+		goto out;
+	f->echo_p50 = side.echo_p50;
+	f->echo_p99 = side.echo_p99;
+out:
+	if (rc < 0)
+		fprintf(stderr, "wwd-bench: fleet: %s (%s)\n", r.failed !=
+		    NULL ? r.failed : "failed", strerror(-rc));
+	if (r.conn != NULL && s != NULL) {
+		fprintf(stderr, "wwd-bench: stopping the fleet...\n");
+		if (stop_all(&r, s, f->n) < 0 || stop_all(&r, &one, 1) < 0)
+			rc = rc < 0 ? rc : -EPROTO;
+	}
+	free(s);
 	wwd_free(r.conn);
 	return rc;
 }

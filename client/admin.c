@@ -256,15 +256,25 @@ admin_duration(char *buf, size_t len, json_int_t ms)
 		snprintf(buf, len, "%.1fs", (double)ms / 1000);
 }
 
+/*
+ * uid -> user name. The last answer is kept: a ps of 10,000 workers
+ * has a handful of owners, and each getpwuid reads /etc/passwd again.
+ */
 static void
 admin_user(char *buf, size_t len, json_int_t uid)
 {
-	struct passwd	*pw = getpwuid((uid_t)uid);
+	static json_int_t	 last = -1;
+	static char		 name[64];
+	struct passwd		*pw;
 
-	if (pw != NULL)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "%lld", (long long)uid);
+	if (uid != last) {
+		if ((pw = getpwuid((uid_t)uid)) != NULL)
+			snprintf(name, sizeof name, "%s", pw->pw_name);
+		else
+			snprintf(name, sizeof name, "%lld", (long long)uid);
+		last = uid;
+	}
+	snprintf(buf, len, "%s", name);
 }
 
 static const char *ps_columns[] = { "ID", "KIND", "PID", "USER", "ORIGIN",

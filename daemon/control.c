@@ -16,6 +16,12 @@
 #include "log.h"
 #include "wwd.h"
 
+/*
+ * At most this many /proc reads per ps (about 10 us each): a busy
+ * fleet's RSS and CPU may then be a little older, ps stays quick.
+ */
+#define CONTROL_PS_READS	500
+
 static int
 control_write(void *data, const char *p, size_t n)
 {
@@ -81,13 +87,14 @@ control_state(const struct worker *k)
 }
 
 static void
-control_worker(msgpack_packer *pk, const struct worker *k, uint64_t now)
+control_worker(msgpack_packer *pk, struct worker *k, uint64_t now,
+    unsigned *reads)
 {
 	uint64_t	 cpu = 0, rss = 0;
 	struct port	*p;
 	int		 clients;
 
-	(void)supervisor_proc_usage(k, &cpu, &rss);
+	(void)supervisor_usage(k, reads, &cpu, &rss);
 	p = router_find(k->w, k->outside);
 	clients = k->shared ? (int)k->clients :
 	    p != NULL && p->worker == k && p->holder != NULL;
@@ -116,6 +123,7 @@ control_ps(struct conn *c, msgpack_packer *pk, struct ipc_buf *data)
 	struct worker	*k;
 	uint32_t	 n = 0;
 	uint64_t	 now = uv_now(&c->w->loop);
+	unsigned	 reads = CONTROL_PS_READS;
 
 	LIST_FOREACH(k, &c->w->workers, entry)
 		if (control_visible(c, k) && !k->reported)
@@ -123,7 +131,7 @@ control_ps(struct conn *c, msgpack_packer *pk, struct ipc_buf *data)
 	msgpack_pack_array(pk, n);
 	LIST_FOREACH(k, &c->w->workers, entry)
 		if (control_visible(c, k) && !k->reported)
-			control_worker(pk, k, now);
+			control_worker(pk, k, now, &reads);
 	control_reply(c, "ok", "", data);
 }
 

@@ -5,6 +5,7 @@
  * so the loop can be closed. main() owns the struct wwd and the path
  * strings it points at.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -383,12 +384,32 @@ main_prepare_cb(uv_prepare_t *h)
 	conn_flush_all(h->data);
 }
 
+/*
+ * Every worker costs wwd two descriptors (its channel and its pidfd):
+ * take the soft RLIMIT_NOFILE up to the hard one, which systemd sets
+ * with LimitNOFILE=. Workers inherit it, but each lowers its own in
+ * its sandbox (worker-proc/sandbox.c).
+ */
+static void
+main_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("setrlimit RLIMIT_NOFILE %llu",
+		    (unsigned long long)rl.rlim_max);
+}
+
 static void
 main_setup(struct wwd *w, int fd)
 {
 	uint64_t	usec;
 	int		rc;
 
+	main_nofile();
 	if ((rc = uv_loop_init(&w->loop)) < 0)
 		log_fatalx("uv_loop_init: %s", uv_strerror(rc));
 	TAILQ_INIT(&w->conns);

@@ -9,6 +9,7 @@
  * reached EOF, so every frame the worker wrote is forwarded first.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -713,27 +714,34 @@ supervisor_refuse(struct wwd *w, struct conn *c, uint64_t outside,
 }
 
 /*
- * The CPU seconds (user + system, in clock ticks converted to ms) and
- * resident bytes of k's process, from /proc/PID/stat. 0 or -errno.
+ * Read k's CPU time (user + system, ms) and resident bytes from
+ * /proc/PID/stat into its usage cache, stamped now. One open, read and
+ * close (about 10 us: the kernel formats the whole line); 0 or -errno.
  */
-int
-supervisor_proc_usage(const struct worker *k, uint64_t *cpu_ms,
-    uint64_t *rss)
+static int
+supervisor_read_usage(struct worker *k, uint64_t now)
 {
+	static long		 hz, page;
 	char			 path[64], buf[1024], *p;
 	unsigned long long	 ut, st;
 	long			 pages;
-	long			 hz = sysconf(_SC_CLK_TCK);
-	FILE			*f;
-	size_t			 n;
+	ssize_t			 n;
+	int			 fd;
 
 	if (!k->spawned || k->exited)
 		return -ESRCH;
+	if (hz <= 0) {
+		hz = sysconf(_SC_CLK_TCK);
+		page = sysconf(_SC_PAGESIZE);
+		hz = hz > 0 ? hz : 100;
+	}
 	snprintf(path, sizeof path, "/proc/%d/stat", k->pid);
-	if ((f = fopen(path, "re")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
 	buf[n] = '\0';
 	/* Fields after the command name, which may hold spaces. */
 	if ((p = strrchr(buf, ')')) == NULL ||
@@ -741,44 +749,94 @@ supervisor_proc_usage(const struct worker *k, uint64_t *cpu_ms,
 	    "%llu %llu %*d %*d %*d %*d %*d %*d %*u %*u %ld", &ut, &st,
 	    &pages) != 3)
 		return -EINVAL;
-	*cpu_ms = (ut + st) * 1000 / (unsigned long long)(hz > 0 ? hz : 100);
-	*rss = (uint64_t)pages * (uint64_t)sysconf(_SC_PAGESIZE);
+	k->cpu_ms = (ut + st) * 1000 / (unsigned long long)hz;
+	k->rss = (uint64_t)pages * (uint64_t)page;
+	k->usage_ms = now;
+	k->usage_msgs = k->msgs_in + k->msgs_out;
+	k->usage_read = 1;
 	return 0;
 }
 
-/* The limits ticker: kill workers past their CPU or wall-clock budget. */
+/*
+ * k's CPU ms and resident bytes for ps, from its usage cache. The cache
+ * is read again here if it never was, if k exchanged messages since and
+ * the reading is SUPERVISOR_USAGE_MS old, or if it is
+ * SUPERVISOR_USAGE_IDLE_MS old; only while *budget (reads left for this
+ * ps) lasts, so a large fleet is refreshed over several ps. 0, or
+ * -ESRCH with nothing known.
+ */
+int
+supervisor_usage(struct worker *k, unsigned *budget, uint64_t *cpu_ms,
+    uint64_t *rss)
+{
+	uint64_t	now = uv_now(&k->w->loop), age = now - k->usage_ms;
+
+	if (*budget > 0 && (!k->usage_read ||
+	    age >= SUPERVISOR_USAGE_IDLE_MS ||
+	    (age >= SUPERVISOR_USAGE_MS &&
+	    k->msgs_in + k->msgs_out != k->usage_msgs))) {
+		(*budget)--;
+		(void)supervisor_read_usage(k, now);
+	}
+	if (!k->usage_read)
+		return -ESRCH;
+	*cpu_ms = k->cpu_ms;
+	*rss = k->rss;
+	return 0;
+}
+
+/* Kill k for its CPU (cpu non-zero) or wall-clock budget. */
+static void
+supervisor_over(struct worker *k, int cpu)
+{
+	struct log_about a;
+	char		 msg[96];
+
+	if (cpu)
+		snprintf(msg, sizeof msg, "used %llu ms of CPU, the limit is "
+		    "%u s", (unsigned long long)k->cpu_ms, k->w->cfg.worker_cpu);
+	else
+		snprintf(msg, sizeof msg, "ran for %u s of wall-clock time",
+		    k->w->cfg.worker_wall);
+	k->w->stats.limit_kills++;
+	eventlog_add(k->w, LOG_LEVEL_INFO, "limit", supervisor_about(k, &a),
+	    "worker[%llu]: %s", (unsigned long long)k->id, msg);
+	supervisor_end(k, cpu ? WORKER_END_CPU : WORKER_END_WALL, msg);
+}
+
+/*
+ * The limits ticker: kill workers past their CPU or wall-clock budget;
+ * without limits it does nothing. A worker's CPU is read only when it
+ * could have reached the limit: one process uses at most one CPU second
+ * per second, so after a reading of c ms under a limit of L ms the next
+ * one is due L - c ms later. So an idle fleet costs the walk over the
+ * workers, and no /proc reads.
+ */
 void
 supervisor_tick(struct wwd *w)
 {
-	struct log_about a;
 	struct worker	*k;
-	uint64_t	 cpu, rss, now = uv_now(&w->loop);
-	char		 msg[96];
+	uint64_t	 now = uv_now(&w->loop), limit;
 
+	limit = (uint64_t)w->cfg.worker_cpu * 1000;
+	if (limit == 0 && w->cfg.worker_wall == 0)
+		return;
 	LIST_FOREACH(k, &w->workers, entry) {
-		if (k->exited || k->reported || !k->spawned)
+		if (k->exited || k->reported || !k->spawned ||
+		    k->end != WORKER_END_NONE)
 			continue;
-		if (w->cfg.worker_cpu > 0 &&
-		    supervisor_proc_usage(k, &cpu, &rss) == 0 &&
-		    cpu >= (uint64_t)w->cfg.worker_cpu * 1000) {
-			snprintf(msg, sizeof msg, "used %llu ms of CPU, the "
-			    "limit is %u s", (unsigned long long)cpu,
-			    w->cfg.worker_cpu);
-			w->stats.limit_kills++;
-			eventlog_add(w, LOG_LEVEL_INFO, "limit",
-			    supervisor_about(k, &a), "worker[%llu]: %s",
-			    (unsigned long long)k->id, msg);
-			supervisor_end(k, WORKER_END_CPU, msg);
-		} else if (w->cfg.worker_wall > 0 && now - k->started_ms >=
-		    (uint64_t)w->cfg.worker_wall * 1000) {
-			snprintf(msg, sizeof msg, "ran for %u s of wall-clock "
-			    "time", w->cfg.worker_wall);
-			w->stats.limit_kills++;
-			eventlog_add(w, LOG_LEVEL_INFO, "limit",
-			    supervisor_about(k, &a), "worker[%llu]: %s",
-			    (unsigned long long)k->id, msg);
-			supervisor_end(k, WORKER_END_WALL, msg);
+		if (limit > 0 && now >= k->cpu_due) {
+			if (supervisor_read_usage(k, now) == 0 &&
+			    k->cpu_ms >= limit) {
+				supervisor_over(k, 1);
+				continue;
+			}
+			k->cpu_due = now + (k->usage_read && k->cpu_ms < limit ?
+			    limit - k->cpu_ms : 0);
 		}
+		if (w->cfg.worker_wall > 0 && now - k->started_ms >=
+		    (uint64_t)w->cfg.worker_wall * 1000)
+			supervisor_over(k, 0);
 	}
 }
 

@@ -324,6 +324,12 @@ struct worker {
 	uint64_t		 started_ms;	/* uv_now at spawn */
 	uint64_t		 msgs_in;	/* frames routed to it */
 	uint64_t		 msgs_out;	/* frames it sent */
+	uint64_t		 cpu_ms;	/* usage cache: /proc/PID/stat */
+	uint64_t		 rss;		/* bytes */
+	uint64_t		 usage_ms;	/* uv_now of that reading */
+	uint64_t		 usage_msgs;	/* msgs_in + msgs_out then */
+	uint64_t		 cpu_due;	/* uv_now: next CPU-limit read */
+	unsigned		 usage_read:1;	/* the cache holds a reading */
 
 	uv_poll_t		 proc;		/* watches pidfd (spawn.c) */
 	int			 pidfd;
@@ -368,8 +374,15 @@ void	supervisor_kill_all(struct wwd *);
 void	supervisor_exit_info(const struct worker *, struct ipc_exit *,
 	    char *, size_t);
 const char *supervisor_limit(const struct wwd *, uint32_t, char *, size_t);
+/*
+ * ps re-reads a busy worker's usage (CPU, RSS) when it is
+ * SUPERVISOR_USAGE_MS old, an idle one's when SUPERVISOR_USAGE_IDLE_MS.
+ */
+#define SUPERVISOR_USAGE_MS	 1000
+#define SUPERVISOR_USAGE_IDLE_MS 10000
 void	supervisor_tick(struct wwd *);
-int	supervisor_proc_usage(const struct worker *, uint64_t *, uint64_t *);
+int	supervisor_usage(struct worker *, unsigned *, uint64_t *,
+	    uint64_t *);
 
 /* registry.c: shared workers by (principal, origin, name, url) */
 int	registry_connect(struct wwd *, struct conn *, uint64_t,
