@@ -1169,6 +1169,24 @@ dec_ext(struct dec *d, const struct item *it)
 	}
 }
 
+/* Push the item if it is a primitive that needs no memory: 1, else 0. */
+static int
+dec_leaf(js_State *J, const struct item *it)
+{
+	switch (it->type) {
+	case T_NIL: js_pushnull(J); return 1;
+	case T_BOOL: js_pushboolean(J, (int)it->u); return 1;
+	case T_UINT: js_pushnumber(J, (double)it->u); return 1;
+	case T_INT: js_pushnumber(J, (double)it->i); return 1;
+	case T_FLOAT: js_pushnumber(J, it->f); return 1;
+	case T_STR:
+		text_push(J, (const char *)it->body, it->n);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Decode one value at d->p and push it. depth: containers open. */
 static int
 dec_value(struct dec *d, unsigned depth)
@@ -1178,15 +1196,9 @@ dec_value(struct dec *d, unsigned depth)
 
 	if (dec_head(d, &it) < 0)
 		return -EBADMSG;
-	switch (it.type) {
-	case T_NIL: js_pushnull(J); return 0;
-	case T_BOOL: js_pushboolean(J, (int)it.u); return 0;
-	case T_UINT: js_pushnumber(J, (double)it.u); return 0;
-	case T_INT: js_pushnumber(J, (double)it.i); return 0;
-	case T_FLOAT: js_pushnumber(J, it.f); return 0;
-	case T_STR:
-		text_push(J, (const char *)it.body, it.n);
+	if (dec_leaf(J, &it))
 		return 0;
+	switch (it.type) {
 	case T_EXT:
 		return dec_ext(d, &it);
 	case T_BIN:
@@ -1222,6 +1234,7 @@ clone_decode_ports(struct worker *w, const uint8_t *p, size_t n, int ports,
 {
 	js_State	*J = w->J;
 	struct dec	 d;
+	struct item	 it;
 	int		 rc, top = js_gettop(J);
 
 	if ((rc = ipc_check(p, n, IPC_CLONE_DEPTH, why)) < 0)
@@ -1236,6 +1249,12 @@ clone_decode_ports(struct worker *w, const uint8_t *p, size_t n, int ports,
 		*why = "a value in the payload could not be built";
 		return -EBADMSG;
 	}
+	/* A lone primitive (most messages): no memory arrays to make. */
+	if (dec_head(&d, &it) == 0 && d.p == d.end && dec_leaf(J, &it)) {
+		js_endtry(J);
+		return 0;
+	}
+	d.p = p;
 	js_newarray(J);
 	d.mem = js_gettop(J) - 1;
 	js_newarray(J);
