@@ -80,9 +80,6 @@ static const char prelude[] =
 "hide(global, 'MessageChannel', MessageChannel);\n"
 "return {\n"
 "  proto: MessagePort.prototype,\n"
-"  deliver: function (t, data, ports, bad) {\n"
-"    ev.fire(t, new MessageEvent(bad ? 'messageerror' : 'message',\n"
-"      { data: bad ? null : data, ports: ports })); },\n"
 "  connect: function (p) {\n"
 "    ev.fire(global, new MessageEvent('connect',\n"
 "      { data: '', ports: [p], source: p })); }\n"
@@ -411,9 +408,6 @@ deliver(struct worker *w, const uint8_t *body, uint32_t len)
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
-	internal(J, "deliver");
-	js_rot3(J);
-	js_rot3(J);	/* fn, this, target */
 	js_newarray(J);
 	for (i = 0; i < p.ntransfer; i++) {
 		if ((e = lookup(w, p.transfer[i])) == NULL)
@@ -424,11 +418,9 @@ deliver(struct worker *w, const uint8_t *body, uint32_t len)
 	bad = clone_decode_ports(w, (const uint8_t *)p.data.ptr, p.data.len,
 	    js_gettop(J) - 1, &why) < 0;
 	if (bad)
-		js_pushundefined(J);
-	js_rot2(J);	/* data before ports */
-	js_pushboolean(J, bad);
+		js_pushnull(J);
+	events_message(w, bad);
 	js_endtry(J);
-	loop_call(w, 4, w->url);
 	loop_task_done(w);
 }
 
