@@ -168,7 +168,7 @@ JS_NORETURN void events_throw(struct worker *, const char *, const char *,
 	    ...) JS_PRINTFLIKE(3, 4);
 double	events_now(struct worker *);
 
-/* clone.c */
+/* clone.c, clone_enc.c, clone_dec.c */
 int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
 void	clone_encode_transfer(struct worker *, struct ipc_buf *, int, int);
