@@ -7,7 +7,8 @@
 #   make bench   Release build in build-bench/, then wwd-bench: wwd beside
 #                Node worker_threads and the socket limits, every process
 #                on CPU 0 (BENCH_PIN=0: not pinned); BENCH_ARGS are passed
-#                on (e.g. --quick, --json PATH). Never part of `make test`.
+#                on (e.g. --quick, --only messages, --json PATH). Never
+#                part of `make test`.
 #   make bench-fleet  the same Release build, then wwd-bench --fleet
 #                FLEET (10000) idle workers, `wwctl ps` timed against them
 #   make fuzz    run every fuzz target for FUZZ_SECONDS each (clang build)

@@ -16,6 +16,12 @@
 /* The three fleet sizes of the idle-memory measurement. */
 #define BENCH_MEM_STEPS	3
 
+/* The groups of rows, for --only (the socket limits always run). */
+#define BENCH_SPAWN	0x1	/* spawn to first message, burst */
+#define BENCH_MESSAGES	0x2	/* echo, one-way small and 64 KiB */
+#define BENCH_MEMORY	0x4	/* idle worker memory */
+#define BENCH_ALL	0x7
+
 /* How much to do; filled from the command line. */
 struct bench_opts {
 	int	spawns;		/* sequential spawns */
@@ -27,6 +33,7 @@ struct bench_opts {
 	int	mem[BENCH_MEM_STEPS];	/* fleet sizes */
 	int	node_mem_max;	/* Node's largest fleet */
 	int	cpu;		/* -1: not pinned */
+	int	only;		/* BENCH_* groups to run */
 };
 
 /*

@@ -6,7 +6,8 @@
  * script, and prints one table and one JSON file from that one run.
  *
  *   usage: wwd-bench [--no-pin | --cpu N] [--quick] [--json PATH]
- *                    [--node PATH] [--node-max N] [--fleet N]
+ *                    [--node PATH] [--node-max N]
+ *                    [--only spawn,messages,memory] [--fleet N]
  *
  * --fleet N runs only the large-fleet mode (fleet.c): N idle workers in
  * one wwd, `wwctl ps` timed against them.
@@ -153,23 +154,24 @@ static int
 run_node(const char *node, const struct bench_opts *o, char *version,
     size_t vlen, struct bench_side *out)
 {
-	char	 a[9][16], *buf, *v;
-	char	*argv[13];
+	char	 a[10][16], *buf, *v;
+	char	*argv[14];
 	int	 p[2], i, status, rc = 0;
 	size_t	 len = 0;
 	ssize_t	 n;
 	pid_t	 pid;
-	int	 nums[9] = { o->spawns, o->burst, o->rtts, o->warmup,
-		    o->small, o->big, o->mem[0], o->mem[1], o->node_mem_max };
+	int	 nums[10] = { o->spawns, o->burst, o->rtts, o->warmup,
+		    o->small, o->big, o->mem[0], o->mem[1], o->node_mem_max,
+		    o->only };
 
 	argv[0] = (char *)node;
 	argv[1] = "--expose-gc";
 	argv[2] = BENCH_DIR "/node/bench.js";
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		snprintf(a[i], sizeof a[i], "%d", nums[i]);
 		argv[3 + i] = a[i];
 	}
-	argv[12] = NULL;
+	argv[13] = NULL;
 	if ((buf = malloc(MAIN_NODE_MAX)) == NULL)
 		return -ENOMEM;
 	if (pipe(p) < 0) {
@@ -210,8 +212,38 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: wwd-bench [--no-pin | --cpu N] [--quick] "
-	    "[--json PATH] [--node PATH] [--node-max N] [--fleet N]\n");
+	    "[--json PATH] [--node PATH] [--node-max N]\n"
+	    "                 [--only spawn,messages,memory] [--fleet N]\n");
 	exit(2);
+}
+
+/* The BENCH_* groups named in a comma-separated list, or -1. */
+static int
+groups(const char *list)
+{
+	static const struct {
+		const char	*name;
+		int		 bit;
+	} names[] = {
+		{ "spawn", BENCH_SPAWN },
+		{ "messages", BENCH_MESSAGES },
+		{ "memory", BENCH_MEMORY },
+	};
+	size_t	 i, n;
+	int	 only = 0;
+
+	while (*list != '\0') {
+		n = strcspn(list, ",");
+		for (i = 0; i < sizeof names / sizeof names[0]; i++)
+			if (strlen(names[i].name) == n &&
+			    strncmp(names[i].name, list, n) == 0)
+				break;
+		if (i == sizeof names / sizeof names[0])
+			return -1;
+		only |= names[i].bit;
+		list += n + (list[n] == ',');
+	}
+	return only == 0 ? -1 : only;
 }
 
 /* Small amounts for a quick look (not for docs/performance.md). */
@@ -300,10 +332,11 @@ main(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "node-max", required_argument, NULL, 'm' },
 		{ "fleet", required_argument, NULL, 'f' },
+		{ "only", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bench_opts	o = { 200, 200, 20000, 2000, 200000, 2000,
-				    { 1, 100, 1000 }, 1000, 0 };
+				    { 1, 100, 1000 }, 1000, 0, BENCH_ALL };
 	struct bench_side	wwd, node, lim;
 	struct daemon		d = { 0 };
 	const char		*json = NULL, *nodebin = "node";
@@ -333,6 +366,10 @@ main(int argc, char **argv)
 			break;
 		case 'f':
 			if ((nfleet = atoi(optarg)) <= 0)
+				usage();
+			break;
+		case 'o':
+			if ((o.only = groups(optarg)) < 0)
 				usage();
 			break;
 		default:

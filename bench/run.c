@@ -425,10 +425,10 @@ run_wwd(const char *sock, const struct bench_opts *o, struct bench_side *out)
 		wwd_free(r.conn);
 		return rc;
 	}
-	if ((rc = spawn_seq(&r, o, out)) < 0 ||
-	    (rc = spawn_burst(&r, o, out)) < 0 ||
-	    (rc = messages(&r, o, out)) < 0 ||
-	    (rc = memory(&r, o, out)) < 0)
+	if (((o->only & BENCH_SPAWN) && ((rc = spawn_seq(&r, o, out)) < 0 ||
+	    (rc = spawn_burst(&r, o, out)) < 0)) ||
+	    ((o->only & BENCH_MESSAGES) && (rc = messages(&r, o, out)) < 0) ||
+	    ((o->only & BENCH_MEMORY) && (rc = memory(&r, o, out)) < 0))
 		fprintf(stderr, "wwd-bench: wwd: %s (%s)\n", r.failed != NULL ?
 		    r.failed : "failed", strerror(-rc));
 	wwd_free(r.conn);

@@ -418,6 +418,64 @@ ipc_post_encode(struct ipc_buf *b, uint64_t port, const struct ipc_post *p)
 	return ipc_post_end(b, &m);
 }
 
+/* A big-endian unsigned of n bytes. */
+static uint64_t
+be(const uint8_t *p, unsigned n)
+{
+	uint64_t	v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * The common shapes of a POST body read directly, without msgpack-c's
+ * zone: [fixarray of unsigned ids, bin]. 1 if that is what the bytes
+ * are, all of them (then *m is filled as the full decode would fill
+ * it); 0 to leave the body to the full decode, errors included.
+ */
+static int
+post_fast(const uint8_t *p, size_t len, struct ipc_post *m)
+{
+	const uint8_t	*end = p + len;
+	uint32_t	 i, n;
+	uint64_t	 size;
+	unsigned	 w;
+
+	if (len < 3 || p[0] != 0x92 || (p[1] & 0xf0) != 0x90)
+		return 0;
+	n = p[1] & 0x0f;
+	p += 2;
+	for (i = 0; i < n; i++) {
+		if (p >= end)
+			return 0;
+		if (*p < 0x80)
+			w = 0;
+		else if (*p >= 0xcc && *p <= 0xcf)
+			w = 1u << (*p - 0xcc);
+		else
+			return 0;
+		if ((size_t)(end - p) < 1 + (size_t)w)
+			return 0;
+		m->transfer[i] = w == 0 ? *p : be(p + 1, w);
+		p += 1 + w;
+	}
+	if (p >= end || *p < 0xc4 || *p > 0xc6)
+		return 0;
+	w = 1u << (*p - 0xc4);
+	if ((size_t)(end - p) < 1 + (size_t)w)
+		return 0;
+	size = be(p + 1, w);
+	p += 1 + w;
+	if (size != (uint64_t)(end - p))
+		return 0;
+	m->ntransfer = n;
+	m->data.ptr = (const char *)p;
+	m->data.len = (uint32_t)size;
+	return 1;
+}
+
 /* Decode a POST body; the data slice points into it. 0 or -EBADMSG. */
 int
 ipc_post_decode(const uint8_t *p, size_t len, struct ipc_post *m,
@@ -428,6 +486,8 @@ ipc_post_decode(const uint8_t *p, size_t len, struct ipc_post *m,
 	uint32_t		 i;
 	int			 rc;
 
+	if (post_fast(p, len, m))
+		return 0;
 	if ((rc = unpack(p, len, &u, 2, why)) < 0)
 		goto out;
 	t = &u.data.via.array.ptr[0];

@@ -51,7 +51,8 @@ static const char prelude[] =
 "function wake(ev) { var now = ev === fast.ev;\n"
 "  var s = { defaultPrevented: false, target: global,\n"
 "    currentTarget: now ? global : null, eventPhase: now ? 2 : 0,\n"
-"    isTrusted: true, stop: 0, passive: false, dispatching: now };\n"
+"    isTrusted: true, stop: 0, passive: false, dispatching: now,\n"
+"    built: true };\n"
 "  delete ev._s; seal(ev, '_s', s); if (now) fast.s = s; return s; }\n"
 "function state(ev) { var s = unseal(ev, '_s');\n"
 "  if (s === LAZY) s = wake(ev);\n"
@@ -143,6 +144,18 @@ static const char prelude[] =
 "  def(this, 'ports', init.ports ? slice(init.ports) : []);\n"
 "}\n"
 "inherit(MessageEvent, Event);\n"
+"var quiet = { type: 'message', bubbles: false, cancelable: false,\n"
+"  composed: false, origin: '', lastEventId: '', source: null };\n"
+"function built(ev) { var s = unseal(ev, '_s');\n"
+"  return s === LAZY || (s !== undefined && s.built); }\n"
+"(function () { for (var k in quiet) (function (n, v) {\n"
+"  defineProperty(MessageEvent.prototype, n, { configurable: true,\n"
+"    enumerable: true, get: function () {\n"
+"      return built(this) ? v : undefined; } }); })(k, quiet[k]); })();\n"
+"defineProperty(MessageEvent.prototype, 'ports', { configurable: true,\n"
+"  enumerable: true, get: function () {\n"
+"    if (!built(this)) return undefined;\n"
+"    var s = state(this); return s.ports || (s.ports = []); } });\n"
 "function ErrorEvent(type, init) {\n"
 "  apply(Event, this, arguments);\n"
 "  init = init == null ? {} : init;\n"
@@ -584,42 +597,38 @@ events_rejection(struct worker *w, const char *type)
 }
 
 /*
- * Replace the data on top of the stack with a trusted MessageEvent
- * "message" carrying it, built here rather than by the prelude's
- * constructor: the same own properties, on the MessageEvent.prototype
- * kept at install. Its internal state (_s) is the shared lazy seal;
- * the prelude creates the real state the first time it is asked for.
+ * Replace the data on top of the stack with a trusted MessageEvent of
+ * type (NULL: "message") carrying it, built here rather than by the
+ * prelude's constructor, on the MessageEvent.prototype kept at install.
+ * Every property defined costs mujs an interned-name lookup, so the
+ * event gets only what differs between events: data, timeStamp, the
+ * shared lazy seal as its state (_s), and type and ports when given;
+ * the constant members are the prototype's getters for such events.
+ * With ports, the array is just under the data (popped too).
  */
 static void
-push_message_event(struct worker *w)
+push_message_event(struct worker *w, const char *type, int ports)
 {
 	js_State	*J = w->J;
 
 	js_getregistry(J, w->events.proto);
 	js_newobjectx(J);
-	js_pushliteral(J, "message");
-	js_defproperty(J, -2, "type", JS_READONLY);
-	js_pushboolean(J, 0);
-	js_defproperty(J, -2, "bubbles", JS_READONLY);
-	js_pushboolean(J, 0);
-	js_defproperty(J, -2, "cancelable", JS_READONLY);
-	js_pushboolean(J, 0);
-	js_defproperty(J, -2, "composed", JS_READONLY);
 	js_getregistry(J, w->events.lazy);
 	js_defproperty(J, -2, "_s", JS_READONLY | JS_DONTENUM);
 	js_pushnumber(J, events_now(w));
 	js_defproperty(J, -2, "timeStamp", JS_READONLY);
 	js_copy(J, -2);
 	js_defproperty(J, -2, "data", JS_READONLY);
-	js_pushliteral(J, "");
-	js_defproperty(J, -2, "origin", JS_READONLY);
-	js_pushliteral(J, "");
-	js_defproperty(J, -2, "lastEventId", JS_READONLY);
-	js_pushnull(J);
-	js_defproperty(J, -2, "source", JS_READONLY);
-	js_newarray(J);
-	js_defproperty(J, -2, "ports", JS_READONLY);
-	js_rot2pop1(J);
+	if (type != NULL) {
+		js_pushstring(J, type);
+		js_defproperty(J, -2, "type", JS_READONLY);
+	}
+	if (ports) {
+		js_copy(J, -3);
+		js_defproperty(J, -2, "ports", JS_READONLY);
+		js_rot3pop2(J);
+	} else
+		js_rot2pop1(J);
 }
 
 /*
@@ -710,51 +719,85 @@ call_handler(struct worker *w)
 }
 
 /*
- * A message task: decode the payload and fire "message", or fire
- * "messageerror" if it does not decode. The common case, onmessage
- * as the only listener, is called from here; no listener at all
- * makes no event; anything else goes through the prelude's dispatch.
+ * Fire a trusted MessageEvent at the target three slots down: the
+ * ports array (or undefined: none) above it and the data on top (all
+ * popped); bad makes it
+ * "messageerror" with data null. The one way message events are made,
+ * for the global scope and for MessagePorts. At the global scope, a
+ * lone onmessage is called from here and no listener at all makes no
+ * event; anything else goes through the prelude's dispatch. May throw
+ * (out of memory); a listener's exception is reported.
+ */
+void
+events_message(struct worker *w, int bad)
+{
+	js_State	*J = w->J;
+	int		 only = -1, global, top = js_gettop(J) - 3;
+
+	if (bad) {
+		js_pop(J, 1);
+		js_pushnull(J);
+	}
+	if (!bad && (js_isundefined(J, -2) || js_getlength(J, -2) == 0)) {
+		js_rot2pop1(J);
+		js_copy(J, top);
+		js_pushglobal(J);
+		global = js_strictequal(J);
+		js_pop(J, 2);
+		if (global)
+			only = only_handler(w);
+		if (only == 0 || (only == 1 && !js_iscallable(J, -1))) {
+			js_pop(J, js_gettop(J) - top);
+			return;
+		}
+		if (only == 1) {
+			js_rot2(J);
+			push_message_event(w, NULL, 0);
+			call_handler(w);
+			js_pop(J, 1);
+			return;
+		}
+		push_message_event(w, NULL, 0);
+	} else {
+		if (js_isundefined(J, -2)) {
+			js_newarray(J);
+			js_replace(J, -3);
+		}
+		push_message_event(w, bad ? "messageerror" : NULL, 1);
+	}
+	js_getregistry(J, w->events.fire);
+	js_pushundefined(J);
+	js_copy(J, top);
+	js_copy(J, -4);
+	js_remove(J, -5);
+	js_remove(J, top);
+	loop_call(w, 2, w->url);
+}
+
+/*
+ * A message task at the global scope: decode the payload and fire
+ * "message", or "messageerror" if it does not decode.
  */
 void
 events_fire_message(struct worker *w, const uint8_t *p, size_t n)
 {
 	js_State	*J = w->J;
 	const char	*why;
-	int		 top = js_gettop(J), only;
+	int		 top = js_gettop(J), bad;
 
 	if (js_try(J)) {
 		log_warnx("message task: %s", js_trystring(J, -1, "error"));
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
-	if (clone_decode(w, p, n, &why) < 0) {
-		log_debug("undecodable message: %s", why);
-		internal(J, "messageerror");
-		js_endtry(J);
-		loop_call(w, 0, w->url);
-		return;
-	}
-	only = only_handler(w);
-	if (only == 0 || (only == 1 && !js_iscallable(J, -1))) {
-		js_endtry(J);
-		js_pop(J, js_gettop(J) - top);
-		return;
-	}
-	if (only == 1) {
-		js_rot2(J);
-		push_message_event(w);
-		call_handler(w);
-		js_endtry(J);
-		return;
-	}
-	js_getregistry(J, w->events.fire);
-	js_pushundefined(J);
 	js_pushglobal(J);
-	js_copy(J, -4);
-	push_message_event(w);
-	js_remove(J, -5);
+	js_pushundefined(J);
+	if ((bad = clone_decode(w, p, n, &why) < 0)) {
+		log_debug("undecodable message: %s", why);
+		js_pushnull(J);
+	}
+	events_message(w, bad);
 	js_endtry(J);
-	loop_call(w, 2, w->url);
 }
 
 /* Run the prelude: the classes, listeners and on* handlers. 0 or -1. */

@@ -80,20 +80,11 @@ static const char prelude[] =
 "hide(global, 'MessageChannel', MessageChannel);\n"
 "return {\n"
 "  proto: MessagePort.prototype,\n"
-"  deliver: function (t, data, ports, bad) {\n"
-"    ev.fire(t, new MessageEvent(bad ? 'messageerror' : 'message',\n"
-"      { data: bad ? null : data, ports: ports })); },\n"
 "  connect: function (p) {\n"
 "    ev.fire(global, new MessageEvent('connect',\n"
 "      { data: '', ports: [p], source: p })); }\n"
 "};\n"
 "})";
-
-static struct worker *
-worker_of(js_State *J)
-{
-	return js_getcontext(J);
-}
 
 /* The entry of port id, held or moving away; NULL if none. */
 static struct ports_entry *
@@ -411,9 +402,6 @@ deliver(struct worker *w, const uint8_t *body, uint32_t len)
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
-	internal(J, "deliver");
-	js_rot3(J);
-	js_rot3(J);	/* fn, this, target */
 	js_newarray(J);
 	for (i = 0; i < p.ntransfer; i++) {
 		if ((e = lookup(w, p.transfer[i])) == NULL)
@@ -424,11 +412,9 @@ deliver(struct worker *w, const uint8_t *body, uint32_t len)
 	bad = clone_decode_ports(w, (const uint8_t *)p.data.ptr, p.data.len,
 	    js_gettop(J) - 1, &why) < 0;
 	if (bad)
-		js_pushundefined(J);
-	js_rot2(J);	/* data before ports */
-	js_pushboolean(J, bad);
+		js_pushnull(J);
+	events_message(w, bad);
 	js_endtry(J);
-	loop_call(w, 4, w->url);
 	loop_task_done(w);
 }
 
@@ -479,7 +465,7 @@ schedule(struct worker *w)
 static void
 fn_start(js_State *J)
 {
-	struct worker		*w = worker_of(J);
+	struct worker		*w = scope_worker(J);
 	struct ports_entry	*e = find(w, id_of(J, 1));
 
 	if (e != NULL && !e->started) {
@@ -494,7 +480,7 @@ fn_start(js_State *J)
 static void
 fn_close(js_State *J)
 {
-	struct worker		*w = worker_of(J);
+	struct worker		*w = scope_worker(J);
 	struct ports_entry	*e = find(w, id_of(J, 1));
 
 	if (e != NULL) {
@@ -509,7 +495,7 @@ fn_close(js_State *J)
 static void
 fn_post(js_State *J)
 {
-	struct worker	*w = worker_of(J);
+	struct worker	*w = scope_worker(J);
 	uint64_t	 id = id_of(J, 1);
 	int		 tidx = 0;
 
@@ -540,7 +526,7 @@ ports_mint(struct worker *w)
 static void
 fn_channel(js_State *J)
 {
-	struct worker		*w = worker_of(J);
+	struct worker		*w = scope_worker(J);
 	struct ipc_channel	 c;
 	struct ports_entry	*a, *b;
 

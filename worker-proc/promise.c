@@ -89,6 +89,7 @@ static void
 list_push(js_State *J, const char *reg, int idx)
 {
 	idx = absidx(J, idx);
+	scope_worker(J)->notify_due = 1;
 	js_getregistry(J, reg);
 	js_copy(J, idx);
 	js_setindex(J, -2, js_getlength(J, -2));
@@ -892,6 +893,10 @@ promise_notify(struct worker *w)
 	const char	*reg[2] = { REG_NOTIFY, REG_HANDLED };
 	int		 k;
 
+	/* Nothing was listed since the last look: the common task. */
+	if (!w->notify_due)
+		return 0;
+	w->notify_due = 0;
 	if (js_try(J)) {
 		log_warnx("rejection tracking: %s", js_trystring(J, -1, "?"));
 		js_pop(J, 1);

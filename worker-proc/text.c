@@ -12,15 +12,32 @@
 
 #include "worker.h"
 
-/* Whether wire bytes hold a NUL or a 4-byte sequence. */
+#define TEXT_ONES	0x0101010101010101ULL
+#define TEXT_HIGHS	0x8080808080808080ULL
+
+/*
+ * Whether wire bytes hold a NUL or a 4-byte sequence. Eight bytes at a
+ * time while they are ASCII without NUL (no high bit, no zero byte),
+ * the common case of long strings; byte by byte around anything else.
+ */
 static int
 wire_needs(const unsigned char *p, size_t n)
 {
-	size_t	i;
+	uint64_t	v;
+	size_t		i = 0, k;
 
-	for (i = 0; i < n; i++)
-		if (p[i] == 0 || p[i] >= 0xf0)
-			return 1;
+	while (i < n) {
+		if (n - i >= 8) {
+			memcpy(&v, p + i, 8);
+			if (((v | ((v - TEXT_ONES) & ~v)) & TEXT_HIGHS) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		for (k = i + (n - i < 8 ? n - i : 8); i < k; i++)
+			if (p[i] == 0 || p[i] >= 0xf0)
+				return 1;
+	}
 	return 0;
 }
 

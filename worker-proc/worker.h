@@ -99,6 +99,7 @@ struct worker {
 	uint32_t		 timer_id;	/* last id handed out */
 	int			 nesting;	/* of the running timer task */
 	int			 checkpointing;	/* inside a microtask checkpoint */
+	int			 notify_due;	/* promise.c listed a rejection */
 	uint64_t		 start_ns;	/* uv_hrtime at start */
 
 	/* ports.c: the ports this worker holds besides its own */
@@ -170,11 +171,12 @@ int	events_prelude(struct worker *, const char *, const char *,
 void	events_report(struct worker *, const char *);
 void	events_rejection(struct worker *, const char *);
 void	events_fire_message(struct worker *, const uint8_t *, size_t);
+void	events_message(struct worker *, int);
 JS_NORETURN void events_throw(struct worker *, const char *, const char *,
 	    ...) JS_PRINTFLIKE(3, 4);
 double	events_now(struct worker *);
 
-/* clone.c */
+/* clone.c, clone_enc.c, clone_dec.c */
 int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
 void	clone_encode_transfer(struct worker *, struct ipc_buf *, int, int);

@@ -2,14 +2,14 @@
 // it, pinned like everything else). Does the same work as bench/run.c with
 // worker.js and prints one JSON object whose keys are bench/report.c's.
 //   usage: node --expose-gc bench.js SPAWNS BURST RTTS WARMUP SMALL BIG
-//          MEM0 MEM1 MEMMAX
+//          MEM0 MEM1 MEMMAX ONLY (bits: 1 spawn, 2 messages, 4 memory)
 'use strict';
 const { Worker } = require('worker_threads');
 const path = require('path');
 
 const SCRIPT = path.join(__dirname, 'worker.js');
-const [spawns, burst, rtts, warmup, small, big, mem0, mem1, memMax] =
-	process.argv.slice(2).map(Number);
+const [spawns, burst, rtts, warmup, small, big, mem0, mem1, memMax,
+	only] = process.argv.slice(2).map(Number);
 const now = () => Number(process.hrtime.bigint()) / 1e3;	// us
 
 function percentile(v, p) {
@@ -122,10 +122,14 @@ async function memory(out) {
 
 async function main() {
 	const out = { version: process.version };
-	await spawnSeq(out);
-	await spawnBurst(out);
-	await messages(out);
-	await memory(out);
+	if (only & 1) {
+		await spawnSeq(out);
+		await spawnBurst(out);
+	}
+	if (only & 2)
+		await messages(out);
+	if (only & 4)
+		await memory(out);
 	process.stdout.write(JSON.stringify(out) + '\n');
 }
 

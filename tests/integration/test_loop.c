@@ -80,6 +80,30 @@ Test(loop, message_event_to_onmessage_alone_keeps_its_state)
 }
 
 /*
+ * A received message event (global scope, MessagePort) owns only data
+ * and timeStamp, its other members are prototype getters; a constructed
+ * one keeps its own; the getters answer nothing for other objects.
+ */
+Test(loop, received_message_events_own_only_data_and_time)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "\"a\"\n", &p,
+	    harness_js("message_event_shape.js"), NULL);
+	cr_assert(proc_exit_code(&p) == 0, "wwctl should exit 0; %s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "[[\"data,timeStamp\",\"message\",\"a\","
+	    "\"\",\"\",null,0,true,false,false,false,true,true],"
+	    "[\"bubbles,cancelable,composed,data,lastEventId,origin,ports,"
+	    "source,timeStamp,type\",\"message\",2,\"\",\"\",null,0,true,"
+	    "false,false,false,true,false],[{\"$wwd\":\"undefined\"}],"
+	    "[\"data,timeStamp\",\"message\",3,\"\",\"\",null,0,true,"
+	    "false,false,false,true,true]]\n",
+	    "the events' shape is wrong; %s", proc_describe(&p));
+	proc_clear(&p);
+}
+
+/*
  * Getters that post and log while postMessage or console.log encodes:
  * every frame arrives whole, the ones finished first first.
  */
