@@ -303,6 +303,7 @@ main_stop(struct wwd *w)
 	template_stop(w);
 	supervisor_kill_all(w);
 	conn_close_all(w);
+	spawn_stop(w);
 	uv_close((uv_handle_t *)&w->sigterm, NULL);
 	uv_close((uv_handle_t *)&w->sigint, NULL);
 	uv_close((uv_handle_t *)&w->sighup, NULL);
@@ -378,14 +379,16 @@ main_signal_cb(uv_signal_t *h, int sig)
 	main_stop(h->data);
 }
 
+/* The fixed point of each loop turn: reap, then write. */
 static void
 main_prepare_cb(uv_prepare_t *h)
 {
+	spawn_reap(h->data);
 	conn_flush_all(h->data);
 }
 
 /*
- * Every worker costs wwd two descriptors (its channel and its pidfd):
+ * Every worker costs wwd one descriptor (its channel):
  * take the soft RLIMIT_NOFILE up to the hard one, which systemd sets
  * with LimitNOFILE=. Workers inherit it, but each lowers its own in
  * its sandbox (worker-proc/sandbox.c).
@@ -429,7 +432,8 @@ main_setup(struct wwd *w, int fd)
 	uv_signal_init(&w->loop, &w->sigint);
 	uv_signal_init(&w->loop, &w->sighup);
 	w->sigterm.data = w->sigint.data = w->sighup.data = w;
-	if ((rc = uv_signal_start(&w->sigterm, main_signal_cb, SIGTERM)) < 0 ||
+	if ((rc = spawn_init(w)) < 0 ||
+	    (rc = uv_signal_start(&w->sigterm, main_signal_cb, SIGTERM)) < 0 ||
 	    (rc = uv_signal_start(&w->sigint, main_signal_cb, SIGINT)) < 0 ||
 	    (rc = uv_signal_start(&w->sighup, main_sighup_cb, SIGHUP)) < 0)
 		log_fatalx("uv_signal_start: %s", uv_strerror(rc));

@@ -4,11 +4,14 @@
  * socketpair as fd 3, /dev/null as stdin and stdout and wwd's stderr;
  * wwd keeps the other end as the worker's channel connection. The
  * process is forked by the template process (template.c) as wwd's own
- * child; wwd watches it through the pidfd the template hands back
- * (uv_poll) and reaps it with waitid(P_PIDFD). Nobody else reaps it, so
- * its pid cannot be reused while wwd may still signal it. Running as root, workers run as the configured
- * worker user (the template's child switches uid, gid and drops
- * supplementary groups). The struct worker belongs to supervisor.c.
+ * child, so its pid cannot be reused until wwd reaps it: wwd signals it
+ * by pid and holds no other descriptor for it. A worker's process is
+ * ending once its channel is done (EOF, or wwd killed it): it then joins
+ * the reaping list, and at the next fixed point after a SIGCHLD (or
+ * after joining) waitid(P_PID) reaps it without waiting. Running as
+ * root, workers run as the configured worker user (the template's child
+ * switches uid, gid and drops supplementary groups). The struct worker
+ * belongs to supervisor.c.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -23,44 +26,94 @@
 #include "log.h"
 #include "wwd.h"
 
-#ifndef P_PIDFD
-#define P_PIDFD	3
-#endif
-
-/* The pidfd turned readable: the worker exited; reap it, report. */
 static void
-spawn_poll_cb(uv_poll_t *h, int status, int events)
+spawn_sigchld_cb(uv_signal_t *h, int sig)
 {
-	struct worker	*k = h->data;
-	siginfo_t	 si;
-	int64_t		 code = 0;
-	int		 sig = 0;
+	struct wwd	*w = h->data;
 
-	(void)status;
-	(void)events;
-	memset(&si, 0, sizeof si);
-	if (waitid((idtype_t)P_PIDFD, (id_t)k->pidfd, &si,
-	    WEXITED | WNOHANG) < 0) {
-		if (errno == EINTR || errno == EAGAIN)
-			return;
-		log_warn("worker[%llu]: waitid", (unsigned long long)k->id);
-		sig = SIGKILL;	/* gone without a status: say killed */
-	} else if (si.si_pid == 0) {
-		return;		/* not yet */
-	} else if (si.si_code == CLD_EXITED) {
-		code = si.si_status;
-	} else {
-		sig = si.si_status;
+	(void)sig;
+	w->reap_due = 1;
+}
+
+/* Watch SIGCHLD for the reaping list. 0 or a libuv error. */
+int
+spawn_init(struct wwd *w)
+{
+	LIST_INIT(&w->reaping);
+	uv_signal_init(&w->loop, &w->sigchld);
+	w->sigchld.data = w;
+	return uv_signal_start(&w->sigchld, spawn_sigchld_cb, SIGCHLD);
+}
+
+/* Shutting down: stop watching SIGCHLD once no worker is left. */
+void
+spawn_stop(struct wwd *w)
+{
+	if (w->nworkers == 0 &&
+	    !uv_is_closing((uv_handle_t *)&w->sigchld))
+		uv_close((uv_handle_t *)&w->sigchld, NULL);
+}
+
+/*
+ * Worker k's channel is done: its process has ended or is ending (it
+ * was killed, or it exits and its descriptors closed first). List it to
+ * be reaped at the next fixed point.
+ */
+void
+spawn_ending(struct worker *k)
+{
+	if (!k->spawned || k->exited || k->reaping)
+		return;
+	k->reaping = 1;
+	LIST_INSERT_HEAD(&k->w->reaping, k, reap_entry);
+	k->w->reap_due = 1;
+}
+
+/*
+ * Reap every listed worker whose process has ended, and report each
+ * through its exit callback (which may free it). A fixed point: called
+ * before the flusher writes.
+ */
+void
+spawn_reap(struct wwd *w)
+{
+	struct worker	*k, *next;
+	siginfo_t	 si;
+	int64_t		 code;
+	int		 sig;
+
+	if (!w->reap_due)
+		return;
+	w->reap_due = 0;
+	for (k = LIST_FIRST(&w->reaping); k != NULL; k = next) {
+		next = LIST_NEXT(k, reap_entry);
+		memset(&si, 0, sizeof si);
+		code = 0;
+		sig = 0;
+		if (waitid(P_PID, (id_t)k->pid, &si, WEXITED | WNOHANG) < 0) {
+			if (errno == EINTR) {
+				w->reap_due = 1;
+				continue;
+			}
+			log_warn("worker[%llu]: waitid",
+			    (unsigned long long)k->id);
+			sig = SIGKILL;	/* gone without a status: killed */
+		} else if (si.si_pid == 0)
+			continue;	/* not yet: SIGCHLD will say */
+		else if (si.si_code == CLD_EXITED)
+			code = si.si_status;
+		else
+			sig = si.si_status;
+		LIST_REMOVE(k, reap_entry);
+		k->reaping = 0;
+		k->exit_cb(k, code, sig);
 	}
-	uv_poll_stop(h);
-	k->exit_cb(k, code, sig);
 }
 
 /*
  * Spawn w->worker_path for worker k with its channel as fd 3, and make
  * k->conn (ops, owned by the wwd's conn list) the parent's end, reading.
- * exit_cb runs once the process exited. On failure k->proc_init says
- * whether k->proc still needs uv_close (spawn_closed after it), k->spawned
+ * exit_cb runs once the process is reaped. On failure k->spawned says
  * whether a process runs and k->conn whether a connection must be
  * closed. 0, or a negative errno with *why naming the step.
  */
@@ -73,9 +126,7 @@ spawn_worker(struct wwd *w, struct worker *k,
 	uint32_t	 uid = 0, gid = 0;
 	int		 sv[2], setid = 0, pid = 0, rc;
 
-	k->proc.data = k;
 	k->exit_cb = exit_cb;
-	k->pidfd = -1;
 	if (geteuid() == 0 && w->cfg.worker_user != NULL &&
 	    strcmp(w->cfg.worker_user, "root") != 0) {
 		if ((pw = getpwnam(w->cfg.worker_user)) == NULL) {
@@ -90,7 +141,7 @@ spawn_worker(struct wwd *w, struct worker *k,
 		*why = "socketpair";
 		return -errno;
 	}
-	rc = template_fork(w, sv[1], setid, uid, gid, &pid, &k->pidfd);
+	rc = template_fork(w, sv[1], setid, uid, gid, &pid);
 	close(sv[1]);
 	if (rc < 0) {
 		close(sv[0]);
@@ -99,13 +150,6 @@ spawn_worker(struct wwd *w, struct worker *k,
 	}
 	k->pid = pid;
 	k->spawned = 1;
-	uv_poll_init(&w->loop, &k->proc, k->pidfd);
-	k->proc_init = 1;
-	if ((rc = uv_poll_start(&k->proc, UV_READABLE, spawn_poll_cb)) < 0) {
-		close(sv[0]);
-		*why = "pidfd";
-		return rc;
-	}
 	if ((k->conn = conn_create(w, CONN_WORKER, k->id, ops, k)) == NULL) {
 		close(sv[0]);
 		*why = "out of memory";
@@ -126,7 +170,7 @@ spawn_worker(struct wwd *w, struct worker *k,
 
 /*
  * SIGKILL worker k if its process still runs. kill() by pid is exact:
- * the pid stays k's until wwd itself reaps it (waitid above). 0 or a
+ * the pid stays k's until wwd itself reaps it (spawn_reap). 0 or a
  * negative errno.
  */
 int
@@ -137,13 +181,4 @@ spawn_kill(struct worker *k)
 	if (kill(k->pid, SIGKILL) < 0)
 		return errno == ESRCH ? 0 : -errno;
 	return 0;
-}
-
-/* k->proc is closed: release the pidfd it watched. */
-void
-spawn_closed(struct worker *k)
-{
-	if (k->pidfd >= 0)
-		close(k->pidfd);
-	k->pidfd = -1;
 }

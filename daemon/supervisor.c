@@ -30,16 +30,17 @@ static void	supervisor_end(struct worker *, enum worker_end,
 static void
 supervisor_free(struct worker *k)
 {
+	struct wwd	*w = k->w;
 	struct port	*p;
 
-	if ((k->proc_init && !k->proc_closed) || k->conn != NULL)
+	if ((k->spawned && !k->exited) || k->conn != NULL)
 		return;
 	if ((p = router_find(k->w, k->outside)) != NULL && p->worker == k)
 		p->worker = NULL;
 	if (k->shared)
 		registry_free(k);
 	LIST_REMOVE(k, entry);
-	k->w->nworkers--;
+	w->nworkers--;
 	free(k->url);
 	free(k->name);
 	free(k->origin);
@@ -47,16 +48,16 @@ supervisor_free(struct worker *k)
 	free(k->closing_reason);
 	free(k->closing_message);
 	free(k);
+	if (w->stopping)
+		spawn_stop(w);
 }
 
+/* k's channel is done: EXIT may go out once the process is reaped. */
 static void
-supervisor_proc_close_cb(uv_handle_t *h)
+supervisor_chan_done(struct worker *k)
 {
-	struct worker	*k = h->data;
-
-	k->proc_closed = 1;
-	spawn_closed(k);
-	supervisor_free(k);
+	k->chan_done = 1;
+	spawn_ending(k);
 }
 
 static void
@@ -68,7 +69,7 @@ supervisor_exit_cb(struct worker *k, int64_t status, int sig)
 	log_debug("worker[%llu]: pid %d exited (status %lld, signal %d)",
 	    (unsigned long long)k->id, k->pid, (long long)status, sig);
 	supervisor_report(k);
-	uv_close((uv_handle_t *)&k->proc, supervisor_proc_close_cb);
+	supervisor_free(k);
 }
 
 /* Record why wwd ended k, unless an earlier reason stands. */
@@ -205,7 +206,7 @@ supervisor_end(struct worker *k, enum worker_end end, const char *why)
 		    uv_strerror(rc));
 	if (k->conn != NULL)
 		conn_close(k->conn);
-	k->chan_done = 1;
+	supervisor_chan_done(k);
 }
 
 /* The worker broke the protocol: ERROR to it, kill it, crashed. */
@@ -354,7 +355,7 @@ supervisor_eof(struct conn *c, int status)
 	else if (status != UV_EOF)
 		log_debug("worker[%llu]: read: %s", (unsigned long long)k->id,
 		    uv_strerror(status));
-	k->chan_done = 1;
+	supervisor_chan_done(k);
 	conn_close(c);
 	supervisor_report(k);
 }
@@ -367,7 +368,7 @@ supervisor_gone(struct conn *c)
 	supervisor_client_gone(k->w, c);
 	router_drop_holder(k->w, c);
 	k->conn = NULL;
-	k->chan_done = 1;
+	supervisor_chan_done(k);
 	supervisor_report(k);
 	supervisor_free(k);
 }
@@ -445,11 +446,8 @@ supervisor_failed(struct worker *k, int rc, const char *step)
 	if (k->conn != NULL)
 		conn_abort(k->conn);
 	k->exit_status = -1;
-	k->chan_done = 1;
+	supervisor_chan_done(k);
 	supervisor_report(k);
-	if (k->proc_init && !uv_is_closing((uv_handle_t *)&k->proc) &&
-	    !k->spawned)
-		uv_close((uv_handle_t *)&k->proc, supervisor_proc_close_cb);
 	supervisor_free(k);
 }
 

@@ -126,18 +126,14 @@ template_stop(struct wwd *w)
 		template_drop(w->tmpl);
 }
 
-/*
- * Wait for the answer to one request; *pidfd is the worker's pidfd that
- * came with it, or -1. 0 or -errno.
- */
+/* Wait for the answer to one request. 0 or -errno. */
 static int
-template_answer(int fd, struct template_rep *rp, int *pidfd)
+template_answer(int fd, struct template_rep *rp)
 {
 	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
 	ssize_t		n;
-	int		rc;
+	int		rc, extra = -1;
 
-	*pidfd = -1;
 	do
 		rc = poll(&pfd, 1, TEMPLATE_TIMEOUT_MS);
 	while (rc < 0 && errno == EINTR);
@@ -145,24 +141,22 @@ template_answer(int fd, struct template_rep *rp, int *pidfd)
 		return -errno;
 	if (rc == 0)
 		return -ETIMEDOUT;
-	if ((n = fdpass_recv(fd, rp, sizeof *rp, pidfd)) == (ssize_t)sizeof *rp)
-		return 0;
-	if (*pidfd >= 0)
-		close(*pidfd);
-	*pidfd = -1;
-	return n < 0 ? (int)n : -EPIPE;
+	n = fdpass_recv(fd, rp, sizeof *rp, &extra);
+	if (extra >= 0)
+		close(extra);	/* answers carry none */
+	return n == (ssize_t)sizeof *rp ? 0 : n < 0 ? (int)n : -EPIPE;
 }
 
 /*
  * Have the template fork a worker with chan (one end of its channel) as
  * fd 3, running as uid/gid if setid. The worker is wwd's child; *pid
- * is its pid and *pidfd (ours to close) its pidfd. Starts a template
+ * is its pid. Starts a template
  * first if none runs, and retries once with a new one if the current one
  * turns out dead. 0 or -errno.
  */
 int
 template_fork(struct wwd *w, int chan, int setid, uint32_t uid,
-    uint32_t gid, int *pid, int *pidfd)
+    uint32_t gid, int *pid)
 {
 	struct template_req	 rq;
 	struct template_rep	 rp;
@@ -185,7 +179,7 @@ template_fork(struct wwd *w, int chan, int setid, uint32_t uid,
 		t = w->tmpl;
 		n = fdpass_send(t->fd, &rq, sizeof rq, chan);
 		rc = n == (ssize_t)sizeof rq ? 0 : n < 0 ? (int)n : -EPIPE;
-		if (rc == 0 && (rc = template_answer(t->fd, &rp, pidfd)) == 0)
+		if (rc == 0 && (rc = template_answer(t->fd, &rp)) == 0)
 			break;
 		/* Dead or stuck: replace it; its exit is only logged. */
 		log_warnx("the template process (pid %d) does not answer: %s",
@@ -195,12 +189,8 @@ template_fork(struct wwd *w, int chan, int setid, uint32_t uid,
 	}
 	if (rc < 0)
 		return rc;
-	if (rp.pid <= 0 || *pidfd < 0) {
-		if (*pidfd >= 0)
-			close(*pidfd);
-		*pidfd = -1;
+	if (rp.pid <= 0)
 		return rp.err > 0 ? -rp.err : -EPROTO;
-	}
 	*pid = rp.pid;
 	return 0;
 }

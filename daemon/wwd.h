@@ -84,6 +84,7 @@ struct wwd {
 	uv_signal_t	 sigterm;
 	uv_signal_t	 sigint;
 	uv_signal_t	 sighup;
+	uv_signal_t	 sigchld;	/* a worker may be reapable */
 	uv_prepare_t	 flusher;	/* flushes and reaps connections */
 	uv_timer_t	 ticker;	/* CPU and wall-clock limits */
 
@@ -111,6 +112,8 @@ struct wwd {
 	TAILQ_HEAD(, conn)	dirty;	/* output or a close to handle */
 	TAILQ_HEAD(, conn)	paused;	/* reads stopped: backpressure */
 	LIST_HEAD(, worker)	workers;
+	LIST_HEAD(, worker)	reaping; /* channel done, not reaped */
+	int			reap_due; /* SIGCHLD or a new entry */
 
 	struct event	*events;	/* eventlog: ring, EVENTLOG_MAX */
 	size_t		 event_head;	/* index of the oldest */
@@ -331,16 +334,13 @@ struct worker {
 	uint64_t		 cpu_due;	/* uv_now: next CPU-limit read */
 	unsigned		 usage_read:1;	/* the cache holds a reading */
 
-	uv_poll_t		 proc;		/* watches pidfd (spawn.c) */
-	int			 pidfd;
 	void			(*exit_cb)(struct worker *, int64_t, int);
 	struct conn		*conn;		/* NULL once gone */
 	int			 pid;
 
-	unsigned		 proc_init:1;	/* proc needs uv_close */
 	unsigned		 spawned:1;	/* a process was started */
-	unsigned		 exited:1;	/* exit callback ran */
-	unsigned		 proc_closed:1;	/* proc handle closed */
+	unsigned		 exited:1;	/* reaped; exit callback ran */
+	unsigned		 reaping:1;	/* on the wwd's reaping list */
 	unsigned		 chan_done:1;	/* EOF, or stopped on kill */
 	unsigned		 reported:1;	/* EXIT decided */
 	unsigned		 killing:1;	/* SIGKILL sent */
@@ -353,6 +353,7 @@ struct worker {
 	int			 term_signal;
 
 	LIST_ENTRY(worker)	 entry;
+	LIST_ENTRY(worker)	 reap_entry;
 };
 
 int	supervisor_create(struct wwd *, struct conn *, uint64_t,
@@ -410,13 +411,15 @@ int	spawn_worker(struct wwd *, struct worker *,
 	    void (*)(struct worker *, int64_t, int), const struct conn_ops *,
 	    const char **);
 int	spawn_kill(struct worker *);
-void	spawn_closed(struct worker *);
+void	spawn_ending(struct worker *);
+int	spawn_init(struct wwd *);
+void	spawn_reap(struct wwd *);
+void	spawn_stop(struct wwd *);
 
 /* template.c: the template process that forks every worker */
 struct template;
 int	template_start(struct wwd *);
 void	template_stop(struct wwd *);
-int	template_fork(struct wwd *, int, int, uint32_t, uint32_t, int *,
-	    int *);
+int	template_fork(struct wwd *, int, int, uint32_t, uint32_t, int *);
 
 #endif

@@ -3,10 +3,11 @@
  * start; it has every library loaded and relocated but no loop and no
  * JavaScript state, and forks a worker for each request on fd 3 (see
  * ipc/template.h). The child is made wwd's own child (CLONE_PARENT), so
- * wwd reaps it, learns its exact exit status, and PR_SET_PDEATHSIG in
- * the worker follows wwd, not the template; its pidfd (CLONE_PIDFD) goes
- * back to wwd with the answer. The child drops privileges,
- * moves its channel to fd 3 and returns into the ordinary worker start.
+ * wwd reaps it, learns its exact exit status and gets its SIGCHLD (the
+ * template's own exit signal), and PR_SET_PDEATHSIG in the worker
+ * follows wwd, not the template; its pid goes back to wwd with the
+ * answer. The child drops privileges, moves its channel to fd 3 and
+ * returns into the ordinary worker start.
  * Also linked into the test-only wwd-rawworker, so tests that replace the
  * worker program still spawn through the one mechanism.
  */
@@ -85,7 +86,7 @@ template_run(void)
 	struct template_req	rq;
 	struct template_rep	rp;
 	struct template_clone	ca;
-	int			chan, pidfd = -1, rc;
+	int			chan, rc;
 	ssize_t			n;
 	pid_t			pid;
 
@@ -107,20 +108,18 @@ template_run(void)
 		/*
 		 * The template is single-threaded and holds no locks here,
 		 * so a raw clone is as safe as fork(); CLONE_PARENT makes
-		 * the worker wwd's child, CLONE_PIDFD gives its pidfd.
+		 * the worker wwd's child.
 		 */
 		memset(&ca, 0, sizeof ca);
-		ca.flags = CLONE_PARENT | CLONE_PIDFD;
-		ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+		ca.flags = CLONE_PARENT;
 		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
 		/*
 		 * A seccomp filter that cannot inspect clone3's flags makes
 		 * it fail with ENOSYS (systemd's RestrictNamespaces=, as in
-		 * wwd.service, nspawn, Docker); clone(2) has the same flags,
-		 * the pidfd stored through its third argument.
+		 * wwd.service, nspawn, Docker); clone(2) does the same.
 		 */
 		if (pid < 0 && errno == ENOSYS)
-			pid = (pid_t)syscall(SYS_clone, ca.flags, 0UL, &pidfd,
+			pid = (pid_t)syscall(SYS_clone, ca.flags, 0UL, 0UL,
 			    0UL, 0UL);
 		if (pid == 0) {
 			template_child(&rq, chan);
@@ -129,10 +128,7 @@ template_run(void)
 		rp.pid = pid > 0 ? pid : 0;
 		rp.err = pid > 0 ? 0 : errno;
 		close(chan);
-		n = fdpass_send(TEMPLATE_FD, &rp, sizeof rp,
-		    pid > 0 ? pidfd : -1);
-		if (pid > 0)
-			close(pidfd);
+		n = fdpass_send(TEMPLATE_FD, &rp, sizeof rp, -1);
 		if (n != (ssize_t)sizeof rp)
 			_exit(1);
 	}
