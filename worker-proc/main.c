@@ -62,8 +62,9 @@ main_finish(struct worker *w)
 
 /*
  * The JavaScript state with every global that does not depend on INIT
- * (scope_install adds the rest). The template builds it once before it
- * forks, so a new worker starts with it ready and shares its pages.
+ * (scope_install adds the rest), and the compiled seccomp filter. The
+ * template builds both once before it forks, so a new worker starts
+ * with them ready and shares their pages.
  */
 static void
 main_prepare(struct worker *w)
@@ -80,6 +81,8 @@ main_prepare(struct worker *w)
 	    builtins_buffer_install(w) < 0 || ports_install(w) < 0 ||
 	    nested_install(w) < 0)
 		log_fatalx("cannot set up the global scope");
+	if (sandbox_prepare() < 0)
+		log_fatalx("cannot compile the seccomp filter");
 }
 
 static int

@@ -114,6 +114,7 @@ struct worker {
 
 void	*sandbox_alloc(void *, void *, int);
 int	 sandbox_limits(uint64_t);
+int	 sandbox_prepare(void);
 int	 sandbox_seccomp(void);
 
 /* main.c */
