@@ -147,7 +147,7 @@ static const int sandbox_allowed[] = {
  * pid_at is the one instruction that compares with it.
  */
 #define SANDBOX_PID_MARK	0x5eedf00du
-#define SANDBOX_PROG_MAX	512	/* instructions; we make about 80 */
+#define SANDBOX_PROG_MAX	512	/* instructions; we make about 100 */
 
 static struct sock_filter	sandbox_prog[SANDBOX_PROG_MAX];
 static unsigned short		sandbox_len;
