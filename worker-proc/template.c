@@ -98,8 +98,9 @@ template_plug(void)
 
 	for (sz = TEMPLATE_PLUG_MAX; sz >= 16 && n < TEMPLATE_PLUG_BLOCKS;
 	    sz = sz > 1024 ? sz / 2 : sz - 16) {
+		/* Once per size: mallinfo2 walks every free chunk. */
+		top = (char *)sbrk(0) - mallinfo2().keepcost;
 		for (; n < TEMPLATE_PLUG_BLOCKS; n++) {
-			top = (char *)sbrk(0) - mallinfo2().keepcost;
 			if ((p = malloc(sz)) == NULL)
 				return;
 			if (p + sz > top) {
