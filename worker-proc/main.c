@@ -62,8 +62,9 @@ main_finish(struct worker *w)
 
 /*
  * The JavaScript state with every global that does not depend on INIT
- * (scope_install adds the rest). The template builds it once before it
- * forks, so a new worker starts with it ready and shares its pages.
+ * (scope_install adds the rest), and the compiled seccomp filter. The
+ * template builds both once before it forks, so a new worker starts
+ * with them ready and shares their pages.
  */
 static void
 main_prepare(struct worker *w)
@@ -78,8 +79,10 @@ main_prepare(struct worker *w)
 	if (promise_install(w) < 0 || console_install(w) < 0 ||
 	    clone_install(w) < 0 || builtins_map_install(w) < 0 ||
 	    builtins_buffer_install(w) < 0 || ports_install(w) < 0 ||
-	    nested_install(w) < 0)
+	    nested_install(w) < 0 || scope_prepare(w) < 0)
 		log_fatalx("cannot set up the global scope");
+	if (sandbox_prepare() < 0)
+		log_fatalx("cannot compile the seccomp filter");
 }
 
 static int
@@ -283,6 +286,7 @@ main(int argc, char *argv[])
 	if (argc == 2 && strcmp(argv[1], TEMPLATE_ARG) == 0) {
 		log_init("template", LOG_LEVEL_INFO);
 		main_prepare(&w);
+		intern_freeze();
 		template_run();
 	}
 	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */
@@ -316,6 +320,7 @@ main(int argc, char *argv[])
 		log_warnx("event loop still busy at exit");
 	if (w.J != NULL)
 		js_freestate(w.J);
+	intern_clear();
 	free_sources(&w);
 	ipc_buf_clear(&w.in);
 	ipc_buf_clear(&w.out);

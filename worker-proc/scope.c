@@ -406,19 +406,25 @@ fn_illegal(js_State *J)
 	js_typeerror(J, "Illegal constructor");
 }
 
+/* Define the global interface name: a constructor that throws. */
+static void
+define_interface(js_State *J, const char *name)
+{
+	js_newobject(J);
+	js_newcconstructor(J, fn_illegal, fn_illegal, name, 0);
+	js_defglobal(J, name, JS_DONTENUM);
+}
+
 /*
- * Define the global interface name (a constructor that throws, as in
- * browsers) and push an instance of it: a userdata tagged name, so
- * that Object.prototype.toString gives "[object <name>]".
+ * Push an instance of the interface name (define_interface): a userdata
+ * tagged name, so that Object.prototype.toString gives "[object name]".
  */
 static void
 new_instance(js_State *J, const char *name)
 {
-	js_newobject(J);
-	js_newcconstructor(J, fn_illegal, fn_illegal, name, 0);
+	js_getglobal(J, name);
 	js_getproperty(J, -1, "prototype");
-	js_rot2(J);
-	js_defglobal(J, name, JS_DONTENUM);
+	js_rot2pop1(J);
 	js_newuserdata(J, name, NULL, NULL);
 }
 
@@ -439,9 +445,12 @@ struct location {
 	char	*hash;
 };
 
-/* Define the location global; 0 or -1 if mujs ran out of memory. */
+/*
+ * Define the location global (or, not global, build one and drop it); 0
+ * or -1 if mujs ran out of memory.
+ */
 static int
-define_location(struct worker *w, const struct location *l)
+define_location(struct worker *w, const struct location *l, int global)
 {
 	js_State	*J = w->J;
 
@@ -460,7 +469,10 @@ define_location(struct worker *w, const struct location *l)
 	ro(J, "search", l->search);
 	ro(J, "hash", l->hash);
 	scope_method(J, "toString", fn_location_to_string, 0);
-	js_defglobal(J, "location", JS_READONLY | JS_DONTENUM);
+	if (global)
+		js_defglobal(J, "location", JS_READONLY | JS_DONTENUM);
+	else
+		js_pop(J, 1);
 	js_endtry(J);
 	return 0;
 }
@@ -487,7 +499,7 @@ install_location(struct worker *w)
 	/* An empty query or fragment reads as "", like in browsers. */
 	sprintf(l.search, "%s%s", *q ? "?" : "", q);
 	sprintf(l.hash, "%s%s", *h ? "#" : "", h);
-	rc = define_location(w, &l);
+	rc = define_location(w, &l, 1);
 fail:
 	free(l.hash);
 	free(l.search);
@@ -513,6 +525,7 @@ install_navigator(struct worker *w)
 		    un.machine);
 	else
 		snprintf(platform, sizeof platform, "Linux x86_64");
+	define_interface(J, "WorkerNavigator");
 	new_instance(J, "WorkerNavigator");
 	ro(J, "userAgent", ua);
 	ro(J, "appCodeName", "Mozilla");
@@ -533,6 +546,29 @@ install_navigator(struct worker *w)
 	js_defglobal(J, "navigator", JS_READONLY | JS_DONTENUM);
 }
 
+/*
+ * Define the globals that do not depend on INIT (navigator, close,
+ * importScripts, the WorkerLocation interface), and build and drop one
+ * empty location, so that its property names are interned before the
+ * template forks (intern.c). 0 or -1.
+ */
+int
+scope_prepare(struct worker *w)
+{
+	js_State	*J = w->J;
+	char		 none[1] = "";
+	struct location	 l = { none, none, none, none, none, none };
+
+	if (js_try(J))
+		return -1;
+	define_interface(J, "WorkerLocation");
+	install_navigator(w);
+	scope_defun(J, "close", fn_close, 0);
+	scope_defun(J, "importScripts", fn_import_scripts, 0);
+	js_endtry(J);
+	return define_location(w, &l, 0);
+}
+
 /* Define the worker-specific globals. 0 or -1. */
 int
 scope_install(struct worker *w)
@@ -547,7 +583,6 @@ scope_install(struct worker *w)
 		return -1;
 	if (js_try(J))
 		return -1;
-	install_navigator(w);
 	/* A SharedWorkerGlobalScope has onconnect, not postMessage. */
 	if (w->shared) {
 		events_push_internal(w);
@@ -559,8 +594,6 @@ scope_install(struct worker *w)
 		js_pop(J, 2);
 	} else
 		scope_defun(J, "postMessage", fn_post_message, 1);
-	scope_defun(J, "close", fn_close, 0);
-	scope_defun(J, "importScripts", fn_import_scripts, 0);
 	js_endtry(J);
 	return 0;
 }

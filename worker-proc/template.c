@@ -1,7 +1,8 @@
 /*
  * template.c: wwd-worker's template mode. wwd execs one of these at
- * start; it has every library loaded and relocated but no loop and no
- * JavaScript state, and forks a worker for each request on fd 3 (see
+ * start; it has every library loaded and relocated and the JavaScript
+ * state prepared (main.c) but no loop; it plugs the holes in its heap
+ * and forks a worker for each request on fd 3 (see
  * ipc/template.h). The child is made wwd's own child (CLONE_PARENT), so
  * wwd reaps it, learns its exact exit status and gets its SIGCHLD (the
  * template's own exit signal), and PR_SET_PDEATHSIG in the worker
@@ -18,6 +19,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +43,9 @@ template_recv(struct template_req *rq, int *fd)
 		return -EPROTO;
 	return 1;
 }
+
+#define TEMPLATE_PLUG_MAX	(64 * 1024)	/* larger ones are mmap'd */
+#define TEMPLATE_PLUG_BLOCKS	100000		/* a bound, never reached */
 
 static char	template_comm[16];	/* the program's own name */
 
@@ -76,6 +81,39 @@ template_child(const struct template_req *rq, int chan)
 }
 
 /*
+ * Fill the holes in malloc's heap with blocks that are never freed.
+ * Preparing the JavaScript state left small free chunks all over the
+ * template's heap; a worker's first allocations would land in them and
+ * make each such page its own private copy. Plugged, a worker allocates
+ * at the top of the heap, on fresh pages, and the pages it inherits stay
+ * shared. A block is kept only if it came from below the top chunk; the
+ * holes were free already, so the template grows by nothing. Sizes go
+ * from large to small, every tcache class under 1 KiB.
+ */
+static void
+template_plug(void)
+{
+#if !defined(__SANITIZE_ADDRESS__)	/* ASan has its own allocator */
+	size_t	sz, n = 0;
+	char	*top, *p;
+
+	for (sz = TEMPLATE_PLUG_MAX; sz >= 16 && n < TEMPLATE_PLUG_BLOCKS;
+	    sz = sz > 1024 ? sz / 2 : sz - 16) {
+		/* Once per size: mallinfo2 walks every free chunk. */
+		top = (char *)sbrk(0) - mallinfo2().keepcost;
+		for (; n < TEMPLATE_PLUG_BLOCKS; n++) {
+			if ((p = malloc(sz)) == NULL)
+				return;
+			if (p + sz > top) {
+				free(p);	/* from the top: not a hole */
+				break;
+			}
+		}
+	}
+#endif
+}
+
+/*
  * Serve fork requests on fd 3 until wwd closes it (then exit 0). Returns
  * only in a forked child, with its channel on fd 3: main() goes on to
  * start the worker there.
@@ -96,6 +134,7 @@ template_run(void)
 	prctl(PR_SET_NAME, TEMPLATE_COMM);
 	log_init("template", LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	template_plug();
 	for (;;) {
 		if ((rc = template_recv(&rq, &chan)) <= 0) {
 			if (chan >= 0)

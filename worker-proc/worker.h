@@ -113,8 +113,14 @@ struct worker {
 	struct events_refs	 events;	/* events.c */
 };
 
+/* intern.c; js_intern replaces libmujs's own (same name on purpose) */
+const char	*js_intern(js_State *, const char *);
+void		 intern_freeze(void);
+void		 intern_clear(void);
+
 void	*sandbox_alloc(void *, void *, int);
 int	 sandbox_limits(uint64_t);
+int	 sandbox_prepare(void);
 int	 sandbox_seccomp(void);
 
 /* main.c */
@@ -143,6 +149,7 @@ void	loop_discard(struct worker *);
 int	loop_call(struct worker *, int, const char *);
 
 /* scope.c */
+int	scope_prepare(struct worker *);
 int	scope_install(struct worker *);
 int	scope_run(struct worker *, const char *, const char *);
 int	scope_colno(struct worker *, const char *, unsigned);

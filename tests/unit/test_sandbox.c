@@ -2,11 +2,13 @@
  * test_sandbox.c: wwd-worker's confinement (worker-proc/sandbox.c), in
  * forked children of the test: the seccomp allow-list kills a process
  * that makes a forbidden call (a socket, a file opened for writing) and
- * lets it read files (importScripts) and run on; the heap allocator
+ * lets it read files (importScripts) and run on, also when compiled
+ * before the fork as the template does; the heap allocator
  * refuses past the cap once, then opens a reserve until use falls back.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -81,6 +83,35 @@ Test(sandbox, forbidden_calls_kill_the_process)
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
 	    st);
 	cr_assert(access("/tmp/wwd-sandbox-test", F_OK) != 0);
+}
+
+static void
+do_abort(void)
+{
+	abort();	/* tgkill on its own pid: allowed */
+}
+
+static void
+do_tgkill_parent(void)
+{
+	(void)syscall(SYS_tgkill, getppid(), getppid(), SIGCONT);
+}
+
+/*
+ * The template compiles the filter once and its forks load it: the
+ * tgkill rule must name each child's own pid, not the compiler's.
+ */
+Test(sandbox, filter_compiled_before_fork_names_the_child)
+{
+	int	st;
+
+	cr_assert(sandbox_prepare() == 0);
+	st = sandboxed(do_abort);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %#x",
+	    st);
+	st = sandboxed(do_tgkill_parent);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
 }
 
 Test(sandbox, reading_files_is_allowed)
