@@ -5,7 +5,10 @@
  * worker whose close() was called ends. Timers follow the HTML timer
  * rules (shared id space, nesting level over 5 clamps to 4 ms, extra
  * arguments, string handlers). The microtask queue is a small C API so
- * that Promise jobs can share it. Kept JS values are registry refs.
+ * that Promise jobs can share it: one array in the registry holds the
+ * packed jobs, emptied whenever it drains (a registry ref per job would
+ * intern a new name for every job's address, and mujs never frees
+ * interned strings). Timers keep their callbacks as registry refs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 
 #define LOOP_NESTING_CLAMP	5	/* a nesting level above which... */
 #define LOOP_MIN_DELAY		4	/* ...delays are at least 4 ms */
+#define LOOP_MICRO		"wwd.microtasks"	/* registry: the FIFO */
 
 /*
  * One setTimeout/setInterval. Owned by w->timers from set to clear;
@@ -96,8 +100,8 @@ run_packed(struct worker *w, int global_this)
 	js_pop(J, 1);
 }
 
-/* Pack n + 1 stack values (fn, args) into an array ref; pops them. */
-static const char *
+/* Push an array of the n + 1 stack values below it (fn, args). */
+static void
 pack(js_State *J, int nargs)
 {
 	int	i, base = js_gettop(J) - (nargs + 1);
@@ -107,7 +111,18 @@ pack(js_State *J, int nargs)
 		js_copy(J, base + i);
 		js_setindex(J, -2, i);
 	}
-	return js_ref(J);
+}
+
+/* Empty the microtask FIFO: its array back to length 0. */
+static void
+loop_micro_reset(struct worker *w)
+{
+	w->micro_head = w->micro_len = 0;
+	if (w->J == NULL)
+		return;
+	js_getregistry(w->J, LOOP_MICRO);
+	js_setlength(w->J, -1, 0);
+	js_pop(w->J, 1);
 }
 
 /*
@@ -119,29 +134,13 @@ void
 loop_queue_microtask(struct worker *w, int nargs)
 {
 	js_State	*J = w->J;
-	const char	*ref;
-	const char	**p;
-	size_t		 cap;
 
-	if (w->micro_head > 0 && w->micro_head == w->micro_len)
-		w->micro_head = w->micro_len = 0;
-	if (w->micro_len == w->micro_cap) {
-		if (w->micro_head > 0) {
-			memmove(w->micro, w->micro + w->micro_head,
-			    (w->micro_len - w->micro_head) * sizeof *p);
-			w->micro_len -= w->micro_head;
-			w->micro_head = 0;
-		} else {
-			cap = w->micro_cap ? 2 * w->micro_cap : 64;
-			if ((p = realloc(w->micro, cap * sizeof *p)) == NULL)
-				js_error(J, "out of memory");
-			w->micro = p;
-			w->micro_cap = cap;
-		}
-	}
-	ref = pack(J, nargs);
-	js_pop(J, nargs + 1);
-	w->micro[w->micro_len++] = ref;
+	pack(J, nargs);
+	js_getregistry(J, LOOP_MICRO);
+	js_rot2(J);
+	js_setindex(J, -2, (int)w->micro_len);
+	w->micro_len++;
+	js_pop(J, nargs + 2);
 }
 
 /*
@@ -152,19 +151,23 @@ loop_queue_microtask(struct worker *w, int nargs)
 void
 loop_checkpoint(struct worker *w)
 {
-	const char	*ref;
+	js_State	*J = w->J;
 
 	if (w->checkpointing)
 		return;
 	w->checkpointing = 1;
 	while (!w->done && w->micro_head < w->micro_len) {
-		ref = w->micro[w->micro_head++];
-		js_getregistry(w->J, ref);
-		js_unref(w->J, ref);
+		/* Take the job out, so that it can be collected once run. */
+		js_getregistry(J, LOOP_MICRO);
+		js_getindex(J, -1, (int)w->micro_head);
+		js_pushundefined(J);
+		js_setindex(J, -3, (int)w->micro_head);
+		js_remove(J, -2);
+		w->micro_head++;
 		run_packed(w, 0);
 	}
-	if (w->micro_head == w->micro_len)
-		w->micro_head = w->micro_len = 0;
+	if (!w->done && w->micro_head == w->micro_len)
+		loop_micro_reset(w);
 	w->checkpointing = 0;
 }
 
@@ -275,7 +278,8 @@ timer_set(js_State *J, int repeat)
 		js_copy(J, i);
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		js_error(J, "out of memory");
-	t->ref = pack(J, top > 3 ? top - 3 : 0);
+	pack(J, top > 3 ? top - 3 : 0);
+	t->ref = js_ref(J);
 	t->w = w;
 	t->repeat = repeat;
 	t->delay = (uint64_t)delay;
@@ -357,17 +361,15 @@ void
 loop_clear(struct worker *w)
 {
 	loop_discard(w);
-	while (w->J != NULL && w->micro_head < w->micro_len)
-		js_unref(w->J, w->micro[w->micro_head++]);
-	free(w->micro);
-	w->micro = NULL;
-	w->micro_head = w->micro_len = w->micro_cap = 0;
+	loop_micro_reset(w);
 }
 
 /* Define setTimeout & co and queueMicrotask on the global object. */
 void
 loop_install(struct worker *w)
 {
+	js_newarray(w->J);
+	js_setregistry(w->J, LOOP_MICRO);
 	scope_defun(w->J, "setTimeout", fn_set_timeout, 1);
 	scope_defun(w->J, "setInterval", fn_set_interval, 1);
 	scope_defun(w->J, "clearTimeout", fn_clear_timer, 0);

@@ -90,11 +90,9 @@ struct worker {
 	struct sandbox_heap	 heap;		/* J's allocations */
 	struct worker_source	*sources;
 
-	/* loop.c: microtask FIFO of registry refs, timer list */
-	const char		**micro;
-	size_t			 micro_head;
-	size_t			 micro_len;
-	size_t			 micro_cap;
+	/* loop.c: microtask FIFO (a registry array), timer list */
+	size_t			 micro_head;	/* next job's index */
+	size_t			 micro_len;	/* jobs queued, from 0 */
 	struct loop_timer	*timers;
 	uint32_t		 timer_id;	/* last id handed out */
 	int			 nesting;	/* of the running timer task */
