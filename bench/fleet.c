@@ -155,7 +155,7 @@ fleet_rss_kib(int pid)
 
 /*
  * Let this process (and the wwd it starts) hold the descriptors of n
- * workers, two each in wwd: raise the hard RLIMIT_NOFILE where allowed
+ * workers, one each in wwd: raise the hard RLIMIT_NOFILE where allowed
  * (root with CAP_SYS_RESOURCE), else warn and go on; wwd itself raises
  * its soft limit to the hard one.
  */
@@ -163,7 +163,7 @@ void
 fleet_nofile(int n)
 {
 	struct rlimit	rl;
-	rlim_t		need = (rlim_t)n * 2 + 64;
+	rlim_t		need = (rlim_t)n + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_max >= need)
 		return;

@@ -25,7 +25,8 @@
  * worker or a shared-worker connection) or a plain MessagePort (port_only:
  * minted by wwd_port_channel or received in a message). Lives on
  * conn->workers from create until the exit callback returned (or
- * release); busy counts the callbacks of this handle on the stack, so
+ * release), and in conn->slots by port; on conn->queued while its queue
+ * is not empty. busy counts the callbacks of this handle on the stack, so
  * that a release from inside one is finished after it returns. A plain
  * port queues raw POST frames in queue until started; one given away
  * stays, moving and released, to bounce late frames until PORT_MOVED.
@@ -34,6 +35,10 @@ struct wwd_worker {
 	struct wwd_conn			*conn;
 	struct wwd_worker		*next;
 	struct wwd_worker		*prev;
+	struct wwd_worker		*hnext;	/* c->slots chain */
+	struct wwd_worker		*qnext;	/* c->queued list */
+	struct wwd_worker		*qprev;
+	unsigned			 inq:1;	/* on c->queued */
 	uint64_t			 port;	/* the outside port */
 	uint64_t			 id;	/* 0 until STARTED */
 	int				 pid;
@@ -67,6 +72,10 @@ struct wwd_conn {
 	uint64_t		 port_count;
 	uint64_t		 port_next;	/* offset of the next id */
 	struct wwd_worker	*workers;
+	struct wwd_worker	**slots;	/* by port: hash chains */
+	size_t			 nslots;	/* 0 or a power of two */
+	size_t			 nworkers;	/* handles in workers */
+	struct wwd_worker	*queued;	/* handles with a queue */
 	int			 fatal;
 	int			 reported;
 	int			 depth;
@@ -104,8 +113,11 @@ CLIENT_HIDDEN void	wwd_worker_disconnect(struct wwd_worker *,
 CLIENT_HIDDEN void	wwd_worker_free(struct wwd_worker *);
 CLIENT_HIDDEN void	wwd_worker_leave(struct wwd_worker *);
 CLIENT_HIDDEN int	wwd_worker_usable(struct wwd_worker *);
-CLIENT_HIDDEN void	wwd_worker_link(struct wwd_conn *,
+CLIENT_HIDDEN int	wwd_worker_link(struct wwd_conn *,
 			    struct wwd_worker *);
+CLIENT_HIDDEN struct wwd_worker *wwd_worker_find(struct wwd_conn *,
+			    uint64_t);
+CLIENT_HIDDEN void	wwd_worker_queue_note(struct wwd_worker *);
 
 /* port.c */
 CLIENT_HIDDEN int	wwd_port_route(struct wwd_conn *,

@@ -16,18 +16,6 @@
 #include "client.h"
 #include "msg.h"
 
-/* The handle of port id in c, moving or not; NULL if none. */
-static struct wwd_worker *
-port_find(struct wwd_conn *c, uint64_t id)
-{
-	struct wwd_worker	*w;
-
-	for (w = c->workers; w != NULL; w = w->next)
-		if (w->port == id)
-			return w;
-	return NULL;
-}
-
 /* A new plain port handle for id, not started; NULL without memory. */
 static struct wwd_worker *
 port_add(struct wwd_conn *c, uint64_t id)
@@ -39,7 +27,10 @@ port_add(struct wwd_conn *c, uint64_t id)
 	w->port = id;
 	w->port_only = 1;
 	ipc_buf_init(&w->queue);
-	wwd_worker_link(c, w);
+	if (wwd_worker_link(c, w) < 0) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -81,7 +72,7 @@ port_bounce(struct wwd_conn *c, const uint8_t *raw)
 static int
 port_give(struct wwd_conn *c, uint64_t id)
 {
-	struct wwd_worker	*w = port_find(c, id);
+	struct wwd_worker	*w = wwd_worker_find(c, id);
 	const uint8_t		*p;
 	size_t			 off = 0;
 	int			 rc;
@@ -97,6 +88,7 @@ port_give(struct wwd_conn *c, uint64_t id)
 			return rc;
 	}
 	ipc_buf_clear(&w->queue);
+	wwd_worker_queue_note(w);
 	return 0;
 }
 
@@ -291,7 +283,7 @@ port_dispatch(struct wwd_worker *w, const uint8_t *body, uint32_t len)
 		return;
 	}
 	for (i = 0; i < m.ntransfer; i++)
-		ports[i] = port_find(c, m.transfer[i]);
+		ports[i] = wwd_worker_find(c, m.transfer[i]);
 	if (w->cb.message == NULL)
 		return;
 	c->msg_ports = ports;
@@ -316,7 +308,7 @@ wwd_port_deliver(struct wwd_worker *w, const struct ipc_frame *f)
 
 	if (ipc_post_decode(f->body, f->len, &m, &why) == 0)
 		for (i = 0; i < m.ntransfer; i++)
-			if (port_find(c, m.transfer[i]) == NULL &&
+			if (wwd_worker_find(c, m.transfer[i]) == NULL &&
 			    port_add(c, m.transfer[i]) == NULL)
 				return -ENOMEM;
 	if (w->started && ipc_buf_used(&w->queue) == 0) {
@@ -326,6 +318,7 @@ wwd_port_deliver(struct wwd_worker *w, const struct ipc_frame *f)
 	if (ipc_buf_append(&w->queue, f->raw, IPC_HEADER_SIZE +
 	    (size_t)f->len) < 0)
 		return -ENOMEM;
+	wwd_worker_queue_note(w);
 	return 0;
 }
 
@@ -335,8 +328,8 @@ wwd_port_runnable(const struct wwd_conn *c)
 {
 	const struct wwd_worker	*w;
 
-	for (w = c->workers; w != NULL; w = w->next)
-		if (w->started && !w->released && ipc_buf_used(&w->queue) > 0)
+	for (w = c->queued; w != NULL; w = w->qnext)
+		if (w->started && !w->released)
 			return 1;
 	return 0;
 }
@@ -355,9 +348,8 @@ wwd_port_run(struct wwd_conn *c)
 	size_t			 len;
 
 	while (!c->freeing && c->fd >= 0) {
-		for (w = c->workers; w != NULL; w = w->next)
-			if (w->started && !w->released &&
-			    ipc_buf_used(&w->queue) > 0)
+		for (w = c->queued; w != NULL; w = w->qnext)
+			if (w->started && !w->released)
 				break;
 		if (w == NULL)
 			return;
@@ -367,6 +359,7 @@ wwd_port_run(struct wwd_conn *c)
 		if (ipc_buf_append(&one, raw, len) < 0)
 			return;
 		ipc_buf_consume(&w->queue, len);
+		wwd_worker_queue_note(w);
 		w->busy++;
 		port_dispatch(w, ipc_buf_head(&one) + IPC_HEADER_SIZE,
 		    (uint32_t)(len - IPC_HEADER_SIZE));
@@ -384,7 +377,7 @@ wwd_port_run(struct wwd_conn *c)
 int
 wwd_port_route(struct wwd_conn *c, const struct ipc_frame *f)
 {
-	struct wwd_worker	*w = port_find(c, f->port);
+	struct wwd_worker	*w = wwd_worker_find(c, f->port);
 
 	if (f->type == IPC_PORT_MOVED) {
 		if (ipc_empty_encode(&c->out, IPC_PORT_DRAINED, f->port) < 0)

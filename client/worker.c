@@ -15,11 +15,99 @@
 #include "msg.h"
 #include "url.h"
 
+/* Port ids are serial << 32 | n: mix the bits before masking. */
+static size_t
+worker_hash(uint64_t id)
+{
+	id ^= id >> 33;
+	id *= 0xff51afd7ed558ccdULL;
+	id ^= id >> 33;
+	return (size_t)id;
+}
+
+/* The handle of port id in c, moving or not; NULL if none. */
+struct wwd_worker *
+wwd_worker_find(struct wwd_conn *c, uint64_t id)
+{
+	struct wwd_worker	*w;
+
+	if (c->nslots == 0)
+		return NULL;
+	for (w = c->slots[worker_hash(id) & (c->nslots - 1)]; w != NULL;
+	    w = w->hnext)
+		if (w->port == id)
+			return w;
+	return NULL;
+}
+
+/* Put w in its hash chain. */
+static void
+worker_hash_add(struct wwd_conn *c, struct wwd_worker *w)
+{
+	size_t	h = worker_hash(w->port) & (c->nslots - 1);
+
+	w->hnext = c->slots[h];
+	c->slots[h] = w;
+}
+
+/* Double the chains when full (first 64). 0 or -ENOMEM. */
+static int
+worker_hash_grow(struct wwd_conn *c)
+{
+	struct wwd_worker	**old = c->slots, *w, *next;
+	size_t			  n = c->nslots, i;
+
+	if (c->nworkers < c->nslots)
+		return 0;
+	if ((c->slots = calloc(n ? 2 * n : 64, sizeof *c->slots)) == NULL) {
+		c->slots = old;
+		return -ENOMEM;
+	}
+	c->nslots = n ? 2 * n : 64;
+	for (i = 0; i < n; i++)
+		for (w = old[i]; w != NULL; w = next) {
+			next = w->hnext;
+			worker_hash_add(c, w);
+		}
+	free(old);
+	return 0;
+}
+
+/*
+ * Keep w on c's list of handles with queued messages exactly while its
+ * queue is not empty (wwd_port_run walks that list, not every handle).
+ */
+void
+wwd_worker_queue_note(struct wwd_worker *w)
+{
+	struct wwd_conn	*c = w->conn;
+	int		 want = ipc_buf_used(&w->queue) > 0;
+
+	if (want == (int)w->inq)
+		return;
+	w->inq = want;
+	if (want) {
+		w->qprev = NULL;
+		w->qnext = c->queued;
+		if (c->queued != NULL)
+			c->queued->qprev = w;
+		c->queued = w;
+		return;
+	}
+	if (w->qprev != NULL)
+		w->qprev->qnext = w->qnext;
+	else
+		c->queued = w->qnext;
+	if (w->qnext != NULL)
+		w->qnext->qprev = w->qprev;
+}
+
 /* Unlink and free a handle, no callbacks, no frames. */
 void
 wwd_worker_free(struct wwd_worker *w)
 {
-	struct wwd_conn	*c;
+	struct wwd_conn		*c;
+	struct wwd_worker	**pp;
 
 	if (w == NULL)
 		return;
@@ -30,21 +118,37 @@ wwd_worker_free(struct wwd_worker *w)
 		c->workers = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
+	for (pp = &c->slots[worker_hash(w->port) & (c->nslots - 1)];
+	    *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == w) {
+			*pp = w->hnext;
+			break;
+		}
+	c->nworkers--;
 	ipc_buf_clear(&w->queue);
+	wwd_worker_queue_note(w);
 	free(w->url);
 	free(w);
 }
 
-/* Put a new handle at the head of c's list; c owns it from now on. */
-void
+/*
+ * Put a new handle (its port set) at the head of c's list; c owns it
+ * from now on. 0, or -ENOMEM (w is not linked).
+ */
+int
 wwd_worker_link(struct wwd_conn *c, struct wwd_worker *w)
 {
+	if (worker_hash_grow(c) < 0)
+		return -ENOMEM;
 	w->conn = c;
 	w->prev = NULL;
 	w->next = c->workers;
 	if (c->workers != NULL)
 		c->workers->prev = w;
 	c->workers = w;
+	worker_hash_add(c, w);
+	c->nworkers++;
+	return 0;
 }
 
 /* Queue CLOSE for the worker's port (a dead connection needs none). */
@@ -94,6 +198,11 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 	}
 	if ((rc = wwd_mint_port(c, &w->port)) < 0)
 		goto fail;
+	ipc_buf_init(&w->queue);
+	if (wwd_worker_link(c, w) < 0) {
+		rc = wwd_set_error(c, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	m.kind = ipc_str(kind);
 	m.url = ipc_str(url);
 	m.name = ipc_str(o != NULL ? o->name : NULL);
@@ -105,14 +214,13 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 	if ((rc = ipc_create_encode(&c->out, w->port, &m)) < 0) {
 		rc = wwd_set_error(c, rc, "cannot encode CREATE: %s",
 		    wwd_strerror(rc));
-		goto fail;
+		wwd_worker_free(w);
+		return rc;
 	}
 	if (cb != NULL)
 		w->cb = *cb;
 	w->data = data;
 	w->started = 1;
-	ipc_buf_init(&w->queue);
-	wwd_worker_link(c, w);
 	*out = w;
 	wwd_queued(c);
 	return 0;

@@ -299,6 +299,7 @@ wwd_free(struct wwd_conn *c)
 	}
 	while (c->workers != NULL)
 		wwd_worker_free(c->workers);
+	free(c->slots);
 	conn_close_fd(c);
 	ipc_buf_clear(&c->in);
 	ipc_buf_clear(&c->out);
