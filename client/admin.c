@@ -68,15 +68,12 @@ admin_to_json(const msgpack_object *o)
 		j = json_object();
 		for (i = 0; j != NULL && i < o->via.map.size; i++) {
 			const msgpack_object_kv	*kv = &o->via.map.ptr[i];
-			char			 key[64];
 
 			if (kv->key.type != MSGPACK_OBJECT_STR ||
-			    kv->key.via.str.size >= sizeof key ||
 			    (v = admin_to_json(&kv->val)) == NULL)
 				continue;
-			memcpy(key, kv->key.via.str.ptr, kv->key.via.str.size);
-			key[kv->key.via.str.size] = '\0';
-			json_object_set_new(j, key, v);
+			json_object_setn_new(j, kv->key.via.str.ptr,
+			    kv->key.via.str.size, v);
 		}
 		return j;
 	default:
@@ -84,70 +81,105 @@ admin_to_json(const msgpack_object *o)
 	}
 }
 
-/*
- * The REPLY r to command: its data as JSON in *out (NULL if the caller
- * does not want it, when the message is printed instead). Clears r. An
- * exit code.
- */
+/* Whether REPLY r to command says "ok"; if not, say why on stderr. */
 static int
-admin_answer(const char *command, struct wwd_reply *r, json_t **out)
+admin_ok(const char *command, const struct wwd_reply *r)
+{
+	if (strcmp(r->status, "ok") == 0)
+		return 1;
+	fprintf(stderr, "wwctl: %s: %s (%s)\n", command,
+	    *r->message ? r->message : "refused", r->status);
+	return 0;
+}
+
+/* The value of REPLY r unpacked into u (initialized by the caller). */
+static int
+admin_unpack(const char *command, const struct wwd_reply *r,
+    msgpack_unpacked *u)
+{
+	if (msgpack_unpack_next(u, r->data, r->len, NULL) ==
+	    MSGPACK_UNPACK_SUCCESS)
+		return 0;
+	fprintf(stderr, "wwctl: %s: unreadable answer\n", command);
+	return 1;
+}
+
+/* REPLY r to command: its data as JSON in *out. Clears r. An exit code. */
+static int
+admin_json(const char *command, struct wwd_reply *r, json_t **out)
 {
 	msgpack_unpacked	 u;
-	int			 status = 1;
+	int			 rc = 1;
 
-	if (out != NULL)
-		*out = NULL;
-	if (strcmp(r->status, "ok") != 0) {
-		fprintf(stderr, "wwctl: %s: %s (%s)\n", command,
-		    *r->message ? r->message : "refused", r->status);
-		goto out;
-	}
-	if (*r->message != '\0' && out == NULL)
-		printf("%s\n", r->message);
-	status = 0;
-	if (out == NULL)
-		goto out;
+	*out = NULL;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, r->data, r->len, NULL) ==
-	    MSGPACK_UNPACK_SUCCESS)
-		*out = admin_to_json(&u.data);
-	msgpack_unpacked_destroy(&u);
-	if (*out == NULL) {
-		fprintf(stderr, "wwctl: %s: unreadable answer\n", command);
-		status = 1;
+	if (admin_ok(command, r) && admin_unpack(command, r, &u) == 0) {
+		if ((*out = admin_to_json(&u.data)) != NULL)
+			rc = 0;
+		else
+			fprintf(stderr, "wwctl: %s: unreadable answer\n",
+			    command);
 	}
-out:
+	msgpack_unpacked_destroy(&u);
 	wwd_reply_clear(r);
-	return status;
+	return rc;
 }
 
 /*
- * Connect, run command (id for kill) and return the reply data as JSON
- * in *out (NULL if the caller does not want it). An exit code; *cp (if
- * not NULL) keeps the connection for more REPLYs, else it is closed.
+ * Connect and run command (id for kill): its REPLY in *r, which the
+ * caller clears (its data stays valid until then). An exit code; *cp
+ * (if not NULL) keeps the connection for more REPLYs, else it is closed.
+ */
+static int
+admin_request(const struct admin_opts *o, const char *command, uint64_t id,
+    struct wwd_reply *r, struct wwd_conn **cp)
+{
+	struct wwd_conn	*c = NULL;
+	int		 rc;
+
+	memset(r, 0, sizeof *r);
+	if ((rc = wwctl_connect(&c, o->sock)) != 0)
+		return rc;
+	if ((rc = wwd_control(c, command, id, r, ADMIN_TIMEOUT_MS)) < 0) {
+		fprintf(stderr, "wwctl: %s: %s\n", command, wwd_errmsg(c));
+		wwd_free(c);
+		return rc == -ETIMEDOUT ? EXIT_TIMEOUT : 1;
+	}
+	if (cp != NULL)
+		*cp = c;
+	else
+		wwd_free(c);
+	return 0;
+}
+
+/*
+ * Run command (id for kill) and return the reply data as JSON in *out,
+ * or print its message if out is NULL. An exit code; *cp (if not NULL)
+ * keeps the connection for more REPLYs, else it is closed.
  */
 static int
 admin_call(const struct admin_opts *o, const char *command, uint64_t id,
     json_t **out, struct wwd_conn **cp)
 {
-	struct wwd_conn		*c = NULL;
 	struct wwd_reply	 r;
 	int			 rc;
 
 	if (out != NULL)
 		*out = NULL;
-	if ((rc = wwctl_connect(&c, o->sock)) != 0)
+	if ((rc = admin_request(o, command, id, &r, cp)) != 0)
 		return rc;
-	if ((rc = wwd_control(c, command, id, &r, ADMIN_TIMEOUT_MS)) < 0) {
-		fprintf(stderr, "wwctl: %s: %s\n", command, wwd_errmsg(c));
-		wwd_free(c);
-		return rc == -ETIMEDOUT ? EXIT_TIMEOUT : 1;
+	if (out != NULL)
+		rc = admin_json(command, &r, out);
+	else {
+		rc = admin_ok(command, &r) ? 0 : 1;
+		if (rc == 0 && *r.message != '\0')
+			printf("%s\n", r.message);
+		wwd_reply_clear(&r);
 	}
-	rc = admin_answer(command, &r, out);
-	if (cp != NULL && rc == 0)
-		*cp = c;
-	else
-		wwd_free(c);
+	if (rc != 0 && cp != NULL) {
+		wwd_free(*cp);
+		*cp = NULL;
+	}
 	return rc;
 }
 
@@ -203,7 +235,7 @@ admin_print_json(json_t *j)
 {
 	char	*s;
 
-	if ((s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
+	if ((s = json_dumps(j, JSON_INDENT(2))) == NULL)
 		return 1;
 	printf("%s\n", s);
 	free(s);
@@ -282,28 +314,77 @@ static const char *ps_columns[] = { "ID", "KIND", "PID", "USER", "ORIGIN",
     "UPTIME", "STATE" };
 #define PS_NCOLS (sizeof ps_columns / sizeof ps_columns[0])
 
+/* The value of key k in msgpack map m, or NULL. */
+static const msgpack_object *
+admin_mp_get(const msgpack_object *m, const char *k)
+{
+	size_t		len = strlen(k);
+	uint32_t	i;
+
+	if (m->type != MSGPACK_OBJECT_MAP)
+		return NULL;
+	for (i = 0; i < m->via.map.size; i++) {
+		const msgpack_object	*key = &m->via.map.ptr[i].key;
+
+		if (key->type == MSGPACK_OBJECT_STR &&
+		    key->via.str.size == len &&
+		    memcmp(key->via.str.ptr, k, len) == 0)
+			return &m->via.map.ptr[i].val;
+	}
+	return NULL;
+}
+
+static json_int_t
+admin_mp_int(const msgpack_object *m, const char *k)
+{
+	const msgpack_object	*v = admin_mp_get(m, k);
+
+	if (v == NULL)
+		return 0;
+	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return (json_int_t)v->via.u64;
+	return v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? v->via.i64 : 0;
+}
+
+/* String k of m into buf (len bytes, cut if longer); "" if none. */
 static void
-admin_ps_row(struct libscols_table *tb, json_t *k)
+admin_mp_str(const msgpack_object *m, const char *k, char *buf, size_t len)
+{
+	const msgpack_object	*v = admin_mp_get(m, k);
+
+	if (v == NULL || v->type != MSGPACK_OBJECT_STR)
+		*buf = '\0';
+	else
+		snprintf(buf, len, "%.*s", (int)v->via.str.size,
+		    v->via.str.ptr);
+}
+
+/*
+ * One ps row, straight from the worker's msgpack map k: a table of
+ * 10,000 workers is not worth a JSON tree.
+ */
+static void
+admin_ps_row(struct libscols_table *tb, const msgpack_object *k)
 {
 	struct libscols_line	*ln;
 	char			 v[PS_NCOLS][64];
 	size_t			 i;
 
-	snprintf(v[0], 64, "%lld", (long long)admin_int(k, "id"));
-	snprintf(v[1], 64, "%s", admin_str(k, "kind"));
-	snprintf(v[2], 64, "%lld", (long long)admin_int(k, "pid"));
-	admin_user(v[3], 64, admin_int(k, "uid"));
-	snprintf(v[4], 64, "%s", admin_str(k, "origin"));
-	snprintf(v[5], 64, "%s", admin_str(k, "name"));
-	snprintf(v[6], 64, "%s", admin_str(k, "url"));
-	snprintf(v[7], 64, "%lld", (long long)admin_int(k, "clients"));
-	admin_bytes(v[8], 64, admin_int(k, "rss"));
-	admin_duration(v[9], 64, admin_int(k, "cpu_ms"));
-	snprintf(v[10], 64, "%lld", (long long)admin_int(k, "msgs_in"));
-	snprintf(v[11], 64, "%lld", (long long)admin_int(k, "msgs_out"));
-	admin_bytes(v[12], 64, admin_int(k, "queued"));
-	admin_duration(v[13], 64, admin_int(k, "uptime_ms"));
-	snprintf(v[14], 64, "%s", admin_str(k, "state"));
+	snprintf(v[0], 64, "%lld", (long long)admin_mp_int(k, "id"));
+	admin_mp_str(k, "kind", v[1], 64);
+	snprintf(v[2], 64, "%lld", (long long)admin_mp_int(k, "pid"));
+	admin_user(v[3], 64, admin_mp_int(k, "uid"));
+	admin_mp_str(k, "origin", v[4], 64);
+	admin_mp_str(k, "name", v[5], 64);
+	admin_mp_str(k, "url", v[6], 64);
+	snprintf(v[7], 64, "%lld", (long long)admin_mp_int(k, "clients"));
+	admin_bytes(v[8], 64, admin_mp_int(k, "rss"));
+	admin_duration(v[9], 64, admin_mp_int(k, "cpu_ms"));
+	snprintf(v[10], 64, "%lld", (long long)admin_mp_int(k, "msgs_in"));
+	snprintf(v[11], 64, "%lld", (long long)admin_mp_int(k, "msgs_out"));
+	admin_bytes(v[12], 64, admin_mp_int(k, "queued"));
+	admin_duration(v[13], 64, admin_mp_int(k, "uptime_ms"));
+	admin_mp_str(k, "state", v[14], 64);
 	if ((ln = scols_table_new_line(tb, NULL)) == NULL)
 		return;
 	for (i = 0; i < PS_NCOLS; i++)
@@ -312,11 +393,47 @@ admin_ps_row(struct libscols_table *tb, json_t *k)
 		scols_line_set_color(ln, "yellow");
 }
 
+/* wwctl ps: the workers this user may see, as a table. */
+static int
+admin_ps_table(const struct admin_opts *o)
+{
+	struct libscols_table	*tb = NULL;
+	struct wwd_reply	 r;
+	msgpack_unpacked	 u;
+	uint32_t		 i;
+	int			 rc;
+
+	if ((rc = admin_request(o, "ps", 0, &r, NULL)) != 0)
+		return rc;
+	msgpack_unpacked_init(&u);
+	rc = 1;
+	if (!admin_ok("ps", &r) || admin_unpack("ps", &r, &u) != 0)
+		goto out;
+	if (u.data.type != MSGPACK_OBJECT_ARRAY) {
+		fprintf(stderr, "wwctl: ps: unreadable answer\n");
+		goto out;
+	}
+	if ((tb = scols_new_table()) == NULL)
+		goto out;
+	scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
+	for (i = 0; i < PS_NCOLS; i++)
+		scols_table_new_column(tb, ps_columns[i], 0,
+		    i == 6 ? SCOLS_FL_TRUNC : 0);
+	for (i = 0; i < u.data.via.array.size; i++)
+		admin_ps_row(tb, &u.data.via.array.ptr[i]);
+	scols_print_table(tb);
+	rc = 0;
+out:
+	scols_unref_table(tb);
+	msgpack_unpacked_destroy(&u);
+	wwd_reply_clear(&r);
+	return rc;
+}
+
 /* wwctl ps [--json]: the workers this user may see. */
 int
 admin_ps(int argc, char **argv)
 {
-	struct libscols_table	*tb;
 	struct admin_opts	 o;
 	json_t			*j, *k;
 	char			 user[64];
@@ -325,31 +442,17 @@ admin_ps(int argc, char **argv)
 
 	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
+	if (!o.json)
+		return admin_ps_table(&o);
 	if ((rc = admin_call(&o, "ps", 0, &j, NULL)) != 0)
 		return rc;
-	if (o.json) {
-		json_array_foreach(j, i, k) {
-			admin_user(user, sizeof user, admin_int(k, "uid"));
-			json_object_set_new(k, "user", json_string(user));
-		}
-		rc = admin_print_json(j);
-		json_decref(j);
-		return rc;
+	json_array_foreach(j, i, k) {
+		admin_user(user, sizeof user, admin_int(k, "uid"));
+		json_object_set_new(k, "user", json_string(user));
 	}
-	if ((tb = scols_new_table()) == NULL) {
-		json_decref(j);
-		return 1;
-	}
-	scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
-	for (i = 0; i < PS_NCOLS; i++)
-		scols_table_new_column(tb, ps_columns[i], 0,
-		    i == 6 ? SCOLS_FL_TRUNC : 0);
-	json_array_foreach(j, i, k)
-		admin_ps_row(tb, k);
-	scols_print_table(tb);
-	scols_unref_table(tb);
+	rc = admin_print_json(j);
 	json_decref(j);
-	return 0;
+	return rc;
 }
 
 /* wwctl kill ID...: SIGKILL each worker; 1 if any could not be. */
@@ -552,7 +655,7 @@ admin_follow(struct wwd_conn *c, int json)
 		}
 		if (*r.message != '\0')
 			fprintf(stderr, "wwctl: logs: %s\n", r.message);
-		if ((rc = admin_answer("logs", &r, &j)) != 0)
+		if ((rc = admin_json("logs", &r, &j)) != 0)
 			return rc;
 		admin_events(j, json);
 		json_decref(j);
