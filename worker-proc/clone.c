@@ -19,7 +19,8 @@ const char *const clone_errors[CLONE_NERRORS] = { "Error", "EvalError",
  * The identity (address) of the object on top of the stack, which
  * stays. mujs's registry name of an object is its address; the ref is
  * dropped at once, so this is only correct while every js_ref in the
- * program is of an internal array user code never sees (loop.c). Map
+ * program is of an internal object user code never sees (loop.c,
+ * events.c). Its name is not interned for good (intern_scratch). Map
  * keys and the clone encoder rely on it.
  */
 uintptr_t
@@ -29,7 +30,14 @@ clone_id(js_State *J)
 	uintptr_t	 id;
 
 	js_copy(J, -1);
+	intern_scratch(1);
+	if (js_try(J)) {
+		intern_scratch(0);
+		js_throw(J);
+	}
 	ref = js_ref(J);
+	js_endtry(J);
+	intern_scratch(0);
 	id = (uintptr_t)strtoull(ref, NULL, 16);
 	js_unref(J, ref);
 	return id;

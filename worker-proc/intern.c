@@ -40,6 +40,14 @@ static struct intern_table	*intern_adds = &intern_shared;
 
 static const char	*(*intern_real)(js_State *, const char *);
 
+/*
+ * Between intern_scratch(1) and (0), a string not interned yet is
+ * answered from one buffer instead of being interned for good: see
+ * intern_scratch.
+ */
+static int		 intern_scratching;
+static char		 intern_buf[64];
+
 static size_t
 intern_hash(const char *s)
 {
@@ -104,6 +112,22 @@ intern_freeze(void)
 }
 
 /*
+ * Identity refs: js_ref names an object by its address ("%p") and
+ * interns that name, and mujs never frees interned strings, so a worker
+ * that clones or keys Maps by ever new objects would keep every address
+ * it ever used. A ref taken and dropped at once (clone_id) needs its
+ * name only meanwhile (mujs compares property names with strcmp): with
+ * on set, js_intern answers a new string from one buffer, valid until
+ * the next such answer. The caller must turn it off again, also when
+ * mujs throws.
+ */
+void
+intern_scratch(int on)
+{
+	intern_scratching = on;
+}
+
+/*
  * mujs's js_intern, answered from the tables when it can: the interned
  * copy of s, owned by J's string table until js_freestate.
  */
@@ -119,6 +143,11 @@ js_intern(js_State *J, const char *s)
 	if ((r = intern_get(&intern_shared, s)) != NULL ||
 	    (r = intern_get(&intern_local, s)) != NULL)
 		return r;
+	if (intern_scratching && strlen(s) < sizeof intern_buf) {
+		if (s != intern_buf)
+			strcpy(intern_buf, s);
+		return intern_buf;
+	}
 	r = intern_real(J, s);	/* throws (longjmp) out of memory */
 	/* Without room the string is just not remembered. */
 	if (intern_room(intern_adds, 1) == 0) {

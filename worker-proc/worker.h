@@ -114,6 +114,7 @@ struct worker {
 /* intern.c; js_intern replaces libmujs's own (same name on purpose) */
 const char	*js_intern(js_State *, const char *);
 void		 intern_freeze(void);
+void		 intern_scratch(int);
 void		 intern_clear(void);
 
 void	*sandbox_alloc(void *, void *, int);
