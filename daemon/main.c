@@ -526,6 +526,7 @@ main(int argc, char **argv)
 		log_warnx("uv_loop_close: %s", uv_strerror(rc));
 	router_clear(&w);
 	eventlog_clear(&w);
+	supervisor_clear(&w);
 	config_clear(&w.cfg);
 	free(o.socket_path);
 	free(o.worker_path);

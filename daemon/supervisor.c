@@ -26,6 +26,7 @@ static void	supervisor_refuse(struct wwd *, struct conn *, uint64_t,
 		    const char *);
 static void	supervisor_end(struct worker *, enum worker_end,
 		    const char *);
+static void	supervisor_count(struct worker *, int);
 
 static void
 supervisor_free(struct worker *k)
@@ -39,6 +40,8 @@ supervisor_free(struct worker *k)
 		p->worker = NULL;
 	if (k->shared)
 		registry_free(k);
+	if (k->counted)
+		supervisor_count(k, -1);
 	LIST_REMOVE(k, entry);
 	w->nworkers--;
 	free(k->url);
@@ -153,6 +156,8 @@ supervisor_report(struct worker *k)
 	if (k->reported || !k->exited || !k->chan_done)
 		return;
 	k->reported = 1;
+	if (k->counted)
+		supervisor_count(k, -1);
 	supervisor_exit_info(k, &e, buf, sizeof buf);
 	eventlog_add(k->w, LOG_LEVEL_INFO, "exited", supervisor_about(k, &a),
 	    "worker[%llu] exited: %.*s%s%.*s", (unsigned long long)k->id,
@@ -507,6 +512,7 @@ supervisor_spawn(struct wwd *w, struct conn *c, const struct ipc_create *m,
 		op->fixed = 1;
 	}
 	LIST_INSERT_HEAD(&w->workers, k, entry);
+	supervisor_count(k, 1);
 	if ((rc = spawn_worker(w, k, supervisor_exit_cb,
 	    &supervisor_worker_ops, &step)) < 0 ||
 	    (!shared && (rc = router_add(w, k->inside, outside, k->conn,
@@ -657,6 +663,53 @@ supervisor_frame(struct conn *c, struct ipc_frame *f)
 	}
 }
 
+/* One principal's workers that are not reported yet. */
+struct uid_count {
+	uint32_t	uid;
+	uint32_t	n;
+};
+
+/* uid's entry in w->uids, or NULL; a handful of principals at most. */
+static struct uid_count *
+supervisor_uid_count(const struct wwd *w, uint32_t uid)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nuids; i++)
+		if (w->uids[i].uid == uid)
+			return &w->uids[i];
+	return NULL;
+}
+
+/* Count k in (delta 1) or out (-1) of its principal's workers. */
+static void
+supervisor_count(struct worker *k, int delta)
+{
+	struct wwd		*w = k->w;
+	struct uid_count	*u, *more;
+
+	if ((u = supervisor_uid_count(w, k->uid)) == NULL) {
+		if (delta < 0 || (more = realloc(w->uids, (w->nuids + 1) *
+		    sizeof *more)) == NULL)
+			return;	/* not counted: the limit is not applied */
+		w->uids = more;
+		u = &w->uids[w->nuids++];
+		u->uid = k->uid;
+		u->n = 0;
+	}
+	u->n += (uint32_t)delta;
+	k->counted = delta > 0;
+}
+
+/* Free the per-principal counts (at exit). */
+void
+supervisor_clear(struct wwd *w)
+{
+	free(w->uids);
+	w->uids = NULL;
+	w->nuids = 0;
+}
+
 /*
  * Policy: whether principal uid may start one more worker now. NULL if
  * so, else the message (in buf, len bytes) naming the limit.
@@ -664,17 +717,14 @@ supervisor_frame(struct conn *c, struct ipc_frame *f)
 const char *
 supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
 {
-	const struct worker	*k;
-	uint32_t		 mine = 0;
+	const struct uid_count	*u = supervisor_uid_count(w, uid);
+	uint32_t		 mine = u != NULL ? u->n : 0;
 
 	if (w->nworkers >= w->cfg.workers_max) {
 		snprintf(buf, len, "limit reached: workers (%" PRIu32 ")",
 		    w->cfg.workers_max);
 		return buf;
 	}
-	LIST_FOREACH(k, &w->workers, entry)
-		if (k->uid == uid && !k->reported)
-			mine++;
 	if (mine >= w->cfg.workers_per_user) {
 		snprintf(buf, len, "limit reached: workers_per_user (%" PRIu32
 		    ") for uid %" PRIu32, w->cfg.workers_per_user, uid);
@@ -890,11 +940,15 @@ supervisor_client_gone(struct wwd *w, struct conn *c)
 static void
 supervisor_orphans(struct worker *k)
 {
-	struct worker	*child;
+	struct port	*p;
 
-	LIST_FOREACH(child, &k->w->workers, entry)
-		if (child->parent == k->id && !child->shared)
-			supervisor_kill(child, "its parent ended");
+	/* Without its channel, supervisor_client_gone did this already. */
+	if (k->conn == NULL)
+		return;
+	LIST_FOREACH(p, &k->conn->ports, hold)
+		if (p->worker != NULL && !p->worker->shared &&
+		    p->worker->parent == k->id)
+			supervisor_kill(p->worker, "its parent ended");
 }
 
 /* Shutdown: kill every worker still running. */

@@ -29,6 +29,7 @@ struct event;
 struct follower;
 struct log_about;
 struct port;
+struct uid_count;
 struct worker;
 
 /*
@@ -103,6 +104,8 @@ struct wwd {
 	struct wwd_stats stats;
 	struct template	*tmpl;		/* template.c; NULL: none running */
 	unsigned	 nworkers;	/* live worker records */
+	struct uid_count *uids;		/* workers not yet reported, */
+	size_t		 nuids;		/* by principal (supervisor.c) */
 	int		 drained;	/* some output drained: resume */
 
 	uint64_t	 next_serial;	/* connection serials: port ranges */
@@ -344,6 +347,7 @@ struct worker {
 	unsigned		 chan_done:1;	/* EOF, or stopped on kill */
 	unsigned		 reported:1;	/* EXIT decided */
 	unsigned		 killing:1;	/* SIGKILL sent */
+	unsigned		 counted:1;	/* in its principal's count */
 
 	enum worker_end		 end;
 	char			*end_message;	/* owned; why it ended */
@@ -382,6 +386,7 @@ const char *supervisor_limit(const struct wwd *, uint32_t, char *, size_t);
 #define SUPERVISOR_USAGE_MS	 1000
 #define SUPERVISOR_USAGE_IDLE_MS 10000
 void	supervisor_tick(struct wwd *);
+void	supervisor_clear(struct wwd *);
 int	supervisor_usage(struct worker *, unsigned *, uint64_t *,
 	    uint64_t *);
 
