@@ -15,16 +15,6 @@
 #include "msg.h"
 #include "url.h"
 
-/* Port ids are serial << 32 | n: mix the bits before masking. */
-static size_t
-worker_hash(uint64_t id)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	return (size_t)id;
-}
-
 /* The handle of port id in c, moving or not; NULL if none. */
 struct wwd_worker *
 wwd_worker_find(struct wwd_conn *c, uint64_t id)
@@ -33,7 +23,7 @@ wwd_worker_find(struct wwd_conn *c, uint64_t id)
 
 	if (c->nslots == 0)
 		return NULL;
-	for (w = c->slots[worker_hash(id) & (c->nslots - 1)]; w != NULL;
+	for (w = c->slots[ipc_hash64(id) & (c->nslots - 1)]; w != NULL;
 	    w = w->hnext)
 		if (w->port == id)
 			return w;
@@ -44,7 +34,7 @@ wwd_worker_find(struct wwd_conn *c, uint64_t id)
 static void
 worker_hash_add(struct wwd_conn *c, struct wwd_worker *w)
 {
-	size_t	h = worker_hash(w->port) & (c->nslots - 1);
+	size_t	h = ipc_hash64(w->port) & (c->nslots - 1);
 
 	w->hnext = c->slots[h];
 	c->slots[h] = w;
@@ -118,7 +108,7 @@ wwd_worker_free(struct wwd_worker *w)
 		c->workers = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
-	for (pp = &c->slots[worker_hash(w->port) & (c->nslots - 1)];
+	for (pp = &c->slots[ipc_hash64(w->port) & (c->nslots - 1)];
 	    *pp != NULL; pp = &(*pp)->hnext)
 		if (*pp == w) {
 			*pp = w->hnext;

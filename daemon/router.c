@@ -19,18 +19,6 @@
 
 #define ROUTER_SLOTS_MIN	64
 
-/* Port ids are serial << 32 | n: mix the bits before masking. */
-static size_t
-router_hash(uint64_t id)
-{
-	id ^= id >> 33;
-	id *= 0xff51afd7ed558ccdULL;
-	id ^= id >> 33;
-	id *= 0xc4ceb9fe1a85ec53ULL;
-	id ^= id >> 33;
-	return (size_t)id;
-}
-
 /* Set up an empty table. 0 or -ENOMEM. */
 int
 router_init(struct wwd *w)
@@ -72,7 +60,7 @@ router_find(struct wwd *w, uint64_t id)
 
 	if (w->nslots == 0)
 		return NULL;
-	for (p = w->ports[router_hash(id) & (w->nslots - 1)]; p != NULL;
+	for (p = w->ports[ipc_hash64(id) & (w->nslots - 1)]; p != NULL;
 	    p = p->next)
 		if (p->id == id)
 			return p;
@@ -100,7 +88,7 @@ router_grow(struct wwd *w)
 	for (i = 0; i < w->nslots; i++)
 		for (p = w->ports[i]; p != NULL; p = next) {
 			next = p->next;
-			h = router_hash(p->id) & (n - 1);
+			h = ipc_hash64(p->id) & (n - 1);
 			p->next = slots[h];
 			slots[h] = p;
 		}
@@ -132,7 +120,7 @@ router_add(struct wwd *w, uint64_t id, uint64_t peer, struct conn *holder,
 	ipc_buf_init(&p->late);
 	p->holder = holder;
 	LIST_INSERT_HEAD(&holder->ports, p, hold);
-	h = router_hash(id) & (w->nslots - 1);
+	h = ipc_hash64(id) & (w->nslots - 1);
 	p->next = w->ports[h];
 	w->ports[h] = p;
 	w->nports++;
@@ -150,7 +138,7 @@ router_free(struct wwd *w, struct port *p)
 	struct port	**pp, *z;
 	size_t		  i;
 
-	for (pp = &w->ports[router_hash(p->id) & (w->nslots - 1)];
+	for (pp = &w->ports[ipc_hash64(p->id) & (w->nslots - 1)];
 	    *pp != NULL; pp = &(*pp)->next)
 		if (*pp == p) {
 			*pp = p->next;

@@ -36,6 +36,32 @@ ipc_get64(const uint8_t *p)
 	return (uint64_t)ipc_get32(p) << 32 | ipc_get32(p + 4);
 }
 
+/* The big-endian unsigned of the n (at most 8) bytes at p. */
+uint64_t
+ipc_get_be(const uint8_t *p, unsigned n)
+{
+	uint64_t	v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | *p++;
+	return v;
+}
+
+/*
+ * A well-mixed hash of a 64-bit key (port ids are serial << 32 | n,
+ * addresses are aligned): MurmurHash3's finalizer.
+ */
+size_t
+ipc_hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (size_t)x;
+}
+
 /*
  * Cut the next whole frame from the head of b. Returns 1 with f filled
  * (f->body stays valid until b is next reserved or appended to), 0 when

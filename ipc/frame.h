@@ -44,5 +44,7 @@ void	 ipc_put32(uint8_t *, uint32_t);
 void	 ipc_put64(uint8_t *, uint64_t);
 uint32_t ipc_get32(const uint8_t *);
 uint64_t ipc_get64(const uint8_t *);
+uint64_t ipc_get_be(const uint8_t *, unsigned);
+size_t	 ipc_hash64(uint64_t);
 
 #endif

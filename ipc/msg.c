@@ -418,17 +418,6 @@ ipc_post_encode(struct ipc_buf *b, uint64_t port, const struct ipc_post *p)
 	return ipc_post_end(b, &m);
 }
 
-/* A big-endian unsigned of n bytes. */
-static uint64_t
-be(const uint8_t *p, unsigned n)
-{
-	uint64_t	v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
 /*
  * The common shapes of a POST body read directly, without msgpack-c's
  * zone: [fixarray of unsigned ids, bin]. 1 if that is what the bytes
@@ -458,7 +447,7 @@ post_fast(const uint8_t *p, size_t len, struct ipc_post *m)
 			return 0;
 		if ((size_t)(end - p) < 1 + (size_t)w)
 			return 0;
-		m->transfer[i] = w == 0 ? *p : be(p + 1, w);
+		m->transfer[i] = w == 0 ? *p : ipc_get_be(p + 1, w);
 		p += 1 + w;
 	}
 	if (p >= end || *p < 0xc4 || *p > 0xc6)
@@ -466,7 +455,7 @@ post_fast(const uint8_t *p, size_t len, struct ipc_post *m)
 	w = 1u << (*p - 0xc4);
 	if ((size_t)(end - p) < 1 + (size_t)w)
 		return 0;
-	size = be(p + 1, w);
+	size = ipc_get_be(p + 1, w);
 	p += 1 + w;
 	if (size != (uint64_t)(end - p))
 		return 0;

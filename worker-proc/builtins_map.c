@@ -73,15 +73,6 @@ self(js_State *J, int set, const char *method)
 	return js_touserdata(J, 0, map_tags[set]);
 }
 
-static uint32_t
-mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (uint32_t)x;
-}
-
 /* The identity of the value at idx; -0 becomes +0 in place. */
 static void
 key_of(js_State *J, int idx, struct mkey *k)
@@ -110,7 +101,7 @@ key_of(js_State *J, int idx, struct mkey *k)
 			js_replace(J, idx < 0 ? idx - 1 : idx);
 		}
 		v.d = isnan(k->num) ? NAN : k->num;
-		k->hash = isnan(k->num) ? 7 : mix(v.u);
+		k->hash = isnan(k->num) ? 7 : (uint32_t)ipc_hash64(v.u);
 		break;
 	case JS_ISSTRING:
 		k->type = MK_STRING;
@@ -123,7 +114,7 @@ key_of(js_State *J, int idx, struct mkey *k)
 		js_copy(J, idx);
 		k->id = clone_id(J);
 		js_pop(J, 1);
-		k->hash = mix(k->id);
+		k->hash = (uint32_t)ipc_hash64(k->id);
 		break;
 	}
 }

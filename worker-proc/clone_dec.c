@@ -43,16 +43,6 @@ struct dec {
 	int		 ports;		/* slot of the received ports, or 0 */
 };
 
-static uint64_t
-get_be(const uint8_t *p, unsigned n)
-{
-	uint64_t	v = 0;
-
-	while (n-- > 0)
-		v = v << 8 | *p++;
-	return v;
-}
-
 static int
 bad(struct dec *d, const char *why)
 {
@@ -106,16 +96,16 @@ dec_head(struct dec *d, struct item *it)
 			it->type = T_EXT; lensize = 1u << (c - 0xc7); break;
 		case 0xca:
 			NEED(4);
-			f32.u = (uint32_t)get_be(p, 4);
+			f32.u = (uint32_t)ipc_get_be(p, 4);
 			it->type = T_FLOAT; it->f = f32.f; p += 4; break;
 		case 0xcb:
 			NEED(8);
-			f64.u = get_be(p, 8);
+			f64.u = ipc_get_be(p, 8);
 			it->type = T_FLOAT; it->f = f64.f; p += 8; break;
 		case 0xcc: case 0xcd: case 0xce: case 0xcf:
 			NEED(1u << (c - 0xcc));
 			it->type = T_UINT;
-			it->u = get_be(p, 1u << (c - 0xcc));
+			it->u = ipc_get_be(p, 1u << (c - 0xcc));
 			p += 1u << (c - 0xcc);
 			break;
 		case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
@@ -123,7 +113,7 @@ dec_head(struct dec *d, struct item *it)
 			uint64_t	v;
 
 			NEED(n);
-			v = get_be(p, n);
+			v = ipc_get_be(p, n);
 			if (n < 8 && (v >> (8 * n - 1)) != 0)
 				v |= ~(uint64_t)0 << (8 * n);
 			it->type = T_INT;
@@ -144,7 +134,7 @@ dec_head(struct dec *d, struct item *it)
 		}
 	if (lensize > 0) {
 		NEED(lensize);
-		it->n = (uint32_t)get_be(p, lensize);
+		it->n = (uint32_t)ipc_get_be(p, lensize);
 		p += lensize;
 	} else if (fixed > 0)
 		it->n = fixed;
@@ -478,7 +468,7 @@ dec_ext(struct dec *d, const struct item *it)
 	case CLONE_EXT_REF:
 		if (it->n != 4)
 			return bad(d, "back-reference is not 4 bytes");
-		k = (uint32_t)get_be(it->body, 4);
+		k = (uint32_t)ipc_get_be(it->body, 4);
 		if (k >= d->count || k > INT32_MAX ||
 		    !js_hasindex(J, d->mem, (int)k))
 			return bad(d, "back-reference out of range");
@@ -491,7 +481,7 @@ dec_ext(struct dec *d, const struct item *it)
 	case CLONE_EXT_PORT:
 		if (it->n != 4)
 			return bad(d, "port reference is not 4 bytes");
-		k = (uint32_t)get_be(it->body, 4);
+		k = (uint32_t)ipc_get_be(it->body, 4);
 		if (d->ports == 0 || k >= (uint32_t)js_getlength(J, d->ports))
 			return bad(d, "port reference out of range");
 		js_getindex(J, d->ports, (int)k);
@@ -500,7 +490,7 @@ dec_ext(struct dec *d, const struct item *it)
 		if (it->n != 8)
 			return bad(d, "Date is not 8 bytes");
 		k = reserve(d);
-		v.u = get_be(it->body, 8);
+		v.u = ipc_get_be(it->body, 8);
 		js_pushnumber(J, v.f);
 		construct(J, "Date", 1);
 		remember(d, k);
