@@ -430,29 +430,83 @@ out:
 	return rc;
 }
 
+/*
+ * Print JSON value k (jansson's text, indented by 2) as element i of an
+ * array whose brackets the caller prints: each line one level deeper.
+ */
+static int
+admin_print_element(json_t *k, uint32_t i)
+{
+	char	*s, *p, *nl;
+
+	if ((s = json_dumps(k, JSON_INDENT(2))) == NULL)
+		return -1;
+	fputs(i > 0 ? ",\n  " : "\n  ", stdout);
+	for (p = s; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		fwrite(p, 1, (size_t)(nl - p) + 1, stdout);
+		fputs("  ", stdout);
+	}
+	fputs(p, stdout);
+	free(s);
+	return 0;
+}
+
+/*
+ * wwctl ps --json: the same text as one jansson array, made one worker
+ * at a time, so that 10,000 workers never make one tree.
+ */
+static int
+admin_ps_json(const struct admin_opts *o)
+{
+	struct wwd_reply	 r;
+	msgpack_unpacked	 u;
+	json_t			*k;
+	char			 user[64];
+	uint32_t		 i;
+	int			 rc;
+
+	if ((rc = admin_request(o, "ps", 0, &r, NULL)) != 0)
+		return rc;
+	msgpack_unpacked_init(&u);
+	rc = 1;
+	if (!admin_ok("ps", &r) || admin_unpack("ps", &r, &u) != 0)
+		goto out;
+	if (u.data.type != MSGPACK_OBJECT_ARRAY) {
+		fprintf(stderr, "wwctl: ps: unreadable answer\n");
+		goto out;
+	}
+	fputs("[", stdout);
+	for (i = 0; i < u.data.via.array.size; i++) {
+		if ((k = admin_to_json(&u.data.via.array.ptr[i])) == NULL) {
+			rc = 1;
+			goto out;
+		}
+		admin_user(user, sizeof user, admin_int(k, "uid"));
+		json_object_set_new(k, "user", json_string(user));
+		rc = admin_print_element(k, i);
+		json_decref(k);
+		if (rc < 0) {
+			rc = 1;
+			goto out;
+		}
+	}
+	fputs(u.data.via.array.size > 0 ? "\n]\n" : "]\n", stdout);
+	rc = 0;
+out:
+	msgpack_unpacked_destroy(&u);
+	wwd_reply_clear(&r);
+	return rc;
+}
+
 /* wwctl ps [--json]: the workers this user may see. */
 int
 admin_ps(int argc, char **argv)
 {
 	struct admin_opts	 o;
-	json_t			*j, *k;
-	char			 user[64];
-	size_t			 i;
-	int			 rc;
 
 	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
-	if (!o.json)
-		return admin_ps_table(&o);
-	if ((rc = admin_call(&o, "ps", 0, &j, NULL)) != 0)
-		return rc;
-	json_array_foreach(j, i, k) {
-		admin_user(user, sizeof user, admin_int(k, "uid"));
-		json_object_set_new(k, "user", json_string(user));
-	}
-	rc = admin_print_json(j);
-	json_decref(j);
-	return rc;
+	return o.json ? admin_ps_json(&o) : admin_ps_table(&o);
 }
 
 /* wwctl kill ID...: SIGKILL each worker; 1 if any could not be. */
