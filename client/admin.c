@@ -393,41 +393,24 @@ admin_ps_row(struct libscols_table *tb, const msgpack_object *k)
 		scols_line_set_color(ln, "yellow");
 }
 
-/* wwctl ps: the workers this user may see, as a table. */
+/* wwctl ps: the workers (msgpack array ws) as a table. */
 static int
-admin_ps_table(const struct admin_opts *o)
+admin_ps_table(const msgpack_object_array *ws)
 {
-	struct libscols_table	*tb = NULL;
-	struct wwd_reply	 r;
-	msgpack_unpacked	 u;
+	struct libscols_table	*tb;
 	uint32_t		 i;
-	int			 rc;
 
-	if ((rc = admin_request(o, "ps", 0, &r, NULL)) != 0)
-		return rc;
-	msgpack_unpacked_init(&u);
-	rc = 1;
-	if (!admin_ok("ps", &r) || admin_unpack("ps", &r, &u) != 0)
-		goto out;
-	if (u.data.type != MSGPACK_OBJECT_ARRAY) {
-		fprintf(stderr, "wwctl: ps: unreadable answer\n");
-		goto out;
-	}
 	if ((tb = scols_new_table()) == NULL)
-		goto out;
+		return 1;
 	scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
 	for (i = 0; i < PS_NCOLS; i++)
 		scols_table_new_column(tb, ps_columns[i], 0,
 		    i == 6 ? SCOLS_FL_TRUNC : 0);
-	for (i = 0; i < u.data.via.array.size; i++)
-		admin_ps_row(tb, &u.data.via.array.ptr[i]);
+	for (i = 0; i < ws->size; i++)
+		admin_ps_row(tb, &ws->ptr[i]);
 	scols_print_table(tb);
-	rc = 0;
-out:
 	scols_unref_table(tb);
-	msgpack_unpacked_destroy(&u);
-	wwd_reply_clear(&r);
-	return rc;
+	return 0;
 }
 
 /*
@@ -452,61 +435,61 @@ admin_print_element(json_t *k, uint32_t i)
 }
 
 /*
- * wwctl ps --json: the same text as one jansson array, made one worker
- * at a time, so that 10,000 workers never make one tree.
+ * wwctl ps --json: the workers (msgpack array ws) as the same text as
+ * one jansson array, made one worker at a time, so that 10,000 workers
+ * never make one tree.
  */
 static int
-admin_ps_json(const struct admin_opts *o)
+admin_ps_json(const msgpack_object_array *ws)
 {
-	struct wwd_reply	 r;
-	msgpack_unpacked	 u;
-	json_t			*k;
-	char			 user[64];
-	uint32_t		 i;
-	int			 rc;
+	json_t		*k;
+	char		 user[64];
+	uint32_t	 i;
+	int		 rc;
 
-	if ((rc = admin_request(o, "ps", 0, &r, NULL)) != 0)
-		return rc;
-	msgpack_unpacked_init(&u);
-	rc = 1;
-	if (!admin_ok("ps", &r) || admin_unpack("ps", &r, &u) != 0)
-		goto out;
-	if (u.data.type != MSGPACK_OBJECT_ARRAY) {
-		fprintf(stderr, "wwctl: ps: unreadable answer\n");
-		goto out;
-	}
 	fputs("[", stdout);
-	for (i = 0; i < u.data.via.array.size; i++) {
-		if ((k = admin_to_json(&u.data.via.array.ptr[i])) == NULL) {
-			rc = 1;
-			goto out;
-		}
+	for (i = 0; i < ws->size; i++) {
+		if ((k = admin_to_json(&ws->ptr[i])) == NULL)
+			return 1;
 		admin_user(user, sizeof user, admin_int(k, "uid"));
 		json_object_set_new(k, "user", json_string(user));
 		rc = admin_print_element(k, i);
 		json_decref(k);
-		if (rc < 0) {
-			rc = 1;
-			goto out;
-		}
+		if (rc < 0)
+			return 1;
 	}
-	fputs(u.data.via.array.size > 0 ? "\n]\n" : "]\n", stdout);
-	rc = 0;
-out:
-	msgpack_unpacked_destroy(&u);
-	wwd_reply_clear(&r);
-	return rc;
+	fputs(ws->size > 0 ? "\n]\n" : "]\n", stdout);
+	return 0;
 }
 
-/* wwctl ps [--json]: the workers this user may see. */
+/*
+ * wwctl ps [--json]: the workers this user may see, printed straight
+ * from the reply's msgpack array.
+ */
 int
 admin_ps(int argc, char **argv)
 {
 	struct admin_opts	 o;
+	struct wwd_reply	 r;
+	msgpack_unpacked	 u;
+	int			 rc;
 
 	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
-	return o.json ? admin_ps_json(&o) : admin_ps_table(&o);
+	if ((rc = admin_request(&o, "ps", 0, &r, NULL)) != 0)
+		return rc;
+	msgpack_unpacked_init(&u);
+	rc = 1;
+	if (admin_ok("ps", &r) && admin_unpack("ps", &r, &u) == 0) {
+		if (u.data.type != MSGPACK_OBJECT_ARRAY)
+			fprintf(stderr, "wwctl: ps: unreadable answer\n");
+		else
+			rc = o.json ? admin_ps_json(&u.data.via.array) :
+			    admin_ps_table(&u.data.via.array);
+	}
+	msgpack_unpacked_destroy(&u);
+	wwd_reply_clear(&r);
+	return rc;
 }
 
 /* wwctl kill ID...: SIGKILL each worker; 1 if any could not be. */
