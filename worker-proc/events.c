@@ -362,11 +362,14 @@ fn_report(js_State *J)
 	js_pushundefined(J);
 }
 
-/* Push internal entry point name of the prelude, ready to call. */
-static void
-internal(js_State *J, const char *name)
+/*
+ * Push entry point name of the prelude kept under registry key (see
+ * events_prelude), ready to call: the function, then this = undefined.
+ */
+void
+events_entry(js_State *J, const char *key, const char *name)
 {
-	js_getregistry(J, EVENTS_INTERNAL);
+	js_getregistry(J, key);
 	js_getproperty(J, -1, name);
 	js_rot2(J);
 	js_pop(J, 1);
@@ -430,7 +433,7 @@ events_throw(struct worker *w, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	internal(J, "domexception");
+	events_entry(J, EVENTS_INTERNAL, "domexception");
 	js_pushstring(J, msg);
 	js_pushstring(J, name);
 	js_call(J, 2);
@@ -546,7 +549,7 @@ events_report(struct worker *w, const char *fallback)
 	col = line > 0 ? (unsigned)scope_colno(w, file, line) : 0;
 	if (!w->reporting && !w->done) {
 		w->reporting = 1;
-		internal(J, "error");
+		events_entry(J, EVENTS_INTERNAL, "error");
 		js_pushstring(J, msg);
 		js_pushstring(J, file);
 		js_pushnumber(J, line);
@@ -577,7 +580,7 @@ events_rejection(struct worker *w, const char *type)
 	int		 top = js_gettop(J), unhandled, cancelled = 0;
 
 	unhandled = strcmp(type, "unhandledrejection") == 0;
-	internal(J, "rejection");
+	events_entry(J, EVENTS_INTERNAL, "rejection");
 	js_pushstring(J, type);
 	js_copy(J, top - 2);
 	js_copy(J, top - 1);

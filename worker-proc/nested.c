@@ -289,11 +289,7 @@ on_fault(struct worker *w, const struct ipc_frame *f)
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
-	js_getregistry(J, NESTED_INTERNAL);
-	js_getproperty(J, -1, "error");
-	js_rot2(J);
-	js_pop(J, 1);
-	js_pushundefined(J);
+	events_entry(J, NESTED_INTERNAL, "error");
 	js_getregistry(J, key);
 	text_push(J, m.message.ptr, m.message.len);
 	text_push(J, m.filename.ptr, m.filename.len);

@@ -128,17 +128,6 @@ key_of(uint64_t id, char *buf, size_t len)
 	snprintf(buf, len, "wwd.port.%llu", (unsigned long long)id);
 }
 
-/* Push the prelude entry point name, ready to call (this undefined). */
-static void
-internal(js_State *J, const char *name)
-{
-	js_getregistry(J, PORTS_INTERNAL);
-	js_getproperty(J, -1, name);
-	js_rot2(J);
-	js_pop(J, 1);
-	js_pushundefined(J);
-}
-
 /* Push the JS object of entry e, making the MessagePort if needed. */
 static void
 push_object(struct worker *w, struct ports_entry *e)
@@ -574,7 +563,7 @@ on_connect(struct worker *w, uint64_t id)
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
-	internal(J, "connect");
+	events_entry(J, PORTS_INTERNAL, "connect");
 	push_object(w, add(w, id));
 	js_endtry(J);
 	loop_call(w, 1, w->url);

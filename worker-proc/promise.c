@@ -244,6 +244,26 @@ resolve_promise(js_State *J, int pidx, int vidx)
 }
 
 /*
+ * The "already called" flag of the record at idx: 1 the first time (and
+ * now set), 0 after. Resolving functions and combinator elements run
+ * once.
+ */
+static int
+first_call(js_State *J, int idx)
+{
+	int	done;
+
+	js_getproperty(J, idx, "done");
+	done = js_toboolean(J, -1);
+	js_pop(J, 1);
+	if (done)
+		return 0;
+	js_pushboolean(J, 1);
+	js_setproperty(J, idx < 0 ? idx - 1 : idx, "done");
+	return 1;
+}
+
+/*
  * A resolve or reject function made by CreateResolvingFunctions: its
  * slot is the record { p: promise, done: alreadyResolved } it shares
  * with its twin.
@@ -251,20 +271,15 @@ resolve_promise(js_State *J, int pidx, int vidx)
 static void
 resolving(js_State *J, int reject)
 {
-	int	s, done;
+	int	s;
 
 	js_currentfunction(J);
 	js_getproperty(J, -1, PROMISE_SLOT);
 	s = js_gettop(J) - 1;
-	js_getproperty(J, s, "done");
-	done = js_toboolean(J, -1);
-	js_pop(J, 1);
-	if (done) {
+	if (!first_call(J, s)) {
 		js_pushundefined(J);
 		return;
 	}
-	js_pushboolean(J, 1);
-	js_setproperty(J, s, "done");
 	js_getproperty(J, s, "p");
 	if (reject)
 		reject_promise(J, -1, 1);
@@ -619,19 +634,14 @@ element_done(js_State *J, int rec, int any)
 static void
 element(js_State *J, const char *status, const char *key, int any)
 {
-	int	rec, i, done;
+	int	rec, i;
 
 	js_currentfunction(J);
 	js_getproperty(J, -1, "c");
-	js_getproperty(J, -1, "done");
-	done = js_toboolean(J, -1);
-	js_pop(J, 1);
-	if (done) {
+	if (!first_call(J, -1)) {
 		js_pushundefined(J);
 		return;
 	}
-	js_pushboolean(J, 1);
-	js_setproperty(J, -2, "done");
 	js_pop(J, 1);
 	js_getproperty(J, -1, "i");
 	i = js_toint32(J, -1);

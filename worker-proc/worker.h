@@ -174,6 +174,7 @@ struct events_native {
 
 int	events_prelude(struct worker *, const char *, const char *,
 	    const struct events_native *, size_t, const char *);
+void	events_entry(js_State *, const char *, const char *);
 void	events_report(struct worker *, const char *);
 void	events_rejection(struct worker *, const char *);
 void	events_fire_message(struct worker *, const uint8_t *, size_t);
