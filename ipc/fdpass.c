@@ -2,7 +2,7 @@
  * fdpass.c: send and receive one message with at most one descriptor
  * attached (SCM_RIGHTS) on a Unix socket; EINTR is retried. The only
  * system-call code in ipc/: wwd and its template process (which share
- * no other code) pass the worker's channel and pidfd with it.
+ * no other code) pass the worker's channel with it.
  */
 #define _GNU_SOURCE	/* MSG_CMSG_CLOEXEC */
 #include <sys/socket.h>

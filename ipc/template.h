@@ -3,8 +3,8 @@
  * (wwd-worker --template). One SOCK_SEQPACKET socketpair, fd 3 in the
  * template: wwd sends one struct template_req per worker with the
  * worker's channel attached (SCM_RIGHTS); the template forks the worker
- * as wwd's child (CLONE_PARENT) and answers one struct template_rep,
- * with the worker's pidfd attached (SCM_RIGHTS) when it started.
+ * as wwd's child (CLONE_PARENT) and answers one struct template_rep
+ * (its pid, or why it failed), with no descriptor.
  * Both ends are built from one source tree, so the structs are sent raw.
  */
 #ifndef WWD_IPC_TEMPLATE_H
