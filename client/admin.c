@@ -19,6 +19,7 @@
 #include <libsmartcols/libsmartcols.h>
 #include <msgpack.h>
 
+#include "frame.h"
 #include "wwd.h"
 #include "wwctl.h"
 
@@ -309,107 +310,118 @@ admin_user(char *buf, size_t len, json_int_t uid)
 	snprintf(buf, len, "%s", name);
 }
 
-static const char *ps_columns[] = { "ID", "KIND", "PID", "USER", "ORIGIN",
-    "NAME", "URL", "CLIENTS", "RSS", "CPU", "MSGS IN", "MSGS OUT", "QUEUED",
-    "UPTIME", "STATE" };
+/* How a ps column shows its value. */
+enum ps_show { PS_INT, PS_STR, PS_USER, PS_BYTES, PS_TIME };
+
+/* The ps columns, in the order of the daemon's worker map (control.c). */
+static const struct ps_column {
+	const char	*head;
+	const char	*key;
+	enum ps_show	 show;
+	int		 flags;		/* libsmartcols' SCOLS_FL_* */
+} ps_columns[] = {
+	{ "ID", "id", PS_INT, 0 },
+	{ "KIND", "kind", PS_STR, 0 },
+	{ "PID", "pid", PS_INT, 0 },
+	{ "USER", "uid", PS_USER, 0 },
+	{ "ORIGIN", "origin", PS_STR, 0 },
+	{ "NAME", "name", PS_STR, 0 },
+	{ "URL", "url", PS_STR, SCOLS_FL_TRUNC },
+	{ "CLIENTS", "clients", PS_INT, 0 },
+	{ "RSS", "rss", PS_BYTES, 0 },
+	{ "CPU", "cpu_ms", PS_TIME, 0 },
+	{ "MSGS IN", "msgs_in", PS_INT, 0 },
+	{ "MSGS OUT", "msgs_out", PS_INT, 0 },
+	{ "QUEUED", "queued", PS_BYTES, 0 },
+	{ "UPTIME", "uptime_ms", PS_TIME, 0 },
+	{ "STATE", "state", PS_STR, 0 },
+};
 #define PS_NCOLS (sizeof ps_columns / sizeof ps_columns[0])
+#define PS_STATE 14
 
-/* The value of key k in msgpack map m, or NULL. */
-static const msgpack_object *
-admin_mp_get(const msgpack_object *m, const char *k)
+/*
+ * The column of map key k, or -1. The search starts after the previous
+ * match (*at), so keys in the daemon's order are found at once.
+ */
+static int
+admin_ps_column(const msgpack_object_str *k, size_t *at)
 {
-	size_t		len = strlen(k);
-	uint32_t	i;
+	const char	*key;
+	size_t		 i, c;
 
-	if (m->type != MSGPACK_OBJECT_MAP)
-		return NULL;
-	for (i = 0; i < m->via.map.size; i++) {
-		const msgpack_object	*key = &m->via.map.ptr[i].key;
-
-		if (key->type == MSGPACK_OBJECT_STR &&
-		    key->via.str.size == len &&
-		    memcmp(key->via.str.ptr, k, len) == 0)
-			return &m->via.map.ptr[i].val;
+	for (i = 0; i < PS_NCOLS; i++) {
+		c = (*at + i) % PS_NCOLS;
+		key = ps_columns[c].key;
+		if (strlen(key) == k->size &&
+		    memcmp(key, k->ptr, k->size) == 0) {
+			*at = c + 1;
+			return (int)c;
+		}
 	}
-	return NULL;
+	return -1;
 }
 
-static json_int_t
-admin_mp_int(const msgpack_object *m, const char *k)
-{
-	const msgpack_object	*v = admin_mp_get(m, k);
-
-	if (v == NULL)
-		return 0;
-	if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		return (json_int_t)v->via.u64;
-	return v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? v->via.i64 : 0;
-}
-
-/* String k of m into buf (len bytes, cut if longer); "" if none. */
+/* Value o shown as column c into buf (64 bytes). */
 static void
-admin_mp_str(const msgpack_object *m, const char *k, char *buf, size_t len)
+admin_ps_cell(const struct ps_column *c, const msgpack_object *o, char *buf)
 {
-	const msgpack_object	*v = admin_mp_get(m, k);
+	json_int_t	n = 0;
 
-	if (v == NULL || v->type != MSGPACK_OBJECT_STR)
-		*buf = '\0';
-	else
-		snprintf(buf, len, "%.*s", (int)v->via.str.size,
-		    v->via.str.ptr);
+	if (c->show == PS_STR) {
+		if (o->type == MSGPACK_OBJECT_STR)
+			snprintf(buf, 64, "%.*s", (int)o->via.str.size,
+			    o->via.str.ptr);
+		return;
+	}
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		n = (json_int_t)o->via.u64;
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		n = o->via.i64;
+	switch (c->show) {
+	case PS_USER:
+		admin_user(buf, 64, n);
+		break;
+	case PS_BYTES:
+		admin_bytes(buf, 64, n);
+		break;
+	case PS_TIME:
+		admin_duration(buf, 64, n);
+		break;
+	default:
+		snprintf(buf, 64, "%lld", (long long)n);
+		break;
+	}
 }
 
 /*
- * One ps row, straight from the worker's msgpack map k: a table of
- * 10,000 workers is not worth a JSON tree.
+ * wwctl ps: worker i (msgpack map k) as a row of table tb, straight from
+ * the map in one pass over its keys. 0 or -1.
  */
-static void
-admin_ps_row(struct libscols_table *tb, const msgpack_object *k)
-{
-	struct libscols_line	*ln;
-	char			 v[PS_NCOLS][64];
-	size_t			 i;
-
-	snprintf(v[0], 64, "%lld", (long long)admin_mp_int(k, "id"));
-	admin_mp_str(k, "kind", v[1], 64);
-	snprintf(v[2], 64, "%lld", (long long)admin_mp_int(k, "pid"));
-	admin_user(v[3], 64, admin_mp_int(k, "uid"));
-	admin_mp_str(k, "origin", v[4], 64);
-	admin_mp_str(k, "name", v[5], 64);
-	admin_mp_str(k, "url", v[6], 64);
-	snprintf(v[7], 64, "%lld", (long long)admin_mp_int(k, "clients"));
-	admin_bytes(v[8], 64, admin_mp_int(k, "rss"));
-	admin_duration(v[9], 64, admin_mp_int(k, "cpu_ms"));
-	snprintf(v[10], 64, "%lld", (long long)admin_mp_int(k, "msgs_in"));
-	snprintf(v[11], 64, "%lld", (long long)admin_mp_int(k, "msgs_out"));
-	admin_bytes(v[12], 64, admin_mp_int(k, "queued"));
-	admin_duration(v[13], 64, admin_mp_int(k, "uptime_ms"));
-	admin_mp_str(k, "state", v[14], 64);
-	if ((ln = scols_table_new_line(tb, NULL)) == NULL)
-		return;
-	for (i = 0; i < PS_NCOLS; i++)
-		scols_line_set_data(ln, i, v[i]);
-	if (strcmp(v[14], "running") != 0)
-		scols_line_set_color(ln, "yellow");
-}
-
-/* wwctl ps: the workers (msgpack array ws) as a table. */
 static int
-admin_ps_table(const msgpack_object_array *ws)
+admin_ps_row(const msgpack_object *k, uint32_t i, void *tb)
 {
-	struct libscols_table	*tb;
-	uint32_t		 i;
+	const msgpack_object_kv	*kv;
+	struct libscols_line	*ln;
+	char			 v[PS_NCOLS][64] = { { 0 } };
+	size_t			 j, at = 0;
+	int			 c;
 
-	if ((tb = scols_new_table()) == NULL)
-		return 1;
-	scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
-	for (i = 0; i < PS_NCOLS; i++)
-		scols_table_new_column(tb, ps_columns[i], 0,
-		    i == 6 ? SCOLS_FL_TRUNC : 0);
-	for (i = 0; i < ws->size; i++)
-		admin_ps_row(tb, &ws->ptr[i]);
-	scols_print_table(tb);
-	scols_unref_table(tb);
+	(void)i;
+	if (k->type != MSGPACK_OBJECT_MAP)
+		return -1;
+	for (j = 0; j < k->via.map.size; j++) {
+		kv = &k->via.map.ptr[j];
+		if (kv->key.type == MSGPACK_OBJECT_STR &&
+		    (c = admin_ps_column(&kv->key.via.str, &at)) >= 0)
+			admin_ps_cell(&ps_columns[c], &kv->val, v[c]);
+	}
+	if ((ln = scols_table_new_line(tb, NULL)) == NULL)
+		return -1;
+	for (j = 0; j < PS_NCOLS; j++)
+		if (scols_line_set_data(ln, j, v[j]) < 0)
+			return -1;
+	if (strcmp(v[PS_STATE], "running") != 0)
+		scols_line_set_color(ln, "yellow");
 	return 0;
 }
 
@@ -435,59 +447,110 @@ admin_print_element(json_t *k, uint32_t i)
 }
 
 /*
- * wwctl ps --json: the workers (msgpack array ws) as the same text as
- * one jansson array, made one worker at a time, so that 10,000 workers
- * never make one tree.
+ * wwctl ps --json: worker i (msgpack map m) as element i of the same
+ * text as one jansson array; 10,000 workers never make one tree.
  */
 static int
-admin_ps_json(const msgpack_object_array *ws)
+admin_ps_json_element(const msgpack_object *m, uint32_t i, void *arg)
 {
-	json_t		*k;
-	char		 user[64];
-	uint32_t	 i;
-	int		 rc;
+	json_t	*k;
+	char	 user[64];
+	int	 rc;
 
-	fputs("[", stdout);
-	for (i = 0; i < ws->size; i++) {
-		if ((k = admin_to_json(&ws->ptr[i])) == NULL)
-			return 1;
-		admin_user(user, sizeof user, admin_int(k, "uid"));
-		json_object_set_new(k, "user", json_string(user));
-		rc = admin_print_element(k, i);
-		json_decref(k);
-		if (rc < 0)
-			return 1;
-	}
-	fputs(ws->size > 0 ? "\n]\n" : "]\n", stdout);
-	return 0;
+	(void)arg;
+	if ((k = admin_to_json(m)) == NULL)
+		return -1;
+	admin_user(user, sizeof user, admin_int(k, "uid"));
+	json_object_set_new(k, "user", json_string(user));
+	rc = admin_print_element(k, i);
+	json_decref(k);
+	return rc;
 }
 
 /*
- * wwctl ps [--json]: the workers this user may see, printed straight
- * from the reply's msgpack array.
+ * Each worker of REPLY r's msgpack array, unpacked alone and given to
+ * fn(map, index, arg): only the array's header is read here, so the
+ * objects of one worker at a time are in memory, never those of 10,000.
+ * The count, or -1 if the answer is unreadable or fn fails.
  */
+static int64_t
+admin_ps_each(const struct wwd_reply *r,
+    int (*fn)(const msgpack_object *, uint32_t, void *), void *arg)
+{
+	const uint8_t		*d = r->data;
+	msgpack_unpacked	 u;
+	size_t			 off;
+	uint32_t		 n, i;
+
+	if (r->len >= 1 && (d[0] & 0xf0) == 0x90) {
+		n = d[0] & 0x0f;
+		off = 1;
+	} else if (r->len >= 3 && d[0] == 0xdc) {
+		n = (uint32_t)ipc_get_be(d + 1, 2);
+		off = 3;
+	} else if (r->len >= 5 && d[0] == 0xdd) {
+		n = (uint32_t)ipc_get_be(d + 1, 4);
+		off = 5;
+	} else
+		return -1;
+	msgpack_unpacked_init(&u);
+	for (i = 0; i < n; i++)
+		if (msgpack_unpack_next(&u, r->data, r->len, &off) !=
+		    MSGPACK_UNPACK_SUCCESS || fn(&u.data, i, arg) < 0)
+			break;
+	msgpack_unpacked_destroy(&u);
+	return i == n && off == r->len ? (int64_t)n : -1;
+}
+
+/* wwctl ps: REPLY r's workers as a table (--json: as JSON). */
+static int
+admin_ps_print(const struct wwd_reply *r, int json)
+{
+	static char		 buf[65536];
+	struct libscols_table	*tb;
+	int64_t			 n;
+	uint32_t		 i;
+
+	/* 1.2 MB for 10,000 workers: a pipe's 4 KiB would be 300 writes. */
+	setvbuf(stdout, buf, _IOFBF, sizeof buf);
+	if (json) {
+		fputs("[", stdout);
+		if ((n = admin_ps_each(r, admin_ps_json_element, NULL)) < 0)
+			return -1;
+		fputs(n > 0 ? "\n]\n" : "]\n", stdout);
+		return 0;
+	}
+	if ((tb = scols_new_table()) == NULL)
+		return -1;
+	scols_table_enable_colors(tb, isatty(STDOUT_FILENO));
+	for (i = 0; i < PS_NCOLS; i++)
+		scols_table_new_column(tb, ps_columns[i].head, 0,
+		    ps_columns[i].flags);
+	if ((n = admin_ps_each(r, admin_ps_row, tb)) >= 0)
+		scols_print_table(tb);
+	scols_unref_table(tb);
+	return n >= 0 ? 0 : -1;
+}
+
+/* wwctl ps [--json]: the workers this user may see. */
 int
 admin_ps(int argc, char **argv)
 {
 	struct admin_opts	 o;
 	struct wwd_reply	 r;
-	msgpack_unpacked	 u;
 	int			 rc;
 
 	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
 	if ((rc = admin_request(&o, "ps", 0, &r, NULL)) != 0)
 		return rc;
-	msgpack_unpacked_init(&u);
 	rc = 1;
-	if (admin_ok("ps", &r) && admin_unpack("ps", &r, &u) == 0) {
-		if (u.data.type != MSGPACK_OBJECT_ARRAY)
-			fprintf(stderr, "wwctl: ps: unreadable answer\n");
+	if (admin_ok("ps", &r)) {
+		if (admin_ps_print(&r, o.json) == 0)
+			rc = 0;
 		else
-			rc = o.json ? admin_ps_json(&u.data.via.array) :
-			    admin_ps_table(&u.data.via.array);
+			fprintf(stderr, "wwctl: ps: unreadable answer\n");
 	}
-	msgpack_unpacked_destroy(&u);
 	wwd_reply_clear(&r);
 	return rc;
 }

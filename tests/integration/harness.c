@@ -1308,11 +1308,19 @@ rawc_close(struct rawc *c)
 void
 rawc_create(struct rawc *c, uint64_t port, const char *path)
 {
+	rawc_create_named(c, port, path, "");
+}
+
+/* The same, for a worker called name (self.name). */
+void
+rawc_create_named(struct rawc *c, uint64_t port, const char *path,
+    const char *name)
+{
 	char			*src = harness_read_file(path);
 	char			*url = harness_file_url(path);
 	struct ipc_create	 m = {
-		ipc_str("dedicated"), ipc_str(url), ipc_str(""), ipc_str(""),
-		ipc_str(""), ipc_str(src), ipc_str("classic")
+		ipc_str("dedicated"), ipc_str(url), ipc_str(name),
+		ipc_str(""), ipc_str(""), ipc_str(src), ipc_str("classic")
 	};
 	struct ipc_buf		 b;
 

@@ -106,6 +106,8 @@ int	rawc_read_frame(struct rawc *, struct ipc_frame *, int);
 int	rawc_read_until(struct rawc *, uint16_t, struct ipc_frame *, int);
 void	rawc_close(struct rawc *);
 void	rawc_create(struct rawc *, uint64_t, const char *);
+void	rawc_create_named(struct rawc *, uint64_t, const char *,
+	    const char *);
 void	harness_frame(struct ipc_buf *, uint32_t, uint16_t, uint16_t,
 	    uint64_t, const void *, size_t);
 uint32_t rawc_started(struct rawc *, uint64_t);

@@ -234,6 +234,34 @@ wwctl_as(uid_t uid, struct proc *p, const char *cmd, const char *arg)
 	    proc_describe(p));
 }
 
+/*
+ * The ps table prints a name in the user's UTF-8 locale as it is, and a
+ * name that would drive the terminal escaped.
+ */
+Test(service, ps_table_names_in_the_locale)
+{
+	struct rawc	c;
+	struct proc	p;
+
+	start(NULL);
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create_named(&c, c.port_base, harness_js("echo.js"), "w\u00f6rker");
+	(void)rawc_started(&c, c.port_base);
+	rawc_create_named(&c, c.port_base + 1, harness_js("echo.js"),
+	    "evil\x1b[2J");
+	(void)rawc_started(&c, c.port_base + 1);
+	cr_assert(setenv("LC_ALL", "C.UTF-8", 1) == 0);
+	wwctl_cmd(&harness, &p, "ps", NULL);
+	unsetenv("LC_ALL");
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	cr_assert(strstr(p.obuf, " w\u00f6rker ") != NULL, "%s", p.obuf);
+	cr_assert(strchr(p.obuf, '\x1b') == NULL && strstr(p.obuf,
+	    "evil\\x1b[2J") != NULL, "%s", p.obuf);
+	proc_clear(&p);
+	rawc_close(&c);
+}
+
 Test(service, principals_limits_ps_and_kill)
 {
 	struct rawc		 root, other;
