@@ -287,6 +287,10 @@ main(int argc, char *argv[])
 		log_init("template", LOG_LEVEL_INFO);
 		main_prepare(&w);
 		intern_freeze();
+#if !defined(__SANITIZE_ADDRESS__)	/* as in on_init */
+		if (sandbox_template() < 0)
+			log_fatalx("cannot install the seccomp filter");
+#endif
 		template_run();
 	}
 	/* Die with wwd; if it died before this, fd 3 is at EOF anyway. */

@@ -121,6 +121,7 @@ void	*sandbox_alloc(void *, void *, int);
 int	 sandbox_limits(uint64_t);
 int	 sandbox_prepare(void);
 int	 sandbox_seccomp(void);
+int	 sandbox_template(void);
 
 /* main.c */
 void	main_dispatch(struct worker *, const struct ipc_frame *);

@@ -3,7 +3,8 @@
  * forked children of the test: the seccomp allow-list kills a process
  * that makes a forbidden call (a socket, a file opened for writing) and
  * lets it read files (importScripts) and run on, also when compiled
- * before the fork as the template does; the heap allocator
+ * before the fork as the template does, and when a worker forked by a
+ * template under the outer filter adds the inner one; the heap allocator
  * refuses past the cap once, then opens a reserve until use falls back.
  */
 #define _GNU_SOURCE
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,43 @@ sandboxed(void (*fn)(void))
 	return status;
 }
 
+/*
+ * As the template does: a child loads the outer filter and forks (a raw
+ * clone, CLONE_PARENT, so the test reaps) a worker that loads the inner
+ * one and runs fn. The worker's wait status.
+ */
+static int
+templated(void (*fn)(void))
+{
+	pid_t	t, w = 0;
+	int	p[2], status;
+
+	cr_assert(pipe(p) == 0);
+	t = fork();
+	cr_assert(t >= 0);
+	if (t == 0) {
+		if (sandbox_template() < 0)
+			_exit(100);
+		w = (pid_t)syscall(SYS_clone, CLONE_PARENT, 0UL, 0UL, 0UL,
+		    0UL);
+		if (w == 0) {
+			if (sandbox_limits(0) < 0 || sandbox_seccomp() < 0)
+				_exit(100);
+			fn();
+			_exit(0);
+		}
+		_exit(write(p[1], &w, sizeof w) == sizeof w && w > 0 ? 0 :
+		    101);
+	}
+	close(p[1]);
+	cr_assert(waitpid(t, &status, 0) == t && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0, "template: status %#x", status);
+	cr_assert(read(p[0], &w, sizeof w) == sizeof w);
+	close(p[0]);
+	cr_assert(waitpid(w, &status, 0) == w);
+	return status;
+}
+
 static void
 do_socket(void)
 {
@@ -63,6 +102,15 @@ do_open_read(void)
 	close(fd);
 }
 
+/* A call only the template may make (the worker's loop is set up). */
+static void
+do_pipe(void)
+{
+	int	p[2];
+
+	(void)pipe2(p, 0);
+}
+
 static void
 do_kill_parent(void)
 {
@@ -80,6 +128,9 @@ Test(sandbox, forbidden_calls_kill_the_process)
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
 	    st);
 	st = sandboxed(do_kill_parent);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	st = sandboxed(do_pipe);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
 	    st);
 	cr_assert(access("/tmp/wwd-sandbox-test", F_OK) != 0);
@@ -139,4 +190,29 @@ Test(sandbox, heap_cap_refuses_then_reserves)
 	cr_assert(h.used == 100 && !h.over, "under half the cap again");
 	sandbox_alloc(&h, c, 0);
 	cr_assert(h.used == 0);
+}
+
+/*
+ * A worker forked by a template under the outer filter: the inner one
+ * takes the template's calls away, tgkill reaches only itself, the
+ * allow-list holds, and files can be read.
+ */
+Test(sandbox, worker_of_a_template_is_confined)
+{
+	int	st;
+
+	st = templated(do_pipe);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	st = templated(do_tgkill_parent);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	st = templated(do_socket);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status %#x",
+	    st);
+	st = templated(do_abort);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %#x",
+	    st);
+	st = templated(do_open_read);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
 }
