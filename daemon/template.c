@@ -69,6 +69,31 @@ template_exit_cb(uv_process_t *proc, int64_t status, int sig)
 }
 
 /*
+ * The template's environment: wwd's, with LD_BIND_NOW=1. The template
+ * then resolves every symbol of every library once, at start, and each
+ * worker inherits the tables filled in; with lazy binding each worker
+ * resolved its own first calls and wrote its own copy of those pages
+ * (about 30 us of each spawn). Free with free(); NULL if out of memory.
+ */
+static char **
+template_env(void)
+{
+	extern char	**environ;
+	char		**env;
+	size_t		  n = 0, i, j = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 2, sizeof *env)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "LD_BIND_NOW=", 12) != 0)
+			env[j++] = environ[i];
+	env[j] = (char *)"LD_BIND_NOW=1";
+	return env;
+}
+
+/*
  * Start the template process (wwd-worker --template) and make it
  * w->tmpl. 0 or a negative errno.
  */
@@ -81,14 +106,19 @@ template_start(struct wwd *w)
 	char			*argv[3];
 	int			 sv[2], rc;
 
+	memset(&opt, 0, sizeof opt);
 	if ((t = calloc(1, sizeof *t)) == NULL)
 		return -ENOMEM;
+	if ((opt.env = template_env()) == NULL) {
+		free(t);
+		return -ENOMEM;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		rc = -errno;
+		free(opt.env);
 		free(t);
 		return rc;
 	}
-	memset(&opt, 0, sizeof opt);
 	argv[0] = (char *)w->worker_path;
 	argv[1] = (char *)TEMPLATE_ARG;
 	argv[2] = NULL;
@@ -107,6 +137,7 @@ template_start(struct wwd *w)
 	t->fd = sv[0];
 	t->proc.data = t;
 	rc = uv_spawn(&w->loop, &t->proc, &opt);
+	free(opt.env);
 	close(sv[1]);
 	if (rc < 0) {
 		close(sv[0]);
