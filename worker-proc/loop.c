@@ -166,7 +166,7 @@ loop_checkpoint(struct worker *w)
 		w->micro_head++;
 		run_packed(w, 0);
 	}
-	if (!w->done && w->micro_head == w->micro_len)
+	if (!w->done && w->micro_len > 0 && w->micro_head == w->micro_len)
 		loop_micro_reset(w);
 	w->checkpointing = 0;
 }
