@@ -610,13 +610,13 @@ events_rejection(struct worker *w, const char *type)
  * With ports, the array is just under the data (popped too).
  */
 static void
-push_message_event(struct worker *w, const char *type, int ports)
+push_message_event(struct worker *w, int hot, const char *type, int ports)
 {
 	js_State	*J = w->J;
 
-	js_getregistry(J, w->events.proto);
+	js_getindex(J, hot, EVENTS_PROTO);
 	js_newobjectx(J);
-	js_getregistry(J, w->events.lazy);
+	js_getindex(J, hot, EVENTS_LAZY);
 	js_defproperty(J, -2, "_s", JS_READONLY | JS_DONTENUM);
 	js_pushnumber(J, events_now(w));
 	js_defproperty(J, -2, "timeStamp", JS_READONLY);
@@ -642,12 +642,12 @@ push_message_event(struct worker *w, const char *type, int ports)
  * prototype, so a script cannot fake the handler flag.
  */
 static int
-only_handler(struct worker *w)
+only_handler(struct worker *w, int hot)
 {
 	js_State	*J = w->J;
 	int		 n, r = -1;
 
-	js_getregistry(J, w->events.list);
+	js_getindex(J, hot, EVENTS_LIST);
 	n = js_getlength(J, -1);
 	if (n == 0)
 		r = 0;
@@ -687,12 +687,12 @@ set_state(js_State *J, const char *name, int null_or_zero)
  * nested message tasks work.
  */
 static void
-call_handler(struct worker *w)
+call_handler(struct worker *w, int hot)
 {
 	js_State	*J = w->J;
 	int		 ev = js_gettop(J) - 1, fast;
 
-	js_getregistry(J, w->events.fast);
+	js_getindex(J, hot, EVENTS_FAST);
 	fast = js_gettop(J) - 1;
 	js_getproperty(J, fast, "ev");
 	js_getproperty(J, fast, "s");
@@ -735,45 +735,50 @@ void
 events_message(struct worker *w, int bad)
 {
 	js_State	*J = w->J;
-	int		 only = -1, global, top = js_gettop(J) - 3;
+	int		 only = -1, global, hot = js_gettop(J) - 3;
+	int		 target = hot + 1;
 
+	/* The hot refs go under the target: one look-up per message. */
+	js_getregistry(J, w->events.hot);
+	js_rot(J, 4);
 	if (bad) {
 		js_pop(J, 1);
 		js_pushnull(J);
 	}
 	if (!bad && (js_isundefined(J, -2) || js_getlength(J, -2) == 0)) {
 		js_rot2pop1(J);
-		js_copy(J, top);
+		js_copy(J, target);
 		js_pushglobal(J);
 		global = js_strictequal(J);
 		js_pop(J, 2);
 		if (global)
-			only = only_handler(w);
+			only = only_handler(w, hot);
 		if (only == 0 || (only == 1 && !js_iscallable(J, -1))) {
-			js_pop(J, js_gettop(J) - top);
+			js_pop(J, js_gettop(J) - hot);
 			return;
 		}
 		if (only == 1) {
 			js_rot2(J);
-			push_message_event(w, NULL, 0);
-			call_handler(w);
-			js_pop(J, 1);
+			push_message_event(w, hot, NULL, 0);
+			call_handler(w, hot);
+			js_pop(J, 2);
 			return;
 		}
-		push_message_event(w, NULL, 0);
+		push_message_event(w, hot, NULL, 0);
 	} else {
 		if (js_isundefined(J, -2)) {
 			js_newarray(J);
 			js_replace(J, -3);
 		}
-		push_message_event(w, bad ? "messageerror" : NULL, 1);
+		push_message_event(w, hot, bad ? "messageerror" : NULL, 1);
 	}
-	js_getregistry(J, w->events.fire);
+	js_getindex(J, hot, EVENTS_FIRE);
 	js_pushundefined(J);
-	js_copy(J, top);
+	js_copy(J, target);
 	js_copy(J, -4);
 	js_remove(J, -5);
-	js_remove(J, top);
+	js_remove(J, target);
+	js_remove(J, hot);
 	loop_call(w, 2, w->url);
 }
 
@@ -807,7 +812,10 @@ events_fire_message(struct worker *w, const uint8_t *p, size_t n)
 int
 events_install(struct worker *w)
 {
-	js_State	*J = w->J;
+	static const char	*hot[EVENTS_NHOT] = { "proto", "lazy", "fast",
+				    "list", "fire" };
+	js_State		*J = w->J;
+	int			 i;
 
 	if (js_ploadstring(J, "wwd:events.js", prelude)) {
 		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
@@ -834,16 +842,12 @@ events_install(struct worker *w)
 	}
 	js_setregistry(J, EVENTS_INTERNAL);
 	js_getregistry(J, EVENTS_INTERNAL);
-	js_getproperty(J, -1, "proto");
-	w->events.proto = js_ref(J);
-	js_getproperty(J, -1, "lazy");
-	w->events.lazy = js_ref(J);
-	js_getproperty(J, -1, "fast");
-	w->events.fast = js_ref(J);
-	js_getproperty(J, -1, "list");
-	w->events.list = js_ref(J);
-	js_getproperty(J, -1, "fire");
-	w->events.fire = js_ref(J);
+	js_newarray(J);
+	for (i = 0; i < EVENTS_NHOT; i++) {
+		js_getproperty(J, -2, hot[i]);
+		js_setindex(J, -2, i);
+	}
+	w->events.hot = js_ref(J);
 	js_pop(J, 1);
 	/* The global object inherits DedicatedWorkerGlobalScope.prototype. */
 	js_getregistry(J, EVENTS_INTERNAL);

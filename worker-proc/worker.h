@@ -40,12 +40,22 @@ struct loop_timer;
 struct ports_entry;
 
 /* events.c: prelude values kept as registry refs for message tasks */
+/*
+ * events.c: what every message event needs, in one registry array so
+ * that a message costs one registry look-up (a property look-up, a
+ * strcmp per level of the registry's tree) instead of five.
+ */
+enum events_hot {
+	EVENTS_PROTO,		/* MessageEvent.prototype */
+	EVENTS_LAZY,		/* the shared seal of unwoken state */
+	EVENTS_FAST,		/* { ev, s } of the running onmessage */
+	EVENTS_LIST,		/* the global's "message" listeners */
+	EVENTS_FIRE,		/* fire(target, event) */
+	EVENTS_NHOT
+};
+
 struct events_refs {
-	const char	*proto;		/* MessageEvent.prototype */
-	const char	*lazy;		/* the shared seal of unwoken state */
-	const char	*fast;		/* { ev, s } of the running onmessage */
-	const char	*list;		/* the global's "message" listeners */
-	const char	*fire;		/* fire(target, event) */
+	const char	*hot;		/* the array, by enum events_hot */
 };
 
 /* sandbox.c: the JS heap cap's counters */
