@@ -46,14 +46,14 @@ static const char prelude[] =
 "  var v = opened; opened = undefined; return v; }\n"
 "function cancel(ev) { var s = state(ev);\n"
 "  if (ev.cancelable && !s.passive) s.defaultPrevented = true; }\n"
-"var LAZY = {}, fast = create(null);\n"
+"var LAZY = {}, fast = [void 0, void 0];\n"
 "function lazy() { opened = LAZY; }\n"
-"function wake(ev) { var now = ev === fast.ev;\n"
+"function wake(ev) { var now = ev === fast[0];\n"
 "  var s = { defaultPrevented: false, target: global,\n"
 "    currentTarget: now ? global : null, eventPhase: now ? 2 : 0,\n"
 "    isTrusted: true, stop: 0, passive: false, dispatching: now,\n"
 "    built: true };\n"
-"  delete ev._s; seal(ev, '_s', s); if (now) fast.s = s; return s; }\n"
+"  delete ev._s; seal(ev, '_s', s); if (now) fast[1] = s; return s; }\n"
 "function state(ev) { var s = unseal(ev, '_s');\n"
 "  if (s === LAZY) s = wake(ev);\n"
 "  if (!s) throw new TypeErr('Illegal invocation'); return s; }\n"
@@ -682,9 +682,10 @@ set_state(js_State *J, const char *name, int null_or_zero)
  * whose one listener is the onmessage value under it (popped), as
  * dispatch() in the prelude would: this = global, the microtask
  * checkpoint after the callback, then the event leaves its dispatch.
- * fast.ev tells the prelude which event is being dispatched, for
- * state it creates meanwhile (fast.s); both are restored after, so
- * nested message tasks work.
+ * fast[0] tells the prelude which event is being dispatched, for
+ * state it creates meanwhile (fast[1]); both are restored after, so
+ * nested message tasks work. fast is an array: its slots are read and
+ * written without a property look-up.
  */
 static void
 call_handler(struct worker *w, int hot)
@@ -694,18 +695,18 @@ call_handler(struct worker *w, int hot)
 
 	js_getindex(J, hot, EVENTS_FAST);
 	fast = js_gettop(J) - 1;
-	js_getproperty(J, fast, "ev");
-	js_getproperty(J, fast, "s");
+	js_getindex(J, fast, 0);
+	js_getindex(J, fast, 1);
 	js_copy(J, ev);
-	js_setproperty(J, fast, "ev");
+	js_setindex(J, fast, 0);
 	js_pushundefined(J);
-	js_setproperty(J, fast, "s");
+	js_setindex(J, fast, 1);
 	js_copy(J, ev - 1);
 	js_pushglobal(J);
 	js_copy(J, ev);
 	loop_call(w, 1, w->url);
 	loop_checkpoint(w);
-	js_getproperty(J, fast, "s");
+	js_getindex(J, fast, 1);
 	if (js_isobject(J, -1)) {
 		set_state(J, "currentTarget", 1);
 		set_state(J, "eventPhase", 0);
@@ -716,8 +717,8 @@ call_handler(struct worker *w, int hot)
 		js_setproperty(J, -2, "dispatching");
 	}
 	js_pop(J, 1);
-	js_setproperty(J, fast, "s");
-	js_setproperty(J, fast, "ev");
+	js_setindex(J, fast, 1);
+	js_setindex(J, fast, 0);
 	js_pop(J, 3);
 }
 
