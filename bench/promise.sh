@@ -4,13 +4,8 @@
 set -eu
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-mkfifo "$dir/ready"
-"$bin/wwd" --foreground --socket "$dir/s" --worker "$bin/wwd-worker" \
-    --ready-fd 4 --log-level warn 4>"$dir/ready" 2>"$dir/log" &
-pid=$!
-read -r _ <"$dir/ready" || true
+. "$here/../scripts/wwd-temp.sh"
+wwd_temp "$bin"
 w=$("$bin/wwctl" run --socket "$dir/s" --timeout 600 "$here/promise-bench.js")
 n=$(node --jitless "$here/../tests/js/order/node-shim.js" \
     "$here/promise-bench.js")

@@ -36,13 +36,8 @@ bundle=$work/aplus-bundle.js
 	printf 'run([%s]);\n' "${names%,}"
 } >"$bundle"
 
-dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-mkfifo "$dir/ready"
-"$bin/wwd" --foreground --socket "$dir/s" --worker "$bin/wwd-worker" \
-    --ready-fd 4 --log-level warn 4>"$dir/ready" 2>"$dir/log" &
-pid=$!
-read -r _ <"$dir/ready" || true
+. "$here/../../scripts/wwd-temp.sh"
+wwd_temp "$bin"
 "$bin/wwctl" run --socket "$dir/s" --timeout 600 "$bundle" >"$dir/out" ||
     { echo "wwctl run failed ($?)" >&2; cat "$dir/out" "$dir/log" >&2; exit 1; }
 grep '^"FAIL' "$dir/out" >&2 || true

@@ -6,13 +6,8 @@
 set -u
 bin=$1
 cases=$(cd "$(dirname "$0")/../js/order" && pwd)
-dir=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-mkfifo "$dir/ready"
-"$bin/wwd" --foreground --socket "$dir/s" --worker "$bin/wwd-worker" \
-    --ready-fd 4 --log-level warn 4>"$dir/ready" 2>"$dir/log" &
-pid=$!
-read -r _ <"$dir/ready" || true
+. "$(dirname "$0")/../../scripts/wwd-temp.sh"
+wwd_temp "$bin"
 fail=0 n=0
 for want in "$cases"/*.expected; do
 	js=${want%.expected}.js
