@@ -5,7 +5,7 @@ set -eu
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../scripts/wwd-temp.sh"
-wwd_temp "$bin"
+wwd_temp "$bin" --config "$here/promise.conf"
 w=$("$bin/wwctl" run --socket "$dir/s" --timeout 600 "$here/promise-bench.js")
 n=$(node --jitless "$here/../tests/js/order/node-shim.js" \
     "$here/promise-bench.js")
