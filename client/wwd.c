@@ -461,8 +461,7 @@ conn_dispatch_all(struct wwd_conn *c)
 static int
 conn_read(struct wwd_conn *c)
 {
-	size_t	room, want;
-	ssize_t	n;
+	ssize_t	room, n;
 	int	rc;
 
 	/* Frames a finished wait for a REPLY left behind come first. */
@@ -471,13 +470,9 @@ conn_read(struct wwd_conn *c)
 	while (!c->freeing && c->fd >= 0) {
 		if (c->reply != NULL && c->reply_done)
 			return 0;
-		want = ipc_frame_want(&c->in);
-		if (want < READ_CHUNK)
-			want = READ_CHUNK;
-		if (ipc_buf_reserve(&c->in, want) < 0)
+		if ((room = ipc_frame_room(&c->in, READ_CHUNK)) < 0)
 			return conn_fail(c, -ENOMEM, "out of memory");
-		room = c->in.cap - c->in.len;
-		n = read(c->fd, ipc_buf_tail(&c->in), room);
+		n = read(c->fd, ipc_buf_tail(&c->in), (size_t)room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -492,7 +487,7 @@ conn_read(struct wwd_conn *c)
 		c->in.len += (size_t)n;
 		if ((rc = conn_dispatch_all(c)) < 0)
 			return rc;
-		if ((size_t)n < room)
+		if (n < room)
 			return 0;
 	}
 	return 0;

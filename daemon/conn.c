@@ -65,20 +65,14 @@ static void
 conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *ub)
 {
 	struct conn	*c = h->data;
-	size_t		 want = ipc_frame_want(&c->in);
+	ssize_t		 room = ipc_frame_room(&c->in, CONN_READ_MIN);
 
 	(void)hint;
-	/* An oversized header was refused before we are asked again. */
-	if (want > IPC_HEADER_SIZE + (size_t)IPC_FRAME_MAX)
-		want = IPC_HEADER_SIZE + (size_t)IPC_FRAME_MAX;
-	if (want < CONN_READ_MIN)
-		want = CONN_READ_MIN;
-	if (ipc_buf_reserve(&c->in, want) < 0) {
+	if (room < 0) {
 		*ub = uv_buf_init(NULL, 0);	/* read_cb gets UV_ENOBUFS */
 		return;
 	}
-	*ub = uv_buf_init((char *)ipc_buf_tail(&c->in),
-	    c->in.cap - c->in.len);
+	*ub = uv_buf_init((char *)ipc_buf_tail(&c->in), (unsigned)room);
 }
 
 /* Map ipc_frame_next's failures to the protocol's error codes. */

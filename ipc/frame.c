@@ -100,9 +100,9 @@ ipc_frame_next(struct ipc_buf *b, uint32_t max, struct ipc_frame *f,
 }
 
 /*
- * How many bytes the frame at the head of b still needs, so a reader can
- * reserve room for a large frame in one step (0 if the header is
- * incomplete). Call only after ipc_frame_next returned 0.
+ * How many bytes the frame at the head of b still needs (the header's
+ * when that is incomplete), so a reader can reserve room for a large
+ * frame in one step. Call only after ipc_frame_next returned 0.
  */
 size_t
 ipc_frame_want(const struct ipc_buf *b)
@@ -112,6 +112,29 @@ ipc_frame_want(const struct ipc_buf *b)
 	if (used < IPC_HEADER_SIZE)
 		return IPC_HEADER_SIZE - used;
 	return IPC_HEADER_SIZE + (size_t)ipc_get32(ipc_buf_head(b)) - used;
+}
+
+/*
+ * Reserve room in b for the next read and return how many bytes to read,
+ * or -ENOMEM. A read takes at least min bytes, so that many frames are
+ * cut out of one. But once more than IPC_COPY_MAX bytes of an unfinished
+ * frame are in b, it takes just the rest of that frame: the frame ends
+ * where the read does, b empties and rewinds, and its bytes are never
+ * moved to the front to make room, which for a stream of large frames
+ * would copy nearly every one once more. Call only after ipc_frame_next
+ * returned 0.
+ */
+ssize_t
+ipc_frame_room(struct ipc_buf *b, size_t min)
+{
+	size_t	want = ipc_frame_want(b);
+	int	rc;
+
+	if (ipc_buf_used(b) <= IPC_COPY_MAX && want < min)
+		want = min;
+	if ((rc = ipc_buf_reserve(b, want)) < 0)
+		return rc;
+	return (ssize_t)want;
 }
 
 /*

@@ -17,11 +17,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 
 #define IPC_HEADER_SIZE	16
 #define IPC_FRAME_MAX	(16u * 1024 * 1024) /* default body limit */
+#define IPC_COPY_MAX	(16 * 1024) /* more costs more than a syscall */
 
 struct ipc_frame {
 	uint16_t	 type;
@@ -35,6 +37,7 @@ struct ipc_frame {
 int	 ipc_frame_next(struct ipc_buf *, uint32_t, struct ipc_frame *,
 	    const char **);
 size_t	 ipc_frame_want(const struct ipc_buf *);
+ssize_t	 ipc_frame_room(struct ipc_buf *, size_t);
 int	 ipc_frame_begin(struct ipc_buf *, uint16_t, uint64_t, size_t *);
 int	 ipc_frame_end(struct ipc_buf *, size_t);
 void	 ipc_frame_set_port(uint8_t *, uint64_t);

@@ -23,6 +23,7 @@
 #include "worker.h"
 
 #define CHANNEL_OUT_HIGH	(1024 * 1024)	/* stop reading above */
+#define CHANNEL_READS		4		/* reads in one turn, at most */
 
 static void	channel_poll_cb(uv_poll_t *, int, int);
 
@@ -67,41 +68,49 @@ write_some(struct worker *w)
 	return 0;
 }
 
-/* Read once into w->in and dispatch every whole frame in it. */
+/*
+ * Read into w->in and dispatch every whole frame in it; read again while
+ * a read filled all it asked for (more is waiting, often the rest of a
+ * large frame), up to CHANNEL_READS reads a turn and while the output is
+ * under its mark.
+ */
 static void
 read_frames(struct worker *w)
 {
 	struct ipc_frame	 f;
 	const char		*why;
-	size_t			 want;
-	ssize_t			 n;
-	int			 rc;
+	ssize_t			 room, n;
+	int			 i, rc;
 
-	want = ipc_frame_want(&w->in);
-	if (ipc_buf_reserve(&w->in, want > WORKER_READ_MIN ? want :
-	    WORKER_READ_MIN) < 0)
-		log_fatalx("out of memory for the read buffer");
-	n = read(w->fd, ipc_buf_tail(&w->in), w->in.cap - w->in.len);
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return;
-	if (n <= 0) {
-		/* wwd is gone: nobody is left to tell anything. */
-		if (n < 0)
-			log_debug("channel read: %s", uv_strerror(-errno));
-		main_stop(w, 0);
-		return;
-	}
-	w->in.len += (size_t)n;
-	while (!w->done && !w->closing) {
-		rc = ipc_frame_next(&w->in, IPC_FRAME_MAX, &f, &why);
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			log_warnx("bad frame from wwd: %s", why);
-			main_stop(w, 1);
+	for (i = 0; i < CHANNEL_READS && !w->done && !w->closing &&
+	    ipc_buf_used(&w->out) <= CHANNEL_OUT_HIGH; i++) {
+		if ((room = ipc_frame_room(&w->in, WORKER_READ_MIN)) < 0)
+			log_fatalx("out of memory for the read buffer");
+		n = read(w->fd, ipc_buf_tail(&w->in), (size_t)room);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			return;
+		if (n <= 0) {
+			/* wwd is gone: nobody is left to tell anything. */
+			if (n < 0)
+				log_debug("channel read: %s",
+				    uv_strerror(-errno));
+			main_stop(w, 0);
 			return;
 		}
-		main_dispatch(w, &f);
+		w->in.len += (size_t)n;
+		while (!w->done && !w->closing) {
+			rc = ipc_frame_next(&w->in, IPC_FRAME_MAX, &f, &why);
+			if (rc == 0)
+				break;
+			if (rc < 0) {
+				log_warnx("bad frame from wwd: %s", why);
+				main_stop(w, 1);
+				return;
+			}
+			main_dispatch(w, &f);
+		}
+		if (n < room)
+			return;
 	}
 }
 

@@ -350,6 +350,58 @@ Test(frame, want_counts_from_the_head_after_consume)
 	ipc_buf_clear(&b);
 }
 
+/*
+ * More than IPC_COPY_MAX bytes of an unfinished frame: the next read is
+ * just its rest, and nothing moves while the buffer has room for it.
+ */
+Test(frame, room_finishes_a_large_frame_in_place)
+{
+	static uint8_t		raw[2 * IPC_HEADER_SIZE + 4 + 100000];
+	struct ipc_buf		b;
+	struct ipc_frame	f;
+	const char		*why = NULL;
+	size_t			off, have = IPC_HEADER_SIZE + 40000;
+
+	put_header(raw, 4, 1, 0, 1);
+	memcpy(raw + IPC_HEADER_SIZE, "\x93\x01\x02\x03", 4);
+	put_header(raw + IPC_HEADER_SIZE + 4, 100000, 2, 0, 2);
+	ipc_buf_init(&b);
+	cr_assert_eq(ipc_buf_reserve(&b, sizeof raw), 0);
+	cr_assert_eq(ipc_buf_append(&b, raw, IPC_HEADER_SIZE + 4 + have), 0);
+	cr_assert_eq(ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why), 1);
+	cr_assert_eq(ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why), 0);
+	off = b.off;
+	cr_assert_eq(ipc_frame_room(&b, 65536), 100000 - 40000);
+	cr_assert_eq(b.off, off, "the unfinished frame was moved");
+	cr_assert_geq(b.cap - b.len, 100000 - 40000);
+	memcpy(ipc_buf_tail(&b), raw + IPC_HEADER_SIZE + 4 + have,
+	    100000 - 40000);
+	b.len += 100000 - 40000;
+	cr_assert_eq(ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why), 1);
+	cr_assert_eq(f.len, 100000);
+	cr_assert_eq(b.off, 0, "an emptied buffer rewinds");
+	cr_assert_eq(b.len, 0);
+	ipc_buf_clear(&b);
+}
+
+/* A few bytes of a frame: a read as large as asked, room reserved. */
+Test(frame, room_reads_at_least_min)
+{
+	uint8_t			raw[IPC_HEADER_SIZE];
+	struct ipc_buf		b;
+
+	put_header(raw, 100000, 2, 0, 2);
+	ipc_buf_init(&b);
+	cr_assert_eq(ipc_frame_room(&b, 65536), 65536);
+	cr_assert_eq(ipc_buf_append(&b, raw, sizeof raw), 0);
+	cr_assert_eq(ipc_frame_room(&b, 65536), 100000);
+	cr_assert_geq(b.cap - b.len, 100000);
+	ipc_buf_clear(&b);
+	cr_assert_eq(ipc_buf_append(&b, raw, 5), 0);
+	cr_assert_eq(ipc_frame_room(&b, 4096), 4096);
+	ipc_buf_clear(&b);
+}
+
 Test(frame, accepts_empty_body)
 {
 	struct ipc_buf		b;
