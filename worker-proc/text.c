@@ -1,10 +1,11 @@
 /*
  * text.c: strings between the wire and mujs. On the wire a string is
  * UTF-8; a string with a lone surrogate, which UTF-8 cannot hold, is
- * WTF-8 (the surrogate as its 3-byte generalized form) in an ext. mujs keeps strings as NUL-terminated
- * modified UTF-8 with one rune per UTF-16 code unit: NUL is C0 80, and
- * a character above U+FFFF must be a surrogate pair of two 3-byte
- * sequences for length, charCodeAt and slicing to behave as in browsers.
+ * WTF-8 (the surrogate as its 3-byte generalized form) in an ext. mujs
+ * keeps strings as NUL-terminated modified UTF-8 with one rune per UTF-16
+ * code unit: NUL is C0 80, and a character above U+FFFF must be a
+ * surrogate pair of two 3-byte sequences for length, charCodeAt and
+ * slicing to behave as in browsers.
  * Every string that enters or leaves the worker goes through here.
  */
 #include <stdlib.h>
@@ -12,32 +13,31 @@
 
 #include "worker.h"
 
-#define TEXT_ONES	0x0101010101010101ULL
-#define TEXT_HIGHS	0x8080808080808080ULL
+#define TEXT_BLOCK	64	/* bytes scanned at once by wire_needs */
 
 /*
- * Whether wire bytes hold a NUL or a 4-byte sequence. Eight bytes at a
- * time while they are ASCII without NUL (no high bit, no zero byte),
- * the common case of long strings; byte by byte around anything else.
+ * Whether wire bytes hold a NUL or a 4-byte sequence: a byte b with
+ * (unsigned char)(b - 1) >= 0xef. A block at a time through the largest
+ * such value, a loop the compiler turns into vector compares: long
+ * strings are the ones whose scan costs, and they seldom need anything.
  */
 static int
 wire_needs(const unsigned char *p, size_t n)
 {
-	uint64_t	v;
 	size_t		i = 0, k;
+	unsigned char	c, m;
 
-	while (i < n) {
-		if (n - i >= 8) {
-			memcpy(&v, p + i, 8);
-			if (((v | ((v - TEXT_ONES) & ~v)) & TEXT_HIGHS) == 0) {
-				i += 8;
-				continue;
-			}
+	for (; n - i >= TEXT_BLOCK; i += TEXT_BLOCK) {
+		for (m = 0, k = 0; k < TEXT_BLOCK; k++) {
+			c = (unsigned char)(p[i + k] - 1);
+			m = c > m ? c : m;
 		}
-		for (k = i + (n - i < 8 ? n - i : 8); i < k; i++)
-			if (p[i] == 0 || p[i] >= 0xf0)
-				return 1;
+		if (m >= 0xef)
+			return 1;
 	}
+	for (; i < n; i++)
+		if ((unsigned char)(p[i] - 1) >= 0xef)
+			return 1;
 	return 0;
 }
 
