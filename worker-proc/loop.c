@@ -174,7 +174,8 @@ loop_checkpoint(struct worker *w)
 /*
  * After every task: the checkpoint, then HTML's "notify about rejected
  * promises" (run here as the next task, each followed by its own
- * checkpoint), then the end of a closing worker.
+ * checkpoint), then the end of a closing worker, or a collection if the
+ * heap grew enough (sandbox_collect).
  */
 void
 loop_task_done(struct worker *w)
@@ -186,6 +187,8 @@ loop_task_done(struct worker *w)
 		loop_checkpoint(w);
 	if (w->closing && !w->done)
 		main_finish(w);
+	else if (!w->done)
+		sandbox_collect(w->J, &w->heap);
 }
 
 static void

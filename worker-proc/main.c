@@ -69,6 +69,7 @@ main_finish(struct worker *w)
 static void
 main_prepare(struct worker *w)
 {
+	sandbox_heap_init(&w->heap);
 	if ((w->J = js_newstate(sandbox_alloc, &w->heap, 0)) == NULL)
 		log_fatalx("cannot create the JavaScript state");
 	js_setcontext(w->J, w);
@@ -194,9 +195,6 @@ on_post(struct worker *w, const struct ipc_frame *f)
 		log_warnx("bad POST from wwd: %s", why);
 		return -EPROTO;
 	}
-	/* Over the heap cap: collect before the task needs memory. */
-	if (w->heap.over)
-		js_gc(w->J, 0);
 	events_fire_message(w, (const uint8_t *)p.data.ptr, p.data.len);
 	loop_task_done(w);
 	return 0;

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,9 +32,39 @@
 #define SANDBOX_NOFILE		32	/* epoll, channel, stdio, a file */
 #define SANDBOX_RESERVE		(1024u * 1024) /* for the catch block */
 #define SANDBOX_SLACK		(64u * 1024 * 1024) /* beyond the JS cap */
+#define SANDBOX_GC_MIN		(4u * 1024 * 1024) /* growth before a GC */
 
 /* Each block carries its size in front, kept max_align_t aligned. */
 #define SANDBOX_HDR	sizeof(max_align_t)
+
+/*
+ * The heap's pacing. mujs collects by the number of allocations, blind
+ * to their size: a worker taking large strings filled its whole cap with
+ * garbage first, every string in newly faulted pages. So a collection
+ * also comes at a task's end once the heap grew by as much again as it
+ * held after the last one (by SANDBOX_GC_MIN at least), and malloc keeps
+ * what a collection frees for the next strings instead of handing it
+ * back to the kernel (an idle worker never frees that much, and keeps
+ * nothing more). Before the state is created.
+ */
+void
+sandbox_heap_init(struct sandbox_heap *h)
+{
+	mallopt(M_MMAP_THRESHOLD, SANDBOX_GC_MIN);
+	mallopt(M_TRIM_THRESHOLD, 2 * SANDBOX_GC_MIN);
+	h->gc_at = h->used + SANDBOX_GC_MIN;
+}
+
+/* At a task's end: collect when over the cap or past the pace. */
+void
+sandbox_collect(js_State *J, struct sandbox_heap *h)
+{
+	if (!h->over && h->used <= h->gc_at)
+		return;
+	js_gc(J, 0);
+	h->gc_at = h->used + (h->used > SANDBOX_GC_MIN ? h->used :
+	    SANDBOX_GC_MIN);
+}
 
 /*
  * mujs's allocator (js_Alloc): realloc semantics, size 0 frees. heap is

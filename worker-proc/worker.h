@@ -62,6 +62,7 @@ struct events_refs {
 struct sandbox_heap {
 	size_t	used;
 	size_t	max;	/* 0 = no cap */
+	size_t	gc_at;	/* collect at a task's end above this */
 	int	over;	/* failed once; the reserve is open */
 };
 
@@ -128,6 +129,8 @@ void		 intern_scratch(int);
 void		 intern_clear(void);
 
 void	*sandbox_alloc(void *, void *, int);
+void	 sandbox_collect(js_State *, struct sandbox_heap *);
+void	 sandbox_heap_init(struct sandbox_heap *);
 int	 sandbox_limits(uint64_t);
 int	 sandbox_prepare(void);
 int	 sandbox_seccomp(void);

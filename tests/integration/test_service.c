@@ -420,6 +420,46 @@ Test(service, memory_cap_is_a_catchable_error)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
+#define BIG_SIZE	60000	/* a str16 */
+#define BIG_COUNT	640	/* 38 MB through a 16M heap */
+
+/*
+ * Large strings that become garbage as soon as they are counted: mujs
+ * collects by the number of allocations, so without the worker's own
+ * pacing by bytes they filled the whole heap cap first, and the message
+ * that crossed it failed for want of memory.
+ */
+Test(service, large_strings_are_collected_by_size)
+{
+	static char	text[BIG_SIZE];
+	uint8_t		hdr[3] = { 0xda, BIG_SIZE >> 8, BIG_SIZE & 0xff };
+	struct ipc_mark	mk;
+	struct ipc_buf	all;
+	struct rawc	c;
+	int		i;
+
+	start("[limits]\nmemory = 16M\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create(&c, c.port_base, harness_js("count.js"));
+	(void)rawc_started(&c, c.port_base);
+	memset(text, 'b', sizeof text);
+	ipc_buf_init(&all);
+	for (i = 0; i < BIG_COUNT; i++) {
+		cr_assert(ipc_post_begin(&all, c.port_base, NULL, 0, &mk) ==
+		    0);
+		cr_assert(ipc_buf_append(&all, hdr, sizeof hdr) == 0);
+		cr_assert(ipc_buf_append(&all, text, sizeof text) == 0);
+		cr_assert(ipc_post_end(&all, &mk) == 0);
+	}
+	rawc_send_buf(&c, &all);
+	ipc_buf_clear(&all);
+	rawc_post_str(&c, c.port_base, "end");
+	rawc_expect_str(&c, c.port_base, "640");
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 /* The daemon's buffered bytes and pauses, from wwctl stats --json. */
 static void
 daemon_buffers(double *buffered, double *pauses)

@@ -174,7 +174,7 @@ Test(sandbox, reading_files_is_allowed)
 
 Test(sandbox, heap_cap_refuses_then_reserves)
 {
-	struct sandbox_heap	 h = { 0, 4096, 0 };
+	struct sandbox_heap	 h = { .max = 4096 };
 	void			*a, *b, *c;
 
 	a = sandbox_alloc(&h, NULL, 3000);
