@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -150,14 +151,19 @@ wait_readable(int fd, int timeout_ms)
 /*
  * In a forked child: move the given descriptors to 0, 1, 2 (and 3 when
  * extra >= 0), close everything else, restore default signal handling
- * and exec. Never returns.
+ * and exec. SIGTERM comes when the test process dies, so a killed test
+ * run leaves no daemon (nor its workers) behind. Never returns.
  */
 static void
 child_exec(int in, int out, int err, int extra, char *const argv[])
 {
 	int		src[4] = { in, out, err, extra };
 	int		n = extra >= 0 ? 4 : 3, i;
+	pid_t		parent = getppid();
 	sigset_t	set;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(126);
 
 	/* Out of the way first, so no dup2 clobbers a later source. */
 	for (i = 0; i < n; i++)
