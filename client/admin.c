@@ -334,10 +334,10 @@ static const struct ps_column {
 	{ "MSGS OUT", "msgs_out", PS_INT, 0 },
 	{ "QUEUED", "queued", PS_BYTES, 0 },
 	{ "UPTIME", "uptime_ms", PS_TIME, 0 },
-	{ "STATE", "state", PS_STR, 0 },
+	{ "STATE", "state", PS_STR, 0 },	/* last: PS_STATE */
 };
 #define PS_NCOLS (sizeof ps_columns / sizeof ps_columns[0])
-#define PS_STATE 14
+#define PS_STATE (PS_NCOLS - 1)
 
 /*
  * The column of map key k, or -1. The search starts after the previous
