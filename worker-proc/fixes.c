@@ -717,13 +717,7 @@ regexp_pattern(js_State *J)
 		} else
 			out[o++] = *s;
 	}
-	if (js_try(J)) {
-		free(out);
-		js_throw(J);
-	}
-	js_pushlstring(J, out, (int)o);
-	js_endtry(J);
-	free(out);
+	text_push_owned(J, out, o);
 	js_replace(J, 1);
 }
 

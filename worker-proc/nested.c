@@ -154,18 +154,12 @@ fn_resolve(js_State *J)
 {
 	struct worker	*w = scope_worker(J);
 	struct url	 u;
-	char		*href;
 
 	if (w->purl.path == NULL ||
 	    url_resolve(&w->purl, js_tostring(J, 1), &u) < 0)
 		events_throw(w, "SyntaxError", "Failed to construct 'Worker': "
 		    "The URL '%s' is invalid.", js_tostring(J, 1));
-	href = url_format(&u);
-	url_clear(&u);
-	if (href == NULL)
-		js_error(J, "out of memory");
-	js_pushstring(J, href);
-	free(href);
+	scope_push_url(J, &u);
 }
 
 /* native.object(proto): a Worker object, opaque to structured clone. */

@@ -71,6 +71,18 @@ scope_constructor(js_State *J, const char *name, js_CFunction call,
 	js_newcconstructor(J, call, con, name, n);
 }
 
+/* Push the text of URL u, which this clears. May throw. */
+void
+scope_push_url(js_State *J, struct url *u)
+{
+	char	*href = url_format(u);
+
+	url_clear(u);
+	if (href == NULL)
+		js_error(J, "out of memory");
+	text_push_owned(J, href, strlen(href));
+}
+
 /*
  * Make the stack of the native running hold `this` and exactly n
  * arguments: missing ones undefined, extra ones dropped.
@@ -308,7 +320,7 @@ fn_import_scripts(js_State *J)
 	struct worker	*w = scope_worker(J);
 	struct url	 u;
 	const char	*why;
-	char		*href, *raw, *text = NULL;
+	char		*raw, *text = NULL;
 	int		 i, top = js_gettop(J), rc;
 
 	if (w->purl.path == NULL)
@@ -319,12 +331,7 @@ fn_import_scripts(js_State *J)
 			events_throw(w, "SyntaxError",
 			    "Failed to execute 'importScripts': The URL '%s' "
 			    "is invalid.", js_tostring(J, i));
-		href = url_format(&u);
-		url_clear(&u);
-		if (href == NULL)
-			js_error(J, "out of memory");
-		js_pushstring(J, href);
-		free(href);
+		scope_push_url(J, &u);
 		js_replace(J, i);
 	}
 	for (i = 1; i < top; i++) {

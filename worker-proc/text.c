@@ -152,11 +152,18 @@ text_push(js_State *J, const char *p, size_t n)
 	}
 	if ((s = text_js(p, n, &len)) == NULL)
 		js_error(J, "out of memory");
+	text_push_owned(J, s, len);
+}
+
+/* Push the n bytes at s as a string and free s, also when that throws. */
+void
+text_push_owned(js_State *J, char *s, size_t n)
+{
 	if (js_try(J)) {
 		free(s);
 		js_throw(J);
 	}
-	js_pushlstring(J, s, (int)len);
+	js_pushlstring(J, s, (int)n);
 	js_endtry(J);
 	free(s);
 }

@@ -174,6 +174,7 @@ void	scope_getter(js_State *, const char *, js_CFunction);
 void	scope_constructor(js_State *, const char *, js_CFunction,
 	    js_CFunction, int);
 void	scope_arity(js_State *, int);
+void	scope_push_url(js_State *, struct url *);
 
 /* events.c */
 int	events_install(struct worker *);
@@ -251,6 +252,7 @@ int	scope_fetch(struct worker *, const struct url *, char **,
 #define TEXT_EXT_WTF8	2	/* ext type of a string with lone surrogates */
 char	*text_js(const char *, size_t, size_t *);
 void	 text_push(js_State *, const char *, size_t);
+void	 text_push_owned(js_State *, char *, size_t);
 int	 text_wtf8_valid(const uint8_t *, size_t);
 size_t	 text_wire(const char *, char *);
 int	 text_pack(msgpack_packer *, const char *);
