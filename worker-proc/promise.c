@@ -347,6 +347,25 @@ fn_reaction_job(js_State *J)
 	js_pushundefined(J);
 }
 
+/*
+ * Call the function and `this` on top with the resolving functions at
+ * fns and fns + 1; if it throws, reject with what it threw (the
+ * executor in new Promise, a thenable's then). What it leaves on the
+ * stack is not used.
+ */
+static void
+call_resolver(js_State *J, int fns)
+{
+	js_copy(J, fns);
+	js_copy(J, fns + 1);
+	if (js_pcall(J, 2)) {
+		js_copy(J, fns + 1);
+		js_pushundefined(J);
+		js_copy(J, -3);
+		js_call(J, 1);
+	}
+}
+
 /* NewPromiseResolveThenableJob(promise, thenable, then). */
 static void
 fn_thenable_job(js_State *J)
@@ -357,14 +376,7 @@ fn_thenable_job(js_State *J)
 	fns = js_gettop(J) - 2;
 	js_copy(J, 3);
 	js_copy(J, 2);
-	js_copy(J, fns);
-	js_copy(J, fns + 1);
-	if (js_pcall(J, 2)) {
-		js_copy(J, fns + 1);
-		js_pushundefined(J);
-		js_copy(J, -3);
-		js_call(J, 1);
-	}
+	call_resolver(J, fns);
 	js_pushundefined(J);
 }
 
@@ -571,14 +583,7 @@ fn_construct(js_State *J)
 	resolving_functions(J, p);
 	js_copy(J, 1);
 	js_pushundefined(J);
-	js_copy(J, p + 1);
-	js_copy(J, p + 2);
-	if (js_pcall(J, 2)) {
-		js_copy(J, p + 2);
-		js_pushundefined(J);
-		js_copy(J, -3);
-		js_call(J, 1);
-	}
+	call_resolver(J, p + 1);
 	js_copy(J, p);
 }
 
