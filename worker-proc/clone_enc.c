@@ -457,6 +457,16 @@ enc_view(struct enc *e, uint32_t k)
 	check(e, msgpack_pack_uint64(&e->pk, len));
 }
 
+/* An ext of the given type whose body is v, 4 bytes big-endian. */
+static void
+enc_ext32(struct enc *e, int8_t type, uint32_t v)
+{
+	uint8_t	be[4];
+
+	ipc_put32(be, v);
+	check(e, msgpack_pack_ext_with_body(&e->pk, be, 4, type));
+}
+
 /*
  * A MessagePort: ext 4 naming its place among the ports of the transfer
  * list (the POST's transfer list holds only ports, not ArrayBuffers).
@@ -465,7 +475,6 @@ static void
 enc_port(struct enc *e)
 {
 	js_State	*J = e->J;
-	unsigned char	 be[4];
 	int		 i, k = 0, n = e->xfer ? js_getlength(J, e->xfer) : 0;
 
 	for (i = 0; i < n; i++) {
@@ -473,12 +482,7 @@ enc_port(struct enc *e)
 		js_copy(J, -2);
 		if (js_strictequal(J)) {
 			js_pop(J, 3);
-			be[0] = (unsigned char)(k >> 24);
-			be[1] = (unsigned char)(k >> 16);
-			be[2] = (unsigned char)(k >> 8);
-			be[3] = (unsigned char)k;
-			check(e, msgpack_pack_ext_with_body(&e->pk, be, 4,
-			    CLONE_EXT_PORT));
+			enc_ext32(e, CLONE_EXT_PORT, (uint32_t)k);
 			return;
 		}
 		js_pop(J, 1);
@@ -499,15 +503,7 @@ enc_object(struct enc *e)
 	size_t		 i;
 
 	if (e->cap > 0 && e->ids[i = slot_of(e, id)] == id) {
-		unsigned char	be[4];
-
-		k = e->idx[i];
-		be[0] = (unsigned char)(k >> 24);
-		be[1] = (unsigned char)(k >> 16);
-		be[2] = (unsigned char)(k >> 8);
-		be[3] = (unsigned char)k;
-		check(e, msgpack_pack_ext_with_body(&e->pk, be, 4,
-		    CLONE_EXT_REF));
+		enc_ext32(e, CLONE_EXT_REF, e->idx[i]);
 		js_pop(J, 1);
 		return;
 	}
