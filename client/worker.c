@@ -221,25 +221,35 @@ fail:
 	return rc;
 }
 
+/* A worker of kind from source text (url defaults to ./eval.js). */
+static int
+worker_create_source(struct wwd_conn *c, const char *kind,
+    const char *source, size_t len, const struct wwd_worker_options *o,
+    const struct wwd_worker_callbacks *cb, void *data,
+    struct wwd_worker **out)
+{
+	char	*url = NULL;
+	int	 rc;
+
+	if (o != NULL && o->url != NULL)
+		return worker_create(c, kind, source, len, o->url, o, cb,
+		    data, out);
+	if ((url = wwd_url_from_path("eval.js")) == NULL)
+		return wwd_set_error(c, -errno,
+		    "cannot make the worker URL: %s", strerror(errno));
+	rc = worker_create(c, kind, source, len, url, o, cb, data, out);
+	free(url);
+	return rc;
+}
+
 /* Create a worker from source text; see wwd.h. */
 int
 wwd_worker_create_source(struct wwd_conn *c, const char *source, size_t len,
     const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
     void *data, struct wwd_worker **out)
 {
-	char	*url = NULL;
-	int	 rc;
-
-	if (o != NULL && o->url != NULL)
-		return worker_create(c, "dedicated", source, len, o->url, o,
-		    cb, data, out);
-	if ((url = wwd_url_from_path("eval.js")) == NULL)
-		return wwd_set_error(c, -errno,
-		    "cannot make the worker URL: %s", strerror(errno));
-	rc = worker_create(c, "dedicated", source, len, url, o, cb, data,
+	return worker_create_source(c, "dedicated", source, len, o, cb, data,
 	    out);
-	free(url);
-	return rc;
 }
 
 /* A worker of kind from the script in a file (url defaults to its). */
@@ -574,15 +584,6 @@ wwd_shared_connect(struct wwd_conn *c, const char *source, size_t len,
     const struct wwd_worker_options *o, const struct wwd_worker_callbacks *cb,
     void *data, struct wwd_worker **out)
 {
-	char	*def = NULL;
-	int	 rc;
-
-	if (o == NULL || o->url == NULL) {
-		if ((def = wwd_url_from_path("eval.js")) == NULL)
-			return wwd_set_error(c, -ENOMEM, "out of memory");
-	}
-	rc = worker_create(c, "shared", source, len, def ? def : o->url, o,
-	    cb, data, out);
-	free(def);
-	return rc;
+	return worker_create_source(c, "shared", source, len, o, cb, data,
+	    out);
 }
