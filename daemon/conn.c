@@ -601,18 +601,27 @@ conn_flush(struct conn *c)
 		conn_finish(c);
 }
 
-/* Flush every dirty connection and finish pending closes. */
+/*
+ * Flush every dirty connection and finish pending closes. A flush that
+ * drains a queue may free a paused sender, and nothing else would wake
+ * the loop for it (the write went through at once): resume and flush
+ * again until no queue drained. Each round only cuts frames already
+ * read, so the rounds end.
+ */
 void
 conn_flush_all(struct wwd *w)
 {
 	struct conn	*c;
 
-	if (w->drained && !TAILQ_EMPTY(&w->paused))
-		conn_resume_all(w);
-	while ((c = TAILQ_FIRST(&w->dirty)) != NULL) {
-		TAILQ_REMOVE(&w->dirty, c, dirty_entry);
-		c->in_dirty = 0;
-		conn_flush(c);
+	while ((w->drained && !TAILQ_EMPTY(&w->paused)) ||
+	    !TAILQ_EMPTY(&w->dirty)) {
+		if (w->drained && !TAILQ_EMPTY(&w->paused))
+			conn_resume_all(w);
+		while ((c = TAILQ_FIRST(&w->dirty)) != NULL) {
+			TAILQ_REMOVE(&w->dirty, c, dirty_entry);
+			c->in_dirty = 0;
+			conn_flush(c);
+		}
 	}
 	if (w->stop_requested && !w->stopping)
 		main_stop(w);

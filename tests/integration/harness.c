@@ -113,8 +113,9 @@ pidfd_open_(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-static long long
-now_ms(void)
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long
+harness_now_ms(void)
 {
 	struct timespec	ts;
 
@@ -125,7 +126,7 @@ now_ms(void)
 static int
 left_ms(long long deadline)
 {
-	long long	left = deadline - now_ms();
+	long long	left = deadline - harness_now_ms();
 
 	return left < 0 ? 0 : (int)left;
 }
@@ -135,7 +136,7 @@ static int
 wait_readable(int fd, int timeout_ms)
 {
 	struct pollfd	pfd = { fd, POLLIN, 0 };
-	long long	deadline = now_ms() + timeout_ms;
+	long long	deadline = harness_now_ms() + timeout_ms;
 	int		n;
 
 	for (;;) {
@@ -589,7 +590,7 @@ harness_ping(struct harness *h)
 void
 harness_wait_workers(struct harness *h, int want, int timeout_ms)
 {
-	long long	deadline = now_ms() + timeout_ms;
+	long long	deadline = harness_now_ms() + timeout_ms;
 	pid_t		pids[HARNESS_MAX_PIDS];
 	struct pollfd	pfd[HARNESS_MAX_PIDS];
 	int		n, i, vanished;
@@ -600,7 +601,7 @@ harness_wait_workers(struct harness *h, int want, int timeout_ms)
 			return;
 		cr_assert(n > want, "%d process(es) under wwd, expected %d",
 		    n, want);
-		cr_assert(now_ms() < deadline,
+		cr_assert(harness_now_ms() < deadline,
 		    "%d process(es) under wwd after %d ms, expected %d "
 		    "(first: pid %d)", n, timeout_ms, want, (int)pids[0]);
 		vanished = 0;
@@ -668,14 +669,14 @@ daemon_fds(struct harness *h)
 void
 harness_wait_fds(struct harness *h, int want, int timeout_ms)
 {
-	long long	deadline = now_ms() + timeout_ms;
+	long long	deadline = harness_now_ms() + timeout_ms;
 	int		n;
 
 	for (;;) {
 		n = daemon_fds(h);
 		if (n == want)
 			return;
-		if (now_ms() >= deadline)
+		if (harness_now_ms() >= deadline)
 			break;
 	}
 	cr_assert_fail("wwd holds %d descriptors, expected %d:\n%s", n, want,
@@ -868,14 +869,14 @@ proc_pump(struct proc *p, int timeout_ms, int want_in, int *writable)
 void
 proc_write(struct proc *p, const char *s)
 {
-	long long	deadline = now_ms() + HARNESS_TIMEOUT_MS;
+	long long	deadline = harness_now_ms() + HARNESS_TIMEOUT_MS;
 	size_t		len = strlen(s), off = 0;
 	int		writable = 0;
 	ssize_t		n;
 
 	cr_assert(p->in >= 0, "the child's stdin is already closed");
 	while (off < len) {
-		cr_assert(now_ms() < deadline, "writing to the child's stdin "
+		cr_assert(harness_now_ms() < deadline, "writing to the child's stdin "
 		    "timed out after %d ms", HARNESS_TIMEOUT_MS);
 		proc_pump(p, left_ms(deadline), 1, &writable);
 		if (!writable)
@@ -903,14 +904,14 @@ proc_close_stdin(struct proc *p)
 int
 proc_wait_lines(struct proc *p, size_t n, int timeout_ms)
 {
-	long long	deadline = now_ms() + timeout_ms;
+	long long	deadline = harness_now_ms() + timeout_ms;
 
 	for (;;) {
 		if (lines_count(p->obuf) >= n)
 			return 1;
 		if (p->out < 0)
 			return 0;
-		if (now_ms() >= deadline)
+		if (harness_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		proc_pump(p, left_ms(deadline), 0, NULL);
 	}
@@ -923,11 +924,11 @@ proc_wait_lines(struct proc *p, size_t n, int timeout_ms)
 int
 proc_finish(struct proc *p, int timeout_ms)
 {
-	long long	deadline = now_ms() + timeout_ms;
+	long long	deadline = harness_now_ms() + timeout_ms;
 	int		timedout = 0;
 
 	while (p->out >= 0 || p->err >= 0) {
-		if (now_ms() >= deadline) {
+		if (harness_now_ms() >= deadline) {
 			timedout = 1;
 			break;
 		}
@@ -1241,7 +1242,7 @@ rawc_send_buf(struct rawc *c, struct ipc_buf *b)
 int
 rawc_read_frame(struct rawc *c, struct ipc_frame *f, int timeout_ms)
 {
-	long long	 deadline = now_ms() + timeout_ms;
+	long long	 deadline = harness_now_ms() + timeout_ms;
 	const char	*why = "";
 	ssize_t		 n;
 	int		 rc;
@@ -1276,7 +1277,7 @@ int
 rawc_read_until(struct rawc *c, uint16_t type, struct ipc_frame *f,
     int timeout_ms)
 {
-	long long		 deadline = now_ms() + timeout_ms;
+	long long		 deadline = harness_now_ms() + timeout_ms;
 	struct ipc_error	 e;
 	const char		*why = "";
 	int			 rc;

@@ -45,6 +45,7 @@ int	harness_descendants(pid_t, pid_t *, int);
 int	harness_count_fds(pid_t);
 char	*harness_fd_list(pid_t);
 void	harness_ping(struct harness *);
+long long harness_now_ms(void);
 void	harness_wait_workers(struct harness *, int, int);
 void	harness_wait_workers_gone(struct harness *, int);
 int	harness_daemon_fds(struct harness *);

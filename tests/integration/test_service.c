@@ -420,8 +420,31 @@ Test(service, memory_cap_is_a_catchable_error)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
-#define BIG_SIZE	60000	/* a str16 */
-#define BIG_COUNT	640	/* 38 MB through a 16M heap */
+/* Post count strings of size bytes (a str16: under 64 KiB) of fill. */
+static void
+post_strings(struct rawc *c, int count, size_t size, char fill)
+{
+	uint8_t		 hdr[3] = { 0xda, size >> 8, size & 0xff };
+	struct ipc_mark	 mk;
+	struct ipc_buf	 all;
+	char		*text;
+	int		 i;
+
+	cr_assert(size < 65536);
+	cr_assert((text = malloc(size)) != NULL);
+	memset(text, fill, size);
+	ipc_buf_init(&all);
+	for (i = 0; i < count; i++) {
+		cr_assert(ipc_post_begin(&all, c->port_base, NULL, 0, &mk) ==
+		    0);
+		cr_assert(ipc_buf_append(&all, hdr, sizeof hdr) == 0);
+		cr_assert(ipc_buf_append(&all, text, size) == 0);
+		cr_assert(ipc_post_end(&all, &mk) == 0);
+	}
+	rawc_send_buf(c, &all);
+	ipc_buf_clear(&all);
+	free(text);
+}
 
 /*
  * Large strings that become garbage as soon as they are counted: mujs
@@ -431,31 +454,46 @@ Test(service, memory_cap_is_a_catchable_error)
  */
 Test(service, large_strings_are_collected_by_size)
 {
-	static char	text[BIG_SIZE];
-	uint8_t		hdr[3] = { 0xda, BIG_SIZE >> 8, BIG_SIZE & 0xff };
-	struct ipc_mark	mk;
-	struct ipc_buf	all;
 	struct rawc	c;
-	int		i;
 
 	start("[limits]\nmemory = 16M\n");
 	rawc_connect(&c, harness.sock);
 	rawc_hello(&c);
 	rawc_create(&c, c.port_base, harness_js("count.js"));
 	(void)rawc_started(&c, c.port_base);
-	memset(text, 'b', sizeof text);
-	ipc_buf_init(&all);
-	for (i = 0; i < BIG_COUNT; i++) {
-		cr_assert(ipc_post_begin(&all, c.port_base, NULL, 0, &mk) ==
-		    0);
-		cr_assert(ipc_buf_append(&all, hdr, sizeof hdr) == 0);
-		cr_assert(ipc_buf_append(&all, text, sizeof text) == 0);
-		cr_assert(ipc_post_end(&all, &mk) == 0);
-	}
-	rawc_send_buf(&c, &all);
-	ipc_buf_clear(&all);
+	post_strings(&c, 640, 60000, 'b');	/* 38 MB through 16M */
 	rawc_post_str(&c, c.port_base, "end");
 	rawc_expect_str(&c, c.port_base, "640");
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * A sender paused for a full port resumes as soon as the port drains,
+ * also when the write that drained it went through at once. That write
+ * happens in the flusher, after its check for senders to resume, and
+ * nothing woke the loop again before the next tick: each pause cost up
+ * to 100 ms. With a port mark of two posts, this client pauses about
+ * every other post, and its 2,000 posts took a minute instead of a
+ * fraction of a second. The deadline is the harness's one wait.
+ */
+Test(service, paused_sender_resumes_when_its_port_drains)
+{
+	struct rawc	c;
+	long long	deadline;
+
+	start("[limits]\nport_queue_high = 8K\nport_queue_low = 4K\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	rawc_create(&c, c.port_base, harness_js("count.js"));
+	(void)rawc_started(&c, c.port_base);
+	deadline = harness_now_ms() + HARNESS_TIMEOUT_MS;
+	post_strings(&c, 2000, 4000, 'p');
+	rawc_post_str(&c, c.port_base, "end");
+	rawc_expect_str(&c, c.port_base, "2000");
+	cr_assert(harness_now_ms() < deadline, "2,000 posts through a paused "
+	    "port took %lld ms", harness_now_ms() - deadline +
+	    HARNESS_TIMEOUT_MS);
 	rawc_close(&c);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -63,23 +62,14 @@ find_template(pid_t not)
 	return found;
 }
 
-static long long
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait (polling /proc, with a deadline) for a template other than old. */
 static pid_t
 wait_template(pid_t old)
 {
-	long long	deadline = mono_ms() + HARNESS_TIMEOUT_MS;
+	long long	deadline = harness_now_ms() + HARNESS_TIMEOUT_MS;
 	pid_t		pid;
 
-	while ((pid = find_template(old)) == 0 && mono_ms() < deadline)
+	while ((pid = find_template(old)) == 0 && harness_now_ms() < deadline)
 		poll(NULL, 0, 10);
 	return pid;
 }
