@@ -876,8 +876,8 @@ proc_write(struct proc *p, const char *s)
 
 	cr_assert(p->in >= 0, "the child's stdin is already closed");
 	while (off < len) {
-		cr_assert(harness_now_ms() < deadline, "writing to the child's stdin "
-		    "timed out after %d ms", HARNESS_TIMEOUT_MS);
+		cr_assert(harness_now_ms() < deadline, "writing to the child's "
+		    "stdin timed out after %d ms", HARNESS_TIMEOUT_MS);
 		proc_pump(p, left_ms(deadline), 1, &writable);
 		if (!writable)
 			continue;
