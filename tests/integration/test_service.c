@@ -41,6 +41,17 @@ start(const char *config)
 	harness_start_config(&harness, config);
 }
 
+/* Start wwd with config; c connects and starts script on its first port. */
+static void
+start_worker(const char *config, struct rawc *c, const char *script)
+{
+	start(config);
+	rawc_connect(c, harness.sock);
+	rawc_hello(c);
+	rawc_create(c, c->port_base, harness_js(script));
+	(void)rawc_started(c, c->port_base);
+}
+
 static struct json *
 parse_out(const struct proc *p)
 {
@@ -356,11 +367,7 @@ Test(service, stats_json_counts)
 	struct proc	 p;
 	struct json	*j;
 
-	start("[limits]\nworkers_per_user = 1\n");
-	rawc_connect(&c, harness.sock);
-	rawc_hello(&c);
-	rawc_create(&c, c.port_base, harness_js("echo.js"));
-	(void)rawc_started(&c, c.port_base);
+	start_worker("[limits]\nworkers_per_user = 1\n", &c, "echo.js");
 	rawc_post_str(&c, c.port_base, "abc");
 	rawc_expect_str(&c, c.port_base, "abc");
 	cr_assert(try_create(&c, c.port_base + 1, "workers_per_user") == 0);
@@ -385,11 +392,7 @@ Test(service, cpu_limit_kills_only_the_spinner)
 	struct rawc	 c;
 	uint32_t	 pid;
 
-	start("[limits]\ncpu_seconds = 1\n");
-	rawc_connect(&c, harness.sock);
-	rawc_hello(&c);
-	rawc_create(&c, c.port_base, harness_js("echo.js"));
-	(void)rawc_started(&c, c.port_base);
+	start_worker("[limits]\ncpu_seconds = 1\n", &c, "echo.js");
 	rawc_create(&c, c.port_base + 1, harness_js("spin.js"));
 	pid = rawc_started(&c, c.port_base + 1);
 	rawc_post_str(&c, c.port_base, "during");
@@ -407,11 +410,7 @@ Test(service, memory_cap_is_a_catchable_error)
 {
 	struct rawc	c;
 
-	start("[limits]\nmemory = 4M\n");
-	rawc_connect(&c, harness.sock);
-	rawc_hello(&c);
-	rawc_create(&c, c.port_base, harness_js("memory.js"));
-	(void)rawc_started(&c, c.port_base);
+	start_worker("[limits]\nmemory = 4M\n", &c, "memory.js");
 	rawc_expect_str(&c, c.port_base, "caught out of memory");
 	rawc_post_str(&c, c.port_base, "alive");
 	rawc_expect_str(&c, c.port_base, "alive");
@@ -420,30 +419,45 @@ Test(service, memory_cap_is_a_catchable_error)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
-/* Post count strings of size bytes (a str16: under 64 KiB) of fill. */
-static void
-post_strings(struct rawc *c, int count, size_t size, char fill)
+/*
+ * Under config, post count strings of size bytes (a str16: under 64 KiB)
+ * of fill to count.js, then "end", and expect the count back. The
+ * milliseconds from the first post to the count.
+ */
+static long long
+count_strings(const char *config, int count, size_t size, char fill)
 {
 	uint8_t		 hdr[3] = { 0xda, size >> 8, size & 0xff };
 	struct ipc_mark	 mk;
 	struct ipc_buf	 all;
-	char		*text;
+	struct rawc	 c;
+	char		*text, want[16];
+	long long	 t0, took;
 	int		 i;
 
 	cr_assert(size < 65536);
 	cr_assert((text = malloc(size)) != NULL);
 	memset(text, fill, size);
+	start_worker(config, &c, "count.js");
 	ipc_buf_init(&all);
 	for (i = 0; i < count; i++) {
-		cr_assert(ipc_post_begin(&all, c->port_base, NULL, 0, &mk) ==
+		cr_assert(ipc_post_begin(&all, c.port_base, NULL, 0, &mk) ==
 		    0);
 		cr_assert(ipc_buf_append(&all, hdr, sizeof hdr) == 0);
 		cr_assert(ipc_buf_append(&all, text, size) == 0);
 		cr_assert(ipc_post_end(&all, &mk) == 0);
 	}
-	rawc_send_buf(c, &all);
+	t0 = harness_now_ms();
+	rawc_send_buf(&c, &all);
+	rawc_post_str(&c, c.port_base, "end");
+	snprintf(want, sizeof want, "%d", count);
+	rawc_expect_str(&c, c.port_base, want);
+	took = harness_now_ms() - t0;
 	ipc_buf_clear(&all);
 	free(text);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+	return took;
 }
 
 /*
@@ -454,18 +468,8 @@ post_strings(struct rawc *c, int count, size_t size, char fill)
  */
 Test(service, large_strings_are_collected_by_size)
 {
-	struct rawc	c;
-
-	start("[limits]\nmemory = 16M\n");
-	rawc_connect(&c, harness.sock);
-	rawc_hello(&c);
-	rawc_create(&c, c.port_base, harness_js("count.js"));
-	(void)rawc_started(&c, c.port_base);
-	post_strings(&c, 640, 60000, 'b');	/* 38 MB through 16M */
-	rawc_post_str(&c, c.port_base, "end");
-	rawc_expect_str(&c, c.port_base, "640");
-	rawc_close(&c);
-	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+	(void)count_strings("[limits]\nmemory = 16M\n", 640, 60000,
+	    'b');	/* 38 MB through 16M */
 }
 
 /*
@@ -479,23 +483,12 @@ Test(service, large_strings_are_collected_by_size)
  */
 Test(service, paused_sender_resumes_when_its_port_drains)
 {
-	struct rawc	c;
-	long long	t0, took;
+	long long	took;
 
-	start("[limits]\nport_queue_high = 8K\nport_queue_low = 4K\n");
-	rawc_connect(&c, harness.sock);
-	rawc_hello(&c);
-	rawc_create(&c, c.port_base, harness_js("count.js"));
-	(void)rawc_started(&c, c.port_base);
-	t0 = harness_now_ms();
-	post_strings(&c, 2000, 4000, 'p');
-	rawc_post_str(&c, c.port_base, "end");
-	rawc_expect_str(&c, c.port_base, "2000");
-	took = harness_now_ms() - t0;
+	took = count_strings("[limits]\nport_queue_high = 8K\n"
+	    "port_queue_low = 4K\n", 2000, 4000, 'p');
 	cr_assert(took < HARNESS_TIMEOUT_MS, "2,000 posts through a paused "
 	    "port took %lld ms", took);
-	rawc_close(&c);
-	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
 /* The daemon's buffered bytes and pauses, from wwctl stats --json. */
@@ -537,11 +530,7 @@ backpressure_run(const char *config, double limit)
 	int			 got = 0, i, flags;
 	const char		*why;
 
-	start(config);
-	rawc_connect(&c, harness.sock);
-	rawc_hello(&c);
-	rawc_create(&c, c.port_base, harness_js("echo.js"));
-	(void)rawc_started(&c, c.port_base);
+	start_worker(config, &c, "echo.js");
 	/* 8 MB of posts, each a string naming its number. */
 	ipc_buf_init(&all);
 	for (i = 0; i < BP_COUNT; i++) {
