@@ -613,10 +613,11 @@ conn_flush_all(struct wwd *w)
 {
 	struct conn	*c;
 
-	while ((w->drained && !TAILQ_EMPTY(&w->paused)) ||
-	    !TAILQ_EMPTY(&w->dirty)) {
+	for (;;) {
 		if (w->drained && !TAILQ_EMPTY(&w->paused))
-			conn_resume_all(w);
+			conn_resume_all(w);	/* clears w->drained */
+		else if (TAILQ_EMPTY(&w->dirty))
+			break;
 		while ((c = TAILQ_FIRST(&w->dirty)) != NULL) {
 			TAILQ_REMOVE(&w->dirty, c, dirty_entry);
 			c->in_dirty = 0;
