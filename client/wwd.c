@@ -21,7 +21,6 @@
 #include "msg.h"
 #include "path.h"
 
-#define READ_CHUNK	(64 * 1024)
 #define HELLO_TIMEOUT	30000	/* ms for the daemon's HELLO */
 #define SOFTWARE	"libwwd " WWD_LIB_VERSION
 
@@ -454,43 +453,33 @@ conn_dispatch_all(struct wwd_conn *c)
 }
 
 /*
- * Read until the socket is drained (a short read says so) and dispatch
- * as frames complete. EOF or a read error fails the connection, after
- * the frames before it were dispatched.
+ * Read once (ipc_frame_read: a flood from wwd leaves the caller's other
+ * descriptors their turn) and dispatch the frames completed. EOF or a
+ * read error fails the connection, after the frames before it were
+ * dispatched.
  */
 static int
 conn_read(struct wwd_conn *c)
 {
-	ssize_t	room, n;
+	ssize_t	n;
 	int	rc;
 
 	/* Frames a finished wait for a REPLY left behind come first. */
 	if ((rc = conn_dispatch_all(c)) < 0)
 		return rc;
-	while (!c->freeing && c->fd >= 0) {
-		if (c->reply != NULL && c->reply_done)
-			return 0;
-		if ((room = ipc_frame_room(&c->in, READ_CHUNK)) < 0)
-			return conn_fail(c, -ENOMEM, "out of memory");
-		n = read(c->fd, ipc_buf_tail(&c->in), (size_t)room);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return 0;
-		if (n < 0)
-			return conn_fail(c, -errno,
-			    "lost the connection to wwd at %s: %s", c->path,
-			    strerror(errno));
-		if (n == 0)
-			return conn_fail(c, -EPIPE,
-			    "wwd at %s closed the connection", c->path);
-		c->in.len += (size_t)n;
-		if ((rc = conn_dispatch_all(c)) < 0)
-			return rc;
-		if (n < room)
-			return 0;
-	}
-	return 0;
+	if (c->freeing || c->fd < 0 || (c->reply != NULL && c->reply_done))
+		return 0;
+	if ((n = ipc_frame_read(c->fd, &c->in)) == -EAGAIN)
+		return 0;
+	if (n == -ENOMEM)
+		return conn_fail(c, -ENOMEM, "out of memory");
+	if (n < 0)
+		return conn_fail(c, (int)n, "lost the connection to wwd at %s: "
+		    "%s", c->path, strerror((int)-n));
+	if (n == 0)
+		return conn_fail(c, -EPIPE, "wwd at %s closed the connection",
+		    c->path);
+	return conn_dispatch_all(c);
 }
 
 /* Write what the socket takes of the queued frames, in one send each. */

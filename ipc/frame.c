@@ -4,6 +4,7 @@
  * wwd, wwd-worker and libwwd alike.
  */
 #include <errno.h>
+#include <unistd.h>
 
 #include "frame.h"
 
@@ -135,6 +136,29 @@ ipc_frame_room(struct ipc_buf *b, size_t min)
 	if ((rc = ipc_buf_reserve(b, want)) < 0)
 		return rc;
 	return (ssize_t)want;
+}
+
+/*
+ * One read from fd into b: IPC_READ_TURN bytes, or the rest of a large
+ * frame (ipc_frame_room). Returns the bytes read, 0 at EOF or a negative
+ * errno (-EAGAIN: nothing to read, -ENOMEM: no room). Reading once per
+ * turn of a loop, not until the socket drains, leaves the loop's other
+ * work its turn while wwd floods the socket; poll reports the rest.
+ */
+ssize_t
+ipc_frame_read(int fd, struct ipc_buf *b)
+{
+	ssize_t	room, n;
+
+	if ((room = ipc_frame_room(b, IPC_READ_TURN)) < 0)
+		return room;
+	while ((n = read(fd, ipc_buf_tail(b), (size_t)room)) < 0 &&
+	    errno == EINTR)
+		;
+	if (n < 0)
+		return -errno;
+	b->len += (size_t)n;
+	return n;
 }
 
 /*

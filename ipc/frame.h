@@ -10,7 +10,9 @@
  *
  * all big-endian. The port sits in the header so the daemon can route a
  * POST by rewriting 8 bytes in place and forward the body untouched.
- * No I/O here: readers append bytes to an ipc_buf and cut frames out.
+ * Readers append bytes to an ipc_buf and cut frames out. The one I/O
+ * here is ipc_frame_read, the single read of the readers that own their
+ * socket (wwd-worker, libwwd); wwd reads through libuv.
  */
 #ifndef IPC_FRAME_H
 #define IPC_FRAME_H
@@ -24,6 +26,7 @@
 #define IPC_HEADER_SIZE	16
 #define IPC_FRAME_MAX	(16u * 1024 * 1024) /* default body limit */
 #define IPC_COPY_MAX	(16 * 1024) /* more costs more than a syscall */
+#define IPC_READ_TURN	(256 * 1024) /* ipc_frame_read's one read */
 
 struct ipc_frame {
 	uint16_t	 type;
@@ -38,6 +41,7 @@ int	 ipc_frame_next(struct ipc_buf *, uint32_t, struct ipc_frame *,
 	    const char **);
 size_t	 ipc_frame_want(const struct ipc_buf *);
 ssize_t	 ipc_frame_room(struct ipc_buf *, size_t);
+ssize_t	 ipc_frame_read(int, struct ipc_buf *);
 int	 ipc_frame_begin(struct ipc_buf *, uint16_t, uint64_t, size_t *);
 int	 ipc_frame_end(struct ipc_buf *, size_t);
 void	 ipc_frame_set_port(uint8_t *, uint64_t);

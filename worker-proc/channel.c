@@ -23,7 +23,6 @@
 #include "worker.h"
 
 #define CHANNEL_OUT_HIGH	(1024 * 1024)	/* stop reading above */
-#define CHANNEL_READS		4		/* reads in one turn, at most */
 
 static void	channel_poll_cb(uv_poll_t *, int, int);
 
@@ -69,48 +68,39 @@ write_some(struct worker *w)
 }
 
 /*
- * Read into w->in and dispatch every whole frame in it; read again while
- * a read filled all it asked for (more is waiting, often the rest of a
- * large frame), up to CHANNEL_READS reads a turn and while the output is
- * under its mark.
+ * Read once into w->in (ipc_frame_read: a turn's share in a flood) and
+ * dispatch every whole frame in it.
  */
 static void
 read_frames(struct worker *w)
 {
 	struct ipc_frame	 f;
 	const char		*why;
-	ssize_t			 room, n;
-	int			 i, rc;
+	ssize_t			 n;
+	int			 rc;
 
-	for (i = 0; i < CHANNEL_READS && !w->done && !w->closing &&
-	    ipc_buf_used(&w->out) <= CHANNEL_OUT_HIGH; i++) {
-		if ((room = ipc_frame_room(&w->in, WORKER_READ_MIN)) < 0)
-			log_fatalx("out of memory for the read buffer");
-		n = read(w->fd, ipc_buf_tail(&w->in), (size_t)room);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			return;
-		if (n <= 0) {
-			/* wwd is gone: nobody is left to tell anything. */
-			if (n < 0)
-				log_debug("channel read: %s",
-				    uv_strerror(-errno));
-			main_stop(w, 0);
+	if (w->done || w->closing || ipc_buf_used(&w->out) > CHANNEL_OUT_HIGH)
+		return;
+	if ((n = ipc_frame_read(w->fd, &w->in)) == -EAGAIN)
+		return;
+	if (n == -ENOMEM)
+		log_fatalx("out of memory for the read buffer");
+	if (n <= 0) {
+		/* wwd is gone: nobody is left to tell anything. */
+		if (n < 0)
+			log_debug("channel read: %s", uv_strerror((int)n));
+		main_stop(w, 0);
+		return;
+	}
+	while (!w->done && !w->closing) {
+		if ((rc = ipc_frame_next(&w->in, IPC_FRAME_MAX, &f, &why)) == 0)
+			break;
+		if (rc < 0) {
+			log_warnx("bad frame from wwd: %s", why);
+			main_stop(w, 1);
 			return;
 		}
-		w->in.len += (size_t)n;
-		while (!w->done && !w->closing) {
-			rc = ipc_frame_next(&w->in, IPC_FRAME_MAX, &f, &why);
-			if (rc == 0)
-				break;
-			if (rc < 0) {
-				log_warnx("bad frame from wwd: %s", why);
-				main_stop(w, 1);
-				return;
-			}
-			main_dispatch(w, &f);
-		}
-		if (n < room)
-			return;
+		main_dispatch(w, &f);
 	}
 }
 

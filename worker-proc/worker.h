@@ -20,7 +20,6 @@
 #include "url.h"
 
 #define WORKER_FD	3		/* the channel to wwd */
-#define WORKER_READ_MIN	(64 * 1024)	/* room asked for before a read */
 #define WORKER_ENCODE_DEPTH 8		/* postMessage inside a getter... */
 
 enum worker_state {
