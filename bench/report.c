@@ -171,8 +171,8 @@ label(char *b, size_t len, const struct row *r, const struct bench_side *w,
 	if (strncmp(r->key, "mem_kib_", 8) != 0)
 		return r->label;
 	i = r->key[8] - '0';
-	if (w->mem_n[i] == 0 && n->mem_n[i] == 0)
-		return r->label;	/* not measured (--only) */
+	if (w->mem_n[i] <= 0 && n->mem_n[i] <= 0)
+		return r->label;	/* not measured (--only): 0, or -1 */
 	if (n->mem_n[i] > 0 && n->mem_n[i] != w->mem_n[i])
 		snprintf(b, len, "idle worker memory, %d (node %d) (KiB)",
 		    w->mem_n[i], n->mem_n[i]);
