@@ -285,6 +285,13 @@ main(int argc, char *argv[])
 		log_init("template", LOG_LEVEL_INFO);
 		main_prepare(&w);
 		intern_freeze();
+		/*
+		 * The read buffer, before the fork: then a worker pays only
+		 * for the pages its reads touch. Grown in each worker, the
+		 * heap's new top cost every idle worker 4 KiB more.
+		 */
+		if (ipc_buf_reserve(&w.in, IPC_READ_TURN) < 0)
+			log_fatalx("out of memory for the read buffer");
 #if !defined(__SANITIZE_ADDRESS__)	/* as in on_init */
 		if (sandbox_template() < 0)
 			log_fatalx("cannot install the seccomp filter");
@@ -298,8 +305,7 @@ main(int argc, char *argv[])
 	log_init("worker", LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	w.fd = WORKER_FD;
-	ipc_buf_init(&w.in);
-	ipc_buf_init(&w.out);
+	ipc_buf_init(&w.out);	/* w.in may be the template's */
 	url_init(&w.purl);
 	if ((flags = fcntl(w.fd, F_GETFL)) < 0 ||
 	    fcntl(w.fd, F_SETFL, flags | O_NONBLOCK) < 0)
