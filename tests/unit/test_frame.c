@@ -2,12 +2,17 @@
  * test_frame.c: unit tests of ipc/frame.c: the 16-byte big-endian header,
  * cutting frames out of a read buffer however the bytes arrive, refusing
  * bad headers before the body is there, and writing frames with
- * ipc_frame_begin/end across a buffer compaction. Runs in the Criterion
- * test process only; no sockets.
+ * ipc_frame_begin/end across a buffer compaction, and ipc_frame_read's
+ * one bounded read from a socketpair. Runs in the Criterion test process
+ * only.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -399,6 +404,50 @@ Test(frame, room_reads_at_least_min)
 	ipc_buf_clear(&b);
 	cr_assert_eq(ipc_buf_append(&b, raw, 5), 0);
 	cr_assert_eq(ipc_frame_room(&b, 4096), 4096);
+	ipc_buf_clear(&b);
+}
+
+/*
+ * ipc_frame_read reads once, at most IPC_READ_TURN bytes, even with more
+ * waiting: the rest comes with the next call, then -EAGAIN, then 0 at
+ * EOF. Every frame arrives whole and in order.
+ */
+Test(frame, read_takes_one_turn_at_a_time)
+{
+	enum { BODY = 84, N = 2700, SIZE = N * (IPC_HEADER_SIZE + BODY) };
+	static uint8_t		raw[SIZE];
+	struct ipc_buf		b;
+	struct ipc_frame	f;
+	const char		*why = NULL;
+	int			sv[2], sndbuf = SIZE, i, got = 0;
+	ssize_t			n;
+
+	for (i = 0; i < N; i++) {
+		put_header(raw + i * (IPC_HEADER_SIZE + BODY), BODY, 1, 0,
+		    (uint64_t)i);
+		memset(raw + i * (IPC_HEADER_SIZE + BODY) + IPC_HEADER_SIZE,
+		    'x', BODY);
+	}
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof sndbuf), 0);
+	cr_assert_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
+	/* 270,000 bytes fit under even the default net.core.wmem_max. */
+	cr_assert_eq(send(sv[1], raw, SIZE, MSG_DONTWAIT), SIZE);
+	ipc_buf_init(&b);
+	cr_assert_eq(ipc_frame_read(sv[0], &b), IPC_READ_TURN,
+	    "one read takes a turn's share, not all that waits");
+	while (ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why) == 1)
+		cr_assert_eq(f.port, (uint64_t)got++);
+	cr_assert_eq(ipc_frame_read(sv[0], &b), SIZE - IPC_READ_TURN);
+	while (ipc_frame_next(&b, IPC_FRAME_MAX, &f, &why) == 1)
+		cr_assert_eq(f.port, (uint64_t)got++);
+	cr_assert_eq(got, N);
+	cr_assert_eq(ipc_frame_read(sv[0], &b), -EAGAIN);
+	close(sv[1]);
+	n = ipc_frame_read(sv[0], &b);
+	cr_assert_eq(n, 0, "EOF: %zd", n);
+	close(sv[0]);
 	ipc_buf_clear(&b);
 }
 
