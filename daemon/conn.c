@@ -177,7 +177,10 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
  * Start reading frames. 0 or a libuv error. The socket's kernel buffer
  * is raised first: with the default (208 KiB) a peer on the same CPU
  * is woken for three 64 KiB frames at a time, and large messages move
- * a fifth slower (docs/performance.md). Only bytes in flight use it.
+ * a fifth slower (docs/performance.md). Linux caps the request at
+ * net.core.wmem_max and doubles it: 416 KiB with Debian's default cap,
+ * 1 MiB where the cap allows. Only bytes in flight use it, beside the
+ * megabytes the queue marks let wwd hold for the same receiver.
  */
 int
 conn_start(struct conn *c)

@@ -140,7 +140,7 @@ int	config_load(struct config *, const char *, int, char *, size_t);
 
 /* conn.c: one connection to a client or a worker process */
 #define CONN_READ_MIN	(64 * 1024)
-#define CONN_SNDBUF	(512 * 1024)	/* SO_SNDBUF asked for (Linux doubles) */
+#define CONN_SNDBUF	(512 * 1024)	/* SO_SNDBUF asked for: see conn_start */
 
 enum conn_kind {
 	CONN_CLIENT,
