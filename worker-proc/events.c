@@ -9,11 +9,14 @@
  * it calls are captured when it is installed (uncurried, so a script
  * replacing Array.prototype.slice or Function.prototype.call changes
  * nothing), and the state of events and targets (_s, _listeners) sits
- * behind sealed functions that hand it only to the prelude. Runs in
- * wwd-worker only.
+ * behind sealed functions that hand it only to the prelude. A received
+ * message event starts without state: it is a userdata (EVENTS_TAG, which
+ * no script can make) holding its timeStamp, and gets its sealed state
+ * the first time the prelude needs it. Runs in wwd-worker only.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +25,10 @@
 #include "worker.h"
 
 #define EVENTS_INTERNAL	"wwd.events"	/* registry: prelude entry points */
+#define EVENTS_TAG	"MessageEvent"	/* userdata: a received message event */
+
+/* The timeStamp rides in the userdata's pointer. */
+_Static_assert(sizeof(uintptr_t) >= sizeof(double), "timeStamp bits");
 
 static const char prelude[] =
 "(function (global, native) {\n"
@@ -46,16 +53,16 @@ static const char prelude[] =
 "  var v = opened; opened = undefined; return v; }\n"
 "function cancel(ev) { var s = state(ev);\n"
 "  if (ev.cancelable && !s.passive) s.defaultPrevented = true; }\n"
-"var LAZY = {}, fast = [void 0, void 0];\n"
-"function lazy() { opened = LAZY; }\n"
-"function wake(ev) { var now = ev === fast[0];\n"
+"var fast = [void 0, void 0, null], gmsg;\n"
+"function wake(ev, t) { var now = ev === fast[0];\n"
 "  var s = { defaultPrevented: false, target: global,\n"
 "    currentTarget: now ? global : null, eventPhase: now ? 2 : 0,\n"
 "    isTrusted: true, stop: 0, passive: false, dispatching: now,\n"
-"    built: true };\n"
-"  delete ev._s; seal(ev, '_s', s); if (now) fast[1] = s; return s; }\n"
-"function state(ev) { var s = unseal(ev, '_s');\n"
-"  if (s === LAZY) s = wake(ev);\n"
+"    built: true, timeStamp: t };\n"
+"  seal(ev, '_s', s); if (now) fast[1] = s; return s; }\n"
+"function state(ev) { var s = unseal(ev, '_s'), t;\n"
+"  if (s === undefined && (t = native.stamp(ev)) !== undefined)\n"
+"    s = wake(ev, t);\n"
 "  if (!s) throw new TypeErr('Illegal invocation'); return s; }\n"
 "function def(o, n, v) { defineProperty(o, n, { value: v,\n"
 "  writable: false, enumerable: true, configurable: true }); }\n"
@@ -105,11 +112,10 @@ static const char prelude[] =
 "  def(this, 'composed', !!init.composed);\n"
 "  seal(this, '_s', { defaultPrevented: false, target: null,\n"
 "    currentTarget: null, eventPhase: 0, isTrusted: false, stop: 0,\n"
-"    passive: false, dispatching: false });\n"
-"  def(this, 'timeStamp', native.now());\n"
+"    passive: false, dispatching: false, timeStamp: native.now() });\n"
 "}\n"
 "['defaultPrevented', 'target', 'currentTarget', 'eventPhase',\n"
-"  'isTrusted'].forEach(function (n) {\n"
+"  'isTrusted', 'timeStamp'].forEach(function (n) {\n"
 "  Object.defineProperty(Event.prototype, n, { configurable: true,\n"
 "    enumerable: true, get: function () { return state(this)[n]; } });\n"
 "});\n"
@@ -147,7 +153,7 @@ static const char prelude[] =
 "var quiet = { type: 'message', bubbles: false, cancelable: false,\n"
 "  composed: false, origin: '', lastEventId: '', source: null };\n"
 "function built(ev) { var s = unseal(ev, '_s');\n"
-"  return s === LAZY || (s !== undefined && s.built); }\n"
+"  return s === undefined ? native.stamp(ev) !== undefined : !!s.built; }\n"
 "(function () { for (var k in quiet) (function (n, v) {\n"
 "  defineProperty(MessageEvent.prototype, n, { configurable: true,\n"
 "    enumerable: true, get: function () {\n"
@@ -181,6 +187,9 @@ static const char prelude[] =
 "  if (!hasOwn(m, type)) m[type] = [];\n"
 "  return m[type];\n"
 "}\n"
+"function lone(list) { if (list !== gmsg) return;\n"
+"  fast[2] = list.length === 0 ? null :\n"
+"    list.length === 1 && list[0].handler ? list[0].value : void 0; }\n"
 "function capture(o) {\n"
 "  return typeof o === 'boolean' ? o : !!(o !== null &&\n"
 "    typeof o === 'object' && o.capture); }\n"
@@ -198,11 +207,11 @@ static const char prelude[] =
 "  var obj = o !== null && typeof o === 'object', e = create(null);\n"
 "  e.callback = cb; e.capture = c; e.once = obj && !!o.once;\n"
 "  e.passive = obj && !!o.passive; e.removed = false;\n"
-"  push(list, e);\n"
+"  push(list, e); lone(list);\n"
 "}\n"
 "function unlink(list, e) {\n"
 "  e.removed = true;\n"
-"  var i = indexOf(list, e); if (i >= 0) splice(list, i, 1); }\n"
+"  var i = indexOf(list, e); if (i >= 0) splice(list, i, 1); lone(list); }\n"
 "function remove(t, type, cb, o) {\n"
 "  var list = listeners(t, Str(type)), c = capture(o), i;\n"
 "  for (i = 0; i < list.length; i++)\n"
@@ -269,6 +278,7 @@ static const char prelude[] =
 "        entry.removed = false; push(listeners(t, type), entry);\n"
 "      }\n"
 "      if (entry) entry.value = value;\n"
+"      lone(listeners(t, type));\n"
 "    } });\n"
 "}\n"
 "function EventTarget() {\n"
@@ -303,14 +313,14 @@ static const char prelude[] =
 "  remove(global, t, c, o); });\n"
 "expose('dispatchEvent', function dispatchEvent_(ev) {\n"
 "  return dispatchEvent(global, ev); });\n"
+"gmsg = listeners(global, 'message');\n"
 "handler(global, 'message');\n"
 "handler(global, 'messageerror');\n"
 "handler(global, 'error');\n"
 "handler(global, 'unhandledrejection');\n"
 "handler(global, 'rejectionhandled');\n"
 "return {\n"
-"  proto: MessageEvent.prototype, lazy: lazy, fast: fast,\n"
-"  list: listeners(global, 'message'),\n"
+"  proto: MessageEvent.prototype, fast: fast,\n"
 "  messageerror: function () {\n"
 "    dispatch(global, new MessageEvent('messageerror', { data: null,\n"
 "      origin: '', lastEventId: '', source: null, ports: [] }), true); },\n"
@@ -342,6 +352,22 @@ static void
 fn_now(js_State *J)
 {
 	js_pushnumber(J, events_now(scope_worker(J)));
+}
+
+/* A received message event's timeStamp; undefined for anything else. */
+static void
+fn_stamp(js_State *J)
+{
+	uintptr_t	bits;
+	double		t;
+
+	if (!js_isuserdata(J, 1, EVENTS_TAG)) {
+		js_pushundefined(J);
+		return;
+	}
+	bits = (uintptr_t)js_touserdata(J, 1, EVENTS_TAG);
+	memcpy(&t, &bits, sizeof t);
+	js_pushnumber(J, t);
 }
 
 /* The microtask checkpoint after a listener callback ("clean up"). */
@@ -603,23 +629,23 @@ events_rejection(struct worker *w, const char *type)
  * Replace the data on top of the stack with a trusted MessageEvent of
  * type (NULL: "message") carrying it, built here rather than by the
  * prelude's constructor, on the MessageEvent.prototype kept at install.
- * Every property defined costs mujs an interned-name lookup, so the
- * event gets only what differs between events: data, timeStamp, the
- * shared lazy seal as its state (_s), and type and ports when given;
- * the constant members are the prototype's getters for such events.
+ * Every property defined costs mujs an allocation and an interned-name
+ * look-up, so the event owns only what differs between events: data,
+ * and type and ports when given. It is a userdata whose pointer holds
+ * its timeStamp; the prelude gives it state when asked (see fn_stamp),
+ * and the constant members are the prototype's getters for such events.
  * With ports, the array is just under the data (popped too).
  */
 static void
 push_message_event(struct worker *w, int hot, const char *type, int ports)
 {
 	js_State	*J = w->J;
+	double		 t = events_now(w);
+	uintptr_t	 bits = 0;
 
+	memcpy(&bits, &t, sizeof t);
 	js_getindex(J, hot, EVENTS_PROTO);
-	js_newobjectx(J);
-	js_getindex(J, hot, EVENTS_LAZY);
-	js_defproperty(J, -2, "_s", JS_READONLY | JS_DONTENUM);
-	js_pushnumber(J, events_now(w));
-	js_defproperty(J, -2, "timeStamp", JS_READONLY);
+	js_newuserdata(J, EVENTS_TAG, (void *)bits, NULL);
 	js_copy(J, -2);
 	js_defproperty(J, -2, "data", JS_READONLY);
 	if (type != NULL) {
@@ -638,31 +664,24 @@ push_message_event(struct worker *w, int hot, const char *type, int ports)
  * The global's only "message" listener, if it is the onmessage
  * handler: push its value and return 1 (the value may not be
  * callable). 0 if there are no listeners at all, -1 if there are
- * others, which take the full dispatch. Listener entries have no
- * prototype, so a script cannot fake the handler flag.
+ * others, which take the full dispatch. The prelude keeps the answer
+ * in fast[2] (lone() there), on every change to the list.
  */
 static int
 only_handler(struct worker *w, int hot)
 {
 	js_State	*J = w->J;
-	int		 n, r = -1;
+	int		 r = 1;
 
-	js_getindex(J, hot, EVENTS_LIST);
-	n = js_getlength(J, -1);
-	if (n == 0)
+	js_getindex(J, hot, EVENTS_FAST);
+	js_getindex(J, -1, 2);
+	js_rot2pop1(J);
+	if (js_isnull(J, -1))
 		r = 0;
-	else if (n == 1) {
-		js_getindex(J, -1, 0);
-		js_getproperty(J, -1, "handler");
-		if (js_isboolean(J, -1) && js_toboolean(J, -1)) {
-			js_pop(J, 1);
-			js_getproperty(J, -1, "value");
-			js_rot3pop2(J);
-			return 1;
-		}
-		js_pop(J, 2);
-	}
-	js_pop(J, 1);
+	else if (js_isundefined(J, -1))
+		r = -1;
+	if (r < 1)
+		js_pop(J, 1);
 	return r;
 }
 
@@ -813,8 +832,8 @@ events_fire_message(struct worker *w, const uint8_t *p, size_t n)
 int
 events_install(struct worker *w)
 {
-	static const char	*hot[EVENTS_NHOT] = { "proto", "lazy", "fast",
-				    "list", "fire" };
+	static const char	*hot[EVENTS_NHOT] = { "proto", "fast",
+				    "fire" };
 	js_State		*J = w->J;
 	int			 i;
 
@@ -837,6 +856,8 @@ events_install(struct worker *w)
 	js_setproperty(J, -2, "report");
 	js_newcfunction(J, fn_checkpoint, "checkpoint", 0);
 	js_setproperty(J, -2, "checkpoint");
+	js_newcfunction(J, fn_stamp, "stamp", 1);
+	js_setproperty(J, -2, "stamp");
 	if (js_pcall(J, 2)) {
 		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
 		return -1;

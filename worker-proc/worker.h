@@ -46,9 +46,7 @@ struct ports_entry;
  */
 enum events_hot {
 	EVENTS_PROTO,		/* MessageEvent.prototype */
-	EVENTS_LAZY,		/* the shared seal of unwoken state */
-	EVENTS_FAST,		/* [ev, s] of the running onmessage */
-	EVENTS_LIST,		/* the global's "message" listeners */
+	EVENTS_FAST,		/* [ev, s] of the running onmessage, lone */
 	EVENTS_FIRE,		/* fire(target, event) */
 	EVENTS_NHOT
 };
