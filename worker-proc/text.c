@@ -13,7 +13,7 @@
 
 #include "worker.h"
 
-#define TEXT_BLOCK	64	/* bytes scanned at once by wire_needs */
+#define TEXT_BLOCK	512	/* bytes scanned at once by wire_needs */
 
 /*
  * Whether wire bytes hold a NUL or a 4-byte sequence: a byte b with

@@ -321,6 +321,28 @@ Test(run, json_values_cross_both_ways)
 	finish(&p);
 }
 
+/*
+ * A NUL and a character outside the BMP deep in a long string: the
+ * worker reads them right, and wwctl prints the string back as UTF-8.
+ */
+Test(run, long_strings_keep_what_the_worker_stores_differently)
+{
+	struct proc	 p;
+	char		 a[1001], in[3100], want[3200];
+
+	memset(a, 'a', 1000), a[1000] = '\0';
+	snprintf(in, sizeof in, "\"%s\\ud83d\\ude00%s\"\n\"%s\\u0000c\"\n",
+	    a, a, a);
+	snprintf(want, sizeof want, "\"%s\xf0\x9f\x98\x80%s\"\n"
+	    "[2002,55357,56832,-1]\n\"%s\\u0000c\"\n[1002,0,99,1000]\n",
+	    a, a, a);
+	wwctl_run(&harness, in, &p, harness_js("long_text.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, want, "the strings should come back whole; "
+	    "%s", proc_describe(&p));
+	finish(&p);
+}
+
 Test(run, import_scripts_file_and_data_urls)
 {
 	struct proc	 p;
