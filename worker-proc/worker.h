@@ -42,11 +42,11 @@ struct ports_entry;
 /*
  * events.c: what every message event needs, in one registry array so
  * that a message costs one registry look-up (a property look-up, a
- * strcmp per level of the registry's tree) instead of five.
+ * strcmp per level of the registry's tree) instead of three.
  */
 enum events_hot {
 	EVENTS_PROTO,		/* MessageEvent.prototype */
-	EVENTS_FAST,		/* [ev, s] of the running onmessage, lone */
+	EVENTS_FAST,		/* [ev, s] of the running onmessage, lone() */
 	EVENTS_FIRE,		/* fire(target, event) */
 	EVENTS_NHOT
 };
