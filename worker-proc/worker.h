@@ -38,7 +38,6 @@ struct worker_source {
 struct loop_timer;
 struct ports_entry;
 
-/* events.c: prelude values kept as registry refs for message tasks */
 /*
  * events.c: what every message event needs, in one registry array so
  * that a message costs one registry look-up (a property look-up, a
@@ -46,7 +45,7 @@ struct ports_entry;
  */
 enum events_hot {
 	EVENTS_PROTO,		/* MessageEvent.prototype */
-	EVENTS_FAST,		/* [ev, s] of the running onmessage, lone() */
+	EVENTS_FAST,		/* [ev, its state, the lone onmessage] */
 	EVENTS_FIRE,		/* fire(target, event) */
 	EVENTS_NHOT
 };
