@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -110,6 +111,8 @@ daemon_start(struct daemon *d)
 		return -errno;
 	}
 	if ((d->pid = fork()) == 0) {
+		/* A killed wwd-bench leaves no daemon behind. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(log, 1);
 		dup2(log, 2);
 		dup2(ready[1], 3);
@@ -179,6 +182,7 @@ run_node(const char *node, const struct bench_opts *o, char *version,
 		return -errno;
 	}
 	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		dup2(p[1], 1);
 		close_range(3, ~0U, 0);
 		execvp(argv[0], argv);
