@@ -257,44 +257,101 @@ admin_str(json_t *o, const char *k)
 	return s != NULL ? s : "";
 }
 
-/* 1234567 -> "1.2M" */
-static void
-admin_bytes(char *buf, size_t len, json_int_t n)
-{
-	static const char	units[] = "BKMGT";
-	double			v = (double)n;
-	int			u = 0;
+/*
+ * Numbers as ps and stats show them, in integer arithmetic: a table of
+ * 10,000 workers formats 30,000 of them, and printf's floating point
+ * was a tenth of wwctl's time. Each writes at most 32 bytes at buf.
+ */
 
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
+/* n in decimal at buf, NUL-terminated; the end. */
+static char *
+admin_dec(char *buf, unsigned long long n)
+{
+	char	tmp[24], *p = tmp + sizeof tmp;
+	size_t	len;
+
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	len = (size_t)(tmp + sizeof tmp - p);
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf + len;
+}
+
+/* n / div with one decimal, rounded half up, then unit: "2.6M". */
+static void
+admin_tenths(char *buf, unsigned long long n, unsigned long long div,
+    char unit)
+{
+	unsigned long long	t = n / div * 10 + (n % div * 10 + div / 2) / div;
+	char			*p = admin_dec(buf, t / 10);
+
+	*p++ = '.';
+	*p++ = (char)('0' + t % 10);
+	*p++ = unit;
+	*p = '\0';
+}
+
+/* n as two digits and a unit at p: "03m". */
+static void
+admin_two(char *p, unsigned long long n, char unit)
+{
+	p[0] = (char)('0' + n / 10 % 10);
+	p[1] = (char)('0' + n % 10);
+	p[2] = unit;
+	p[3] = '\0';
+}
+
+/* 1234567 -> "1.2M" (binary units), 900 -> "900B" */
+static void
+admin_bytes(char *buf, json_int_t n)
+{
+	static const char	 units[] = "BKMGT";
+	unsigned long long	 v = n > 0 ? (unsigned long long)n : 0, div = 1;
+	char			*p;
+	int			 u = 0;
+
+	while (v / div >= 1024 && u < 4) {
+		div *= 1024;
 		u++;
 	}
-	if (u == 0)
-		snprintf(buf, len, "%lldB", (long long)n);
-	else
-		snprintf(buf, len, "%.1f%c", v, units[u]);
+	if (u > 0) {
+		admin_tenths(buf, v, div, units[u]);
+		return;
+	}
+	p = admin_dec(buf, v);
+	p[0] = 'B';
+	p[1] = '\0';
 }
 
 /* ms -> "2h03m", "4m05s", "12.3s" */
 static void
-admin_duration(char *buf, size_t len, json_int_t ms)
+admin_duration(char *buf, json_int_t ms)
 {
-	long long	s = ms / 1000;
+	unsigned long long	 m = ms > 0 ? (unsigned long long)ms : 0;
+	unsigned long long	 s = m / 1000;
+	char			*p;
 
-	if (s >= 3600)
-		snprintf(buf, len, "%lldh%02lldm", s / 3600, s / 60 % 60);
-	else if (s >= 60)
-		snprintf(buf, len, "%lldm%02llds", s / 60, s % 60);
-	else
-		snprintf(buf, len, "%.1fs", (double)ms / 1000);
+	if (s >= 3600) {
+		p = admin_dec(buf, s / 3600);
+		*p++ = 'h';
+		admin_two(p, s / 60 % 60, 'm');
+	} else if (s >= 60) {
+		p = admin_dec(buf, s / 60);
+		*p++ = 'm';
+		admin_two(p, s % 60, 's');
+	} else
+		admin_tenths(buf, m, 1000, 's');
 }
 
 /*
- * uid -> user name. The last answer is kept: a ps of 10,000 workers
- * has a handful of owners, and each getpwuid reads /etc/passwd again.
+ * uid -> user name, valid until the next call. The last answer is kept:
+ * a ps of 10,000 workers has a handful of owners, and each getpwuid
+ * reads /etc/passwd again.
  */
-static void
-admin_user(char *buf, size_t len, json_int_t uid)
+static const char *
+admin_user(json_int_t uid)
 {
 	static json_int_t	 last = -1;
 	static char		 name[64];
@@ -307,7 +364,7 @@ admin_user(char *buf, size_t len, json_int_t uid)
 			snprintf(name, sizeof name, "%lld", (long long)uid);
 		last = uid;
 	}
-	snprintf(buf, len, "%s", name);
+	return name;
 }
 
 /* How a ps column shows its value. */
@@ -361,66 +418,75 @@ admin_ps_column(const msgpack_object_str *k, size_t *at)
 	return -1;
 }
 
-/* Value o shown as column c into buf (64 bytes). */
-static void
-admin_ps_cell(const struct ps_column *c, const msgpack_object *o, char *buf)
+/*
+ * Value o of column c as cell c of line ln: strings whole (the table
+ * truncates them to the terminal), numbers as ps shows them. 0 or -1.
+ */
+static int
+admin_ps_cell(struct libscols_line *ln, size_t c, const msgpack_object *o)
 {
-	json_int_t	n = 0;
+	char		 buf[32], *s;
+	json_int_t	 n = 0;
 
-	if (c->show == PS_STR) {
-		if (o->type == MSGPACK_OBJECT_STR)
-			snprintf(buf, 64, "%.*s", (int)o->via.str.size,
-			    o->via.str.ptr);
-		return;
+	if (ps_columns[c].show == PS_STR) {
+		if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0)
+			return 0;
+		if ((s = strndup(o->via.str.ptr, o->via.str.size)) == NULL)
+			return -1;
+		if (scols_line_refer_data(ln, c, s) < 0) {
+			free(s);
+			return -1;
+		}
+		return 0;
 	}
 	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
 		n = (json_int_t)o->via.u64;
 	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
 		n = o->via.i64;
-	switch (c->show) {
+	switch (ps_columns[c].show) {
 	case PS_USER:
-		admin_user(buf, 64, n);
-		break;
+		return scols_line_set_data(ln, c, admin_user(n)) < 0 ? -1 : 0;
 	case PS_BYTES:
-		admin_bytes(buf, 64, n);
+		admin_bytes(buf, n);
 		break;
 	case PS_TIME:
-		admin_duration(buf, 64, n);
+		admin_duration(buf, n);
 		break;
 	default:
-		snprintf(buf, 64, "%lld", (long long)n);
+		admin_dec(buf, n > 0 ? (unsigned long long)n : 0);
 		break;
 	}
+	return scols_line_set_data(ln, c, buf) < 0 ? -1 : 0;
 }
 
 /*
  * wwctl ps: worker i (msgpack map k) as a row of table tb, straight from
- * the map in one pass over its keys. 0 or -1.
+ * the map in one pass over its keys; yellow unless running. 0 or -1.
  */
 static int
 admin_ps_row(const msgpack_object *k, uint32_t i, void *tb)
 {
 	const msgpack_object_kv	*kv;
 	struct libscols_line	*ln;
-	char			 v[PS_NCOLS][64] = { { 0 } };
 	size_t			 j, at = 0;
-	int			 c;
+	int			 c, running = 0;
 
 	(void)i;
-	if (k->type != MSGPACK_OBJECT_MAP)
+	if (k->type != MSGPACK_OBJECT_MAP ||
+	    (ln = scols_table_new_line(tb, NULL)) == NULL)
 		return -1;
 	for (j = 0; j < k->via.map.size; j++) {
 		kv = &k->via.map.ptr[j];
-		if (kv->key.type == MSGPACK_OBJECT_STR &&
-		    (c = admin_ps_column(&kv->key.via.str, &at)) >= 0)
-			admin_ps_cell(&ps_columns[c], &kv->val, v[c]);
-	}
-	if ((ln = scols_table_new_line(tb, NULL)) == NULL)
-		return -1;
-	for (j = 0; j < PS_NCOLS; j++)
-		if (scols_line_set_data(ln, j, v[j]) < 0)
+		if (kv->key.type != MSGPACK_OBJECT_STR ||
+		    (c = admin_ps_column(&kv->key.via.str, &at)) < 0)
+			continue;
+		if (admin_ps_cell(ln, (size_t)c, &kv->val) < 0)
 			return -1;
-	if (strcmp(v[PS_STATE], "running") != 0)
+		if ((size_t)c == PS_STATE && kv->val.type == MSGPACK_OBJECT_STR)
+			running = kv->val.via.str.size == 7 &&
+			    memcmp(kv->val.via.str.ptr, "running", 7) == 0;
+	}
+	if (!running)
 		scols_line_set_color(ln, "yellow");
 	return 0;
 }
@@ -454,14 +520,13 @@ static int
 admin_ps_json_element(const msgpack_object *m, uint32_t i, void *arg)
 {
 	json_t	*k;
-	char	 user[64];
 	int	 rc;
 
 	(void)arg;
 	if ((k = admin_to_json(m)) == NULL)
 		return -1;
-	admin_user(user, sizeof user, admin_int(k, "uid"));
-	json_object_set_new(k, "user", json_string(user));
+	json_object_set_new(k, "user", json_string(admin_user(admin_int(k,
+	    "uid"))));
 	rc = admin_print_element(k, i);
 	json_decref(k);
 	return rc;
@@ -639,7 +704,7 @@ admin_totals(int argc, char **argv, const char *usage)
 		if (json_is_string(v))
 			snprintf(buf, sizeof buf, "%s", json_string_value(v));
 		else if (strcmp(stats_rows[i][0], "uptime_ms") == 0)
-			admin_duration(buf, sizeof buf, json_integer_value(v));
+			admin_duration(buf, json_integer_value(v));
 		else
 			snprintf(buf, sizeof buf, "%lld",
 			    (long long)json_integer_value(v));

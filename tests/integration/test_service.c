@@ -246,14 +246,19 @@ wwctl_as(uid_t uid, struct proc *p, const char *cmd, const char *arg)
 }
 
 /*
- * The ps table prints a name in the user's UTF-8 locale as it is, and a
- * name that would drive the terminal escaped.
+ * The ps table prints a name in the user's UTF-8 locale as it is, a
+ * name that would drive the terminal escaped, and a long one whole (a
+ * pipe has no width to truncate to).
  */
 Test(service, ps_table_names_in_the_locale)
 {
 	struct rawc	c;
 	struct proc	p;
+	char		long_name[201];
 
+	memset(long_name, 'n', sizeof long_name - 2);
+	long_name[sizeof long_name - 2] = 'N';
+	long_name[sizeof long_name - 1] = '\0';
 	start(NULL);
 	rawc_connect(&c, harness.sock);
 	rawc_hello(&c);
@@ -262,6 +267,9 @@ Test(service, ps_table_names_in_the_locale)
 	rawc_create_named(&c, c.port_base + 1, harness_js("echo.js"),
 	    "evil\x1b[2J");
 	(void)rawc_started(&c, c.port_base + 1);
+	rawc_create_named(&c, c.port_base + 2, harness_js("echo.js"),
+	    long_name);
+	(void)rawc_started(&c, c.port_base + 2);
 	cr_assert(setenv("LC_ALL", "C.UTF-8", 1) == 0);
 	wwctl_cmd(&harness, &p, "ps", NULL);
 	unsetenv("LC_ALL");
@@ -269,6 +277,7 @@ Test(service, ps_table_names_in_the_locale)
 	cr_assert(strstr(p.obuf, " w\u00f6rker ") != NULL, "%s", p.obuf);
 	cr_assert(strchr(p.obuf, '\x1b') == NULL && strstr(p.obuf,
 	    "evil\\x1b[2J") != NULL, "%s", p.obuf);
+	cr_assert(strstr(p.obuf, long_name) != NULL, "%s", p.obuf);
 	proc_clear(&p);
 	rawc_close(&c);
 }
