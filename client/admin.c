@@ -259,8 +259,8 @@ admin_str(json_t *o, const char *k)
 
 /*
  * Numbers as ps and stats show them, in integer arithmetic: a table of
- * 10,000 workers formats 30,000 of them, and printf's floating point
- * was a tenth of wwctl's time. Each writes at most 32 bytes at buf.
+ * 10,000 workers formats 30,000 of them, and printf took a tenth of
+ * wwctl's time. Each writes at most 32 bytes at buf.
  */
 
 /* n in decimal at buf, NUL-terminated; the end. */
