@@ -83,6 +83,18 @@ wait_byte(int fd, int ms)
 	return read(fd, &c, 1) == 1 ? 0 : -EPIPE;
 }
 
+/*
+ * In a forked child of parent: get SIGTERM when wwd-bench dies, so a
+ * killed run leaves no daemon (nor node) behind; exit at once if it
+ * already died before the child asked.
+ */
+static void
+die_with(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(126);
+}
+
 /* Start wwd on a socket in a fresh temporary directory. 0 or -errno. */
 static int
 daemon_start(struct daemon *d)
@@ -91,6 +103,7 @@ daemon_start(struct daemon *d)
 		    d->sock, "--config", d->conf, "--ready-fd", "3",
 		    "--log-level", "warn", NULL };
 	int	 ready[2], log, rc;
+	pid_t	 parent = getpid();
 	FILE	*f;
 
 	snprintf(d->dir, sizeof d->dir, "/tmp/wwd-bench.XXXXXX");
@@ -111,8 +124,7 @@ daemon_start(struct daemon *d)
 		return -errno;
 	}
 	if ((d->pid = fork()) == 0) {
-		/* A killed wwd-bench leaves no daemon behind. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		die_with(parent);
 		dup2(log, 1);
 		dup2(log, 2);
 		dup2(ready[1], 3);
@@ -162,7 +174,7 @@ run_node(const char *node, const struct bench_opts *o, char *version,
 	int	 p[2], i, status, rc = 0;
 	size_t	 len = 0;
 	ssize_t	 n;
-	pid_t	 pid;
+	pid_t	 pid, parent = getpid();
 	int	 nums[10] = { o->spawns, o->burst, o->rtts, o->warmup,
 		    o->small, o->big, o->mem[0], o->mem[1], o->node_mem_max,
 		    o->only };
@@ -182,7 +194,7 @@ run_node(const char *node, const struct bench_opts *o, char *version,
 		return -errno;
 	}
 	if ((pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		die_with(parent);
 		dup2(p[1], 1);
 		close_range(3, ~0U, 0);
 		execvp(argv[0], argv);
