@@ -60,28 +60,68 @@ sandbox_heap_init(struct sandbox_heap *h)
 	h->gc_at = h->used + SANDBOX_GC_MIN;
 }
 
-/* At a task's end: collect when over the cap or past the pace. */
+/*
+ * At a task's end: collect when over the cap or past the pace. The
+ * first such collection also opens the pool of small blocks: a worker
+ * that never gets this far (start-up, idle) keeps its heap as malloc
+ * laid it out, blocks grown in place and freed ones reused by any size.
+ */
 void
 sandbox_collect(js_State *J, struct sandbox_heap *h)
 {
 	if (!h->over && h->used <= h->gc_at)
 		return;
+	h->pool_max = SANDBOX_POOLED;
 	js_gc(J, 0);
 	h->gc_at = h->used + (h->used > SANDBOX_GC_MIN ? h->used :
 	    SANDBOX_GC_MIN);
 }
 
 /*
+ * A block from the pool of its size class, else from malloc, with its
+ * size (rounded up to its class if small) in front. NULL if out.
+ */
+static unsigned char *
+heap_get(struct sandbox_heap *h, size_t size)
+{
+	unsigned char	*p;
+
+	if (size <= SANDBOX_SMALL && (p = h->pool[size / 16]) != NULL) {
+		memcpy(&h->pool[size / 16], p + SANDBOX_HDR, sizeof(void *));
+		h->pooled -= size;
+		return p;
+	}
+	if ((p = malloc(SANDBOX_HDR + size)) != NULL)
+		memcpy(p, &size, sizeof size);
+	return p;
+}
+
+/* Give a block of this size back: to its pool while there is room. */
+static void
+heap_put(struct sandbox_heap *h, unsigned char *p, size_t size)
+{
+	if (size <= SANDBOX_SMALL && h->pooled + size <= h->pool_max) {
+		memcpy(p + SANDBOX_HDR, &h->pool[size / 16], sizeof(void *));
+		h->pool[size / 16] = p;
+		h->pooled += size;
+	} else
+		free(p);
+}
+
+/*
  * mujs's allocator (js_Alloc): realloc semantics, size 0 frees. heap is
  * a struct sandbox_heap; NULL over the cap, which mujs turns into a
- * thrown "out of memory" the script can catch.
+ * thrown "out of memory" the script can catch. Small blocks are pooled
+ * by size once the pool is open: a collection frees thousands of
+ * objects and properties at once, the next tasks make as many again,
+ * and the pool hands them back without going through malloc's bins.
  */
 void *
 sandbox_alloc(void *heap, void *ptr, int size)
 {
 	struct sandbox_heap	*h = heap;
-	unsigned char		*p = ptr;
-	size_t			 old = 0;
+	unsigned char		*p = ptr, *q;
+	size_t			 old = 0, want;
 
 	if (p != NULL) {
 		p -= SANDBOX_HDR;
@@ -92,30 +132,58 @@ sandbox_alloc(void *heap, void *ptr, int size)
 		/* Hysteresis: the next failure waits for the GC to free. */
 		if (h->used < h->max / 2)
 			h->over = 0;
-		free(p);
+		if (p != NULL)
+			heap_put(h, p, old);
 		return NULL;
 	}
+	/*
+	 * A small block is rounded up to its class, 8 past a multiple of
+	 * 16: with our header and malloc's own 8 bytes, that fills the
+	 * chunk glibc would use anyway.
+	 */
+	want = (size_t)size;
+	if (want <= SANDBOX_SMALL)
+		want = ((want + 7) | 15) - 7;
+	if (want == old)
+		return ptr;
 	/*
 	 * Over the cap, one allocation fails (the script sees the error);
 	 * then a reserve lets its catch block and the GC work, until use
 	 * falls back under the cap.
 	 */
-	if (h->max > 0 && (size_t)size > old) {
-		size_t	want = h->used - old + (size_t)size;
+	if (h->max > 0 && want > old) {
+		size_t	total = h->used - old + want;
 
-		if (want > h->max && !h->over) {
+		if (total > h->max && !h->over) {
 			h->over = 1;
 			return NULL;
 		}
-		if (want > h->max + SANDBOX_RESERVE)
+		if (total > h->max + SANDBOX_RESERVE)
 			return NULL;
 	}
-	if ((p = realloc(p, SANDBOX_HDR + (size_t)size)) == NULL)
+	if (p != NULL) {
+		if ((q = realloc(p, SANDBOX_HDR + want)) == NULL)
+			return NULL;
+		memcpy(q, &want, sizeof want);
+	} else if ((q = heap_get(h, want)) == NULL)
 		return NULL;
-	h->used = h->used - old + (size_t)size;
-	old = (size_t)size;
-	memcpy(p, &old, sizeof old);
-	return p + SANDBOX_HDR;
+	h->used = h->used - old + want;
+	return q + SANDBOX_HDR;
+}
+
+/* Give every pooled block back to malloc. */
+void
+sandbox_heap_clear(struct sandbox_heap *h)
+{
+	unsigned char	*p;
+	size_t		 i;
+
+	for (i = 0; i < SANDBOX_CLASSES; i++)
+		while ((p = h->pool[i]) != NULL) {
+			memcpy(&h->pool[i], p + SANDBOX_HDR, sizeof(void *));
+			free(p);
+		}
+	h->pooled = 0;
 }
 
 static int

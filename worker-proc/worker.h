@@ -54,11 +54,24 @@ struct events_refs {
 	const char	*hot;		/* the array, by enum events_hot */
 };
 
-/* sandbox.c: the JS heap cap's counters */
+/*
+ * sandbox.c: the JS heap: the cap's counters, and free blocks of up to
+ * SANDBOX_SMALL bytes kept for reuse (up to pool_max bytes in all), one
+ * list per size class (8, 24, 40 ... 248 bytes: class size / 16),
+ * linked through their first bytes; owned here, freed by
+ * sandbox_heap_clear.
+ */
+#define SANDBOX_SMALL	248
+#define SANDBOX_CLASSES	(SANDBOX_SMALL / 16 + 1)
+#define SANDBOX_POOLED	(1024u * 1024)	/* pooled bytes at most */
+
 struct sandbox_heap {
 	size_t	used;
 	size_t	max;	/* 0 = no cap */
 	size_t	gc_at;	/* collect at a task's end above this */
+	size_t	pooled;	/* bytes in pool */
+	size_t	pool_max; /* 0 until the first collection at a task's end */
+	void	*pool[SANDBOX_CLASSES];
 	int	over;	/* failed once; the reserve is open */
 };
 
@@ -127,6 +140,7 @@ void		 intern_clear(void);
 void	*sandbox_alloc(void *, void *, int);
 void	 sandbox_collect(js_State *, struct sandbox_heap *);
 void	 sandbox_heap_init(struct sandbox_heap *);
+void	 sandbox_heap_clear(struct sandbox_heap *);
 int	 sandbox_limits(uint64_t);
 int	 sandbox_prepare(void);
 int	 sandbox_seccomp(void);

@@ -184,12 +184,67 @@ Test(sandbox, heap_cap_refuses_then_reserves)
 	b = sandbox_alloc(&h, NULL, 2000);
 	cr_assert(b != NULL, "the reserve serves the catch block");
 	cr_assert(sandbox_alloc(&h, NULL, 2u << 20) == NULL);
-	c = sandbox_alloc(&h, a, 100);
-	cr_assert(c != NULL && h.used == 2100);
+	c = sandbox_alloc(&h, a, 104);
+	cr_assert(c != NULL && h.used == 2104);
 	sandbox_alloc(&h, b, 0);
-	cr_assert(h.used == 100 && !h.over, "under half the cap again");
+	cr_assert(h.used == 104 && !h.over, "under half the cap again");
 	sandbox_alloc(&h, c, 0);
 	cr_assert(h.used == 0);
+	sandbox_heap_clear(&h);
+}
+
+/*
+ * Small blocks are counted at their class (8 past a multiple of 16).
+ * The pool opens at the first collection at a task's end; then a freed
+ * block comes back from its class's pool, up to SANDBOX_POOLED bytes in
+ * all, and clearing empties it. Resizing keeps the bytes.
+ */
+Test(sandbox, small_blocks_are_pooled_by_class)
+{
+	static char		*many[SANDBOX_POOLED / SANDBOX_SMALL + 100];
+	struct sandbox_heap	 h = { 0 };
+	js_State		*J;
+	char			*a, *b;
+	size_t			 i, n = sizeof many / sizeof many[0];
+
+	sandbox_heap_init(&h);
+	a = sandbox_alloc(&h, NULL, 100);
+	cr_assert(a != NULL && h.used == 104, "counted at its class");
+	sandbox_alloc(&h, a, 0);
+	cr_assert(h.used == 0 && h.pooled == 0, "the pool is not open yet");
+	cr_assert((J = js_newstate(sandbox_alloc, &h, 0)) != NULL);
+	sandbox_collect(J, &h);
+	cr_assert(h.pool_max == 0, "no collection was due");
+	h.gc_at = 0;
+	sandbox_collect(J, &h);
+	cr_assert(h.pool_max == SANDBOX_POOLED, "the first collection opens it");
+	js_freestate(J);
+	cr_assert(h.used == 0);
+	sandbox_heap_clear(&h);
+
+	a = sandbox_alloc(&h, NULL, 100);
+	sandbox_alloc(&h, a, 0);
+	cr_assert(h.pooled == 104);
+	b = sandbox_alloc(&h, NULL, 89);
+	cr_assert(b == a && h.used == 104 && h.pooled == 0,
+	    "the class's pooled block");
+	memset(b, 'x', 89);
+	a = sandbox_alloc(&h, b, 5000);
+	cr_assert(a != NULL && h.used == 5000 && a[88] == 'x');
+	b = sandbox_alloc(&h, a, 16);
+	cr_assert(b != NULL && h.used == 24 && b[15] == 'x');
+	sandbox_alloc(&h, b, 0);
+	for (i = 0; i < n; i++)
+		cr_assert((many[i] = sandbox_alloc(&h, NULL, 248)) != NULL);
+	for (i = 0; i < n; i++)
+		sandbox_alloc(&h, many[i], 0);
+	cr_assert(h.used == 0);
+	cr_assert(h.pooled <= SANDBOX_POOLED &&
+	    h.pooled > SANDBOX_POOLED - SANDBOX_SMALL, "%zu", h.pooled);
+	sandbox_heap_clear(&h);
+	cr_assert(h.pooled == 0);
+	for (i = 0; i < SANDBOX_CLASSES; i++)
+		cr_assert(h.pool[i] == NULL);
 }
 
 /*
