@@ -626,63 +626,36 @@ events_rejection(struct worker *w, const char *type)
 }
 
 /*
- * Replace the data on top of the stack with a trusted MessageEvent of
- * type (NULL: "message") carrying it, built here rather than by the
- * prelude's constructor, on the MessageEvent.prototype kept at install.
- * Every property defined costs mujs an allocation and an interned-name
+ * Push a trusted MessageEvent of type (NULL: "message") carrying the
+ * value at index data, built here rather than by the prelude's
+ * constructor, on the MessageEvent.prototype kept at install. Every
+ * property defined costs mujs an allocation and an interned-name
  * look-up, so the event owns only what differs between events: data,
- * and type and ports when given. It is a userdata whose pointer holds
- * its timeStamp; the prelude gives it state when asked (see fn_stamp),
- * and the constant members are the prototype's getters for such events.
- * With ports, the array is just under the data (popped too).
+ * and type and ports when given (ports: the array's index, or -1). It
+ * is a userdata whose pointer holds its timeStamp; the prelude gives it
+ * state when asked (see fn_stamp), and the constant members are the
+ * prototype's getters for such events.
  */
 static void
-push_message_event(struct worker *w, int hot, const char *type, int ports)
+push_message_event(struct worker *w, int data, const char *type, int ports)
 {
 	js_State	*J = w->J;
 	double		 t = events_now(w);
 	uintptr_t	 bits = 0;
 
 	memcpy(&bits, &t, sizeof t);
-	js_getindex(J, hot, EVENTS_PROTO);
+	js_getindex(J, EVENTS_HOT, EVENTS_PROTO);
 	js_newuserdata(J, EVENTS_TAG, (void *)bits, NULL);
-	js_copy(J, -2);
+	js_copy(J, data);
 	js_defproperty(J, -2, "data", JS_READONLY);
 	if (type != NULL) {
 		js_pushstring(J, type);
 		js_defproperty(J, -2, "type", JS_READONLY);
 	}
-	if (ports) {
-		js_copy(J, -3);
+	if (ports >= 0) {
+		js_copy(J, ports);
 		js_defproperty(J, -2, "ports", JS_READONLY);
-		js_rot3pop2(J);
-	} else
-		js_rot2pop1(J);
-}
-
-/*
- * The global's only "message" listener, if it is the onmessage
- * handler: push its value and return 1 (the value may not be
- * callable). 0 if there are no listeners at all, -1 if there are
- * others, which take the full dispatch. The prelude keeps the answer
- * in fast[2] (lone() there), on every change to the list.
- */
-static int
-only_handler(struct worker *w, int hot)
-{
-	js_State	*J = w->J;
-	int		 r = 1;
-
-	js_getindex(J, hot, EVENTS_FAST);
-	js_getindex(J, -1, 2);
-	js_rot2pop1(J);
-	if (js_isnull(J, -1))
-		r = 0;
-	else if (js_isundefined(J, -1))
-		r = -1;
-	if (r < 1)
-		js_pop(J, 1);
-	return r;
+	}
 }
 
 /* Set a field of the prelude's event state object on top of stack. */
@@ -698,28 +671,22 @@ set_state(js_State *J, const char *name, int null_or_zero)
 
 /*
  * Fire the event on top of the stack (popped) at the global scope
- * whose one listener is the onmessage value under it (popped), as
+ * whose one listener is the onmessage function under it (popped), as
  * dispatch() in the prelude would: this = global, the microtask
  * checkpoint after the callback, then the event leaves its dispatch.
- * fast[0] tells the prelude which event is being dispatched, for
- * state it creates meanwhile (fast[1]); both are restored after, so
- * nested message tasks work. fast is an array: its slots are read and
- * written without a property look-up.
+ * fast[0] tells the prelude which event is being dispatched, for state
+ * it creates meanwhile (fast[1]); both are undefined between message
+ * tasks, which never nest. fast (at its index) is an array: its slots
+ * are read and written without a property look-up.
  */
 static void
-call_handler(struct worker *w, int hot)
+call_handler(struct worker *w, int fast)
 {
 	js_State	*J = w->J;
-	int		 ev = js_gettop(J) - 1, fast;
+	int		 ev = js_gettop(J) - 1;
 
-	js_getindex(J, hot, EVENTS_FAST);
-	fast = js_gettop(J) - 1;
-	js_getindex(J, fast, 0);
-	js_getindex(J, fast, 1);
 	js_copy(J, ev);
 	js_setindex(J, fast, 0);
-	js_pushundefined(J);
-	js_setindex(J, fast, 1);
 	js_copy(J, ev - 1);
 	js_pushglobal(J);
 	js_copy(J, ev);
@@ -734,9 +701,10 @@ call_handler(struct worker *w, int hot)
 		js_setproperty(J, -2, "passive");
 		js_pushboolean(J, 0);
 		js_setproperty(J, -2, "dispatching");
+		js_pushundefined(J);
+		js_setindex(J, fast, 1);
 	}
-	js_pop(J, 1);
-	js_setindex(J, fast, 1);
+	js_pushundefined(J);
 	js_setindex(J, fast, 0);
 	js_pop(J, 3);
 }
@@ -744,62 +712,55 @@ call_handler(struct worker *w, int hot)
 /*
  * Fire a trusted MessageEvent at the target three slots down: the
  * ports array (or undefined: none) above it and the data on top (all
- * popped); bad makes it
- * "messageerror" with data null. The one way message events are made,
- * for the global scope and for MessagePorts. At the global scope, a
- * lone onmessage is called from here and no listener at all makes no
- * event; anything else goes through the prelude's dispatch. May throw
- * (out of memory); a listener's exception is reported.
+ * popped); bad makes it "messageerror" with data null. The one way
+ * message events are made, for the global scope (global) and for
+ * MessagePorts. At the global scope, a lone onmessage is called from
+ * here and no listener at all makes no event; anything else goes
+ * through the prelude's dispatch. The prelude keeps that answer in
+ * fast[2] on every change to the global's "message" listeners (lone()
+ * there): null for none, the onmessage value when it is the only one,
+ * else undefined. May throw (out of memory); a listener's exception is
+ * reported.
  */
 void
-events_message(struct worker *w, int bad)
+events_message(struct worker *w, int bad, int global)
 {
 	js_State	*J = w->J;
-	int		 only = -1, global, hot = js_gettop(J) - 3;
-	int		 target = hot + 1;
+	int		 target = js_gettop(J) - 3, data = target + 2;
+	int		 ports = target + 1;
 
-	/* The hot refs go under the target: one look-up per message. */
-	js_getregistry(J, w->events.hot);
-	js_rot(J, 4);
 	if (bad) {
-		js_pop(J, 1);
 		js_pushnull(J);
-	}
-	if (!bad && (js_isundefined(J, -2) || js_getlength(J, -2) == 0)) {
-		js_rot2pop1(J);
-		js_copy(J, target);
-		js_pushglobal(J);
-		global = js_strictequal(J);
-		js_pop(J, 2);
-		if (global)
-			only = only_handler(w, hot);
-		if (only == 0 || (only == 1 && !js_iscallable(J, -1))) {
-			js_pop(J, js_gettop(J) - hot);
-			return;
-		}
-		if (only == 1) {
-			js_rot2(J);
-			push_message_event(w, hot, NULL, 0);
-			call_handler(w, hot);
+		js_replace(J, data);
+	} else if (js_isundefined(J, ports) || js_getlength(J, ports) == 0) {
+		ports = -1;
+		if (global) {
+			js_getindex(J, EVENTS_HOT, EVENTS_FAST);
+			js_getindex(J, -1, 2);
+			if (js_iscallable(J, -1)) {
+				push_message_event(w, data, NULL, -1);
+				call_handler(w, data + 1);
+				js_pop(J, 4);
+				return;
+			}
+			if (!js_isundefined(J, -1)) {
+				js_pop(J, 5);
+				return;
+			}
 			js_pop(J, 2);
-			return;
 		}
-		push_message_event(w, hot, NULL, 0);
-	} else {
-		if (js_isundefined(J, -2)) {
-			js_newarray(J);
-			js_replace(J, -3);
-		}
-		push_message_event(w, hot, bad ? "messageerror" : NULL, 1);
 	}
-	js_getindex(J, hot, EVENTS_FIRE);
+	if (ports >= 0 && js_isundefined(J, ports)) {
+		js_newarray(J);
+		js_replace(J, ports);
+	}
+	push_message_event(w, data, bad ? "messageerror" : NULL, ports);
+	js_getindex(J, EVENTS_HOT, EVENTS_FIRE);
 	js_pushundefined(J);
 	js_copy(J, target);
 	js_copy(J, -4);
-	js_remove(J, -5);
-	js_remove(J, target);
-	js_remove(J, hot);
 	loop_call(w, 2, w->url);
+	js_pop(J, 4);
 }
 
 /*
@@ -824,7 +785,7 @@ events_fire_message(struct worker *w, const uint8_t *p, size_t n)
 		log_debug("undecodable message: %s", why);
 		js_pushnull(J);
 	}
-	events_message(w, bad);
+	events_message(w, bad, 1);
 	js_endtry(J);
 }
 
@@ -869,8 +830,12 @@ events_install(struct worker *w)
 		js_getproperty(J, -2, hot[i]);
 		js_setindex(J, -2, i);
 	}
-	w->events.hot = js_ref(J);
-	js_pop(J, 1);
+	/* Under everything else, for good: EVENTS_HOT. */
+	js_rot2pop1(J);
+	if (js_gettop(J) != EVENTS_HOT + 1) {
+		log_warnx("events: the stack was not empty at install");
+		return -1;
+	}
 	/* The global object inherits DedicatedWorkerGlobalScope.prototype. */
 	js_getregistry(J, EVENTS_INTERNAL);
 	js_getproperty(J, -1, "scope");

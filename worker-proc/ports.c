@@ -402,7 +402,7 @@ deliver(struct worker *w, const uint8_t *body, uint32_t len)
 	    js_gettop(J) - 1, &why) < 0;
 	if (bad)
 		js_pushnull(J);
-	events_message(w, bad);
+	events_message(w, bad, 0);
 	js_endtry(J);
 	loop_task_done(w);
 }

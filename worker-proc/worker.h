@@ -39,19 +39,18 @@ struct loop_timer;
 struct ports_entry;
 
 /*
- * events.c: what every message event needs, in one registry array so
- * that a message costs one registry look-up (a property look-up, a
- * strcmp per level of the registry's tree) instead of three.
+ * events.c: what every message event needs, in one array that stays in
+ * slot EVENTS_HOT of the stack's bottom frame (pushed by events_install,
+ * never popped). Message tasks run only from the loop, in that frame, so
+ * a message reaches the array with one copy, with no property look-up.
  */
+#define EVENTS_HOT	0
+
 enum events_hot {
 	EVENTS_PROTO,		/* MessageEvent.prototype */
 	EVENTS_FAST,		/* [ev, its state, the lone onmessage] */
 	EVENTS_FIRE,		/* fire(target, event) */
 	EVENTS_NHOT
-};
-
-struct events_refs {
-	const char	*hot;		/* the array, by enum events_hot */
 };
 
 /*
@@ -127,8 +126,6 @@ struct worker {
 	struct ports_entry	*ports;
 	uv_idle_t		 ports_idle;	/* runs started queues */
 	int			 ports_idling;
-
-	struct events_refs	 events;	/* events.c */
 };
 
 /* intern.c; js_intern replaces libmujs's own (same name on purpose) */
@@ -203,7 +200,7 @@ void	events_entry(js_State *, const char *, const char *);
 void	events_report(struct worker *, const char *);
 void	events_rejection(struct worker *, const char *);
 void	events_fire_message(struct worker *, const uint8_t *, size_t);
-void	events_message(struct worker *, int);
+void	events_message(struct worker *, int, int);
 JS_NORETURN void events_throw(struct worker *, const char *, const char *,
 	    ...) JS_PRINTFLIKE(3, 4);
 double	events_now(struct worker *);
