@@ -10,9 +10,13 @@
  * a string seen before is answered from a hash table of the pointers
  * mujs returned, read only; a new one goes to mujs's own js_intern and
  * is added. The table belongs to the process's one js_State and is built
- * in the template and frozen there; what a worker adds goes to a small
- * table of its own. A process has one js_State, so one set of tables. If libmujs ever binds js_intern internally, this is simply not
- * called and nothing changes.
+ * in the template and frozen there. A string new to a worker never
+ * enters mujs's tree at all, whose insert would dirty the same shared
+ * nodes: the worker copies it into its own heap (js_malloc, so the
+ * memory cap counts it) and keeps it in a small table of its own until
+ * the state is gone. A process has one js_State, so one set of tables.
+ * If libmujs ever binds js_intern internally, this is simply not called
+ * and nothing changes.
  */
 #define _GNU_SOURCE	/* RTLD_NEXT */
 #include <dlfcn.h>
@@ -33,12 +37,15 @@ struct intern_table {
 
 /*
  * shared: built before the fork and then only read (intern_freeze);
- * local: what this worker added after it, on pages of its own.
+ * local: what this worker added after it, copies it owns.
  */
 static struct intern_table	intern_shared, intern_local;
 static struct intern_table	*intern_adds = &intern_shared;
 
 static const char	*(*intern_real)(js_State *, const char *);
+
+/* Exported by libmujs (jsi.h), not declared in mujs.h: throws if out. */
+void	*js_malloc(js_State *, int);
 
 /*
  * Between intern_scratch(1) and (0), a string not interned yet is
@@ -129,12 +136,14 @@ intern_scratch(int on)
 
 /*
  * mujs's js_intern, answered from the tables when it can: the interned
- * copy of s, owned by J's string table until js_freestate.
+ * copy of s, valid until js_freestate (and intern_clear).
  */
 const char *
 js_intern(js_State *J, const char *s)
 {
 	const char	*r;
+	char		*copy;
+	size_t		 len;
 
 	if (intern_real == NULL &&
 	    (intern_real = (const char *(*)(js_State *, const char *))
@@ -143,24 +152,39 @@ js_intern(js_State *J, const char *s)
 	if ((r = intern_get(&intern_shared, s)) != NULL ||
 	    (r = intern_get(&intern_local, s)) != NULL)
 		return r;
-	if (intern_scratching && strlen(s) < sizeof intern_buf) {
+	len = strlen(s);
+	if (intern_scratching && len < sizeof intern_buf) {
 		if (s != intern_buf)
-			strcpy(intern_buf, s);
+			memcpy(intern_buf, s, len + 1);
 		return intern_buf;
 	}
-	r = intern_real(J, s);	/* throws (longjmp) out of memory */
-	/* Without room the string is just not remembered. */
-	if (intern_room(intern_adds, 1) == 0) {
-		intern_adds->slot[intern_find(intern_adds, r)] = r;
-		intern_adds->used++;
+	/* Without room the string is just not remembered: mujs keeps it. */
+	if (intern_room(intern_adds, 1) < 0)
+		return intern_real(J, s);
+	if (intern_adds == &intern_shared)
+		r = intern_real(J, s);	/* throws (longjmp) out of memory */
+	else {
+		copy = js_malloc(J, (int)(len + 1));	/* throws too */
+		r = memcpy(copy, s, len + 1);
 	}
+	intern_adds->slot[intern_find(intern_adds, r)] = r;
+	intern_adds->used++;
 	return r;
 }
 
-/* Forget the tables (after js_freestate: their strings are gone). */
+/*
+ * Forget the tables and free the worker's own strings into h, the heap
+ * they came from (after js_freestate, before sandbox_heap_clear).
+ */
 void
-intern_clear(void)
+intern_clear(struct sandbox_heap *h)
 {
+	size_t	i;
+
+	for (i = 0; i < intern_local.cap; i++)
+		if (intern_local.slot[i] != NULL)
+			sandbox_alloc(h, (void *)(uintptr_t)intern_local.slot[i],
+			    0);
 	free(intern_shared.slot);
 	free(intern_local.slot);
 	memset(&intern_shared, 0, sizeof intern_shared);

@@ -328,8 +328,8 @@ main(int argc, char *argv[])
 		log_warnx("event loop still busy at exit");
 	if (w.J != NULL)
 		js_freestate(w.J);
+	intern_clear(&w.heap);
 	sandbox_heap_clear(&w.heap);
-	intern_clear();
 	free_sources(&w);
 	ipc_buf_clear(&w.in);
 	ipc_buf_clear(&w.out);

@@ -132,7 +132,7 @@ struct worker {
 const char	*js_intern(js_State *, const char *);
 void		 intern_freeze(void);
 void		 intern_scratch(int);
-void		 intern_clear(void);
+void		 intern_clear(struct sandbox_heap *);
 
 void	*sandbox_alloc(void *, void *, int);
 void	 sandbox_collect(js_State *, struct sandbox_heap *);

@@ -428,6 +428,19 @@ Test(service, memory_cap_is_a_catchable_error)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
+/* A name is interned for good: each new one counts against the cap. */
+Test(service, memory_cap_counts_new_names)
+{
+	struct rawc	c;
+
+	start_worker("[limits]\nmemory = 4M\n", &c, "memory_names.js");
+	rawc_expect_str(&c, c.port_base, "caught out of memory");
+	rawc_post_str(&c, c.port_base, "alive");
+	rawc_expect_str(&c, c.port_base, "alive");
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 /*
  * Under config, post count strings of size bytes (a str16: under 64 KiB)
  * of fill to count.js, then "end", and expect the count back. The
