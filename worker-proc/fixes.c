@@ -22,6 +22,8 @@
  *   slash, so a RegExp rebuilt from another's source (as structured
  *   clone does) is not the same. The constructor drops the backslash of
  *   an escaped '/' before mujs puts it back.
+ * - Deleting a property could swap the accessors of another one (the
+ *   next by name): see fixes_delete.c.
  * - Numbers: see fixes_number.c.
  */
 #include <math.h>
@@ -29,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "worker.h"
 
 static const char	uri_reserved[] = ";/?:@&=+$,#";
@@ -781,6 +784,9 @@ fixes_install(struct worker *w)
 	replace(J, "splice", "splice", fn_splice, 0);
 	js_pop(J, 1);
 	fixes_number_install(w);
+	if (fixes_delete_install(w) < 0)
+		log_warnx("mujs's property nodes are not as expected: "
+		    "delete keeps its 1.3.2 defect");
 	scope_defun(w->J, "encodeURI", fn_encode_uri, 1);
 	scope_defun(w->J, "encodeURIComponent", fn_encode_uri_component, 1);
 	scope_defun(w->J, "decodeURI", fn_decode_uri, 1);

@@ -8,8 +8,8 @@
  * template's heap (about 70 pages, 280 KiB per idle worker). This file
  * defines js_intern in wwd-worker, which libmujs calls through its PLT:
  * a string seen before is answered from a hash table of the pointers
- * mujs returned, read only; a new one goes to mujs's own js_intern and
- * is added. The table belongs to the process's one js_State and is built
+ * mujs returned, read only; a new one in the template goes to mujs's
+ * own js_intern and is added. The table belongs to the process's one js_State and is built
  * in the template and frozen there. A string new to a worker never
  * enters mujs's tree at all, whose insert would dirty the same shared
  * nodes: the worker copies it into its own heap (js_malloc, so the

@@ -273,6 +273,9 @@ int	promise_notify(struct worker *);
 void	 fixes_install(struct worker *);
 int	 fixes_global_prototype(struct worker *);
 
+/* fixes_delete.c */
+int	 fixes_delete_install(struct worker *);
+
 /* fixes_number.c */
 void	 fixes_number_install(struct worker *);
 

@@ -111,6 +111,18 @@ Test(run, echo_prints_each_reply_as_a_json_line)
 	finish(&p);
 }
 
+Test(run, deleted_globals_leave_onmessage_a_handler)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "7\n", &p, "--count", "1",
+	    harness_js("delete_globals.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, "7\n", "the handler should echo 7; %s",
+	    proc_describe(&p));
+	finish(&p);
+}
+
 Test(run, events_show_message_and_exit)
 {
 	struct proc	p;
