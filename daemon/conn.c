@@ -83,7 +83,7 @@ conn_frame_code(int rc)
 }
 
 /* The peer broke the protocol: its ops decide what that costs it. */
-static void
+static void LOG_PRINTF(3, 4)
 conn_fault(struct conn *c, const char *code, const char *fmt, ...)
 {
 	char	msg[512];

@@ -215,7 +215,7 @@ supervisor_end(struct worker *k, enum worker_end end, const char *why)
 }
 
 /* The worker broke the protocol: ERROR to it, kill it, crashed. */
-static void
+static void LOG_PRINTF(3, 4)
 supervisor_protocol(struct worker *k, const char *code, const char *fmt, ...)
 {
 	char	msg[512], end[600];
