@@ -101,24 +101,25 @@ fixes_delete_install(struct worker *w)
 void
 jsV_delproperty(js_State *J, struct js_Object *obj, const char *name)
 {
-	void	**x = NULL, **s, *get = NULL, *set = NULL;
+	void	**x, **s, **moved = NULL, *get = NULL, *set = NULL;
 
 	if (delete_real == NULL && (delete_real = (void (*)(js_State *,
 	    struct js_Object *, const char *))dlsym(RTLD_NEXT,
 	    "jsV_delproperty")) == NULL)
 		abort();	/* libmujs always has it */
-	if (delete_layout_ok && (x = jsV_getownproperty(J, obj, name)) != NULL &&
-	    !is_sentinel(x[PROP_LEFT]) && !is_sentinel(x[PROP_RIGHT])) {
+	x = delete_layout_ok ? jsV_getownproperty(J, obj, name) : NULL;
+	if (x != NULL && !is_sentinel(x[PROP_LEFT]) &&
+	    !is_sentinel(x[PROP_RIGHT])) {
 		for (s = x[PROP_RIGHT]; !is_sentinel(s[PROP_LEFT]);
 		    s = s[PROP_LEFT])
 			;
 		get = s[PROP_GETTER];
 		set = s[PROP_SETTER];
-	} else
-		x = NULL;
+		moved = x;	/* where mujs moves s's name, atts, value */
+	}
 	delete_real(J, obj, name);
-	if (x != NULL) {
-		x[PROP_GETTER] = get;
-		x[PROP_SETTER] = set;
+	if (moved != NULL) {
+		moved[PROP_GETTER] = get;
+		moved[PROP_SETTER] = set;
 	}
 }
