@@ -415,11 +415,13 @@ Test(service, cpu_limit_kills_only_the_spinner)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
-Test(service, memory_cap_is_a_catchable_error)
+/* script fills a 4 MiB cap and catches the error; it still answers. */
+static void
+expect_cap_caught(const char *script)
 {
 	struct rawc	c;
 
-	start_worker("[limits]\nmemory = 4M\n", &c, "memory.js");
+	start_worker("[limits]\nmemory = 4M\n", &c, script);
 	rawc_expect_str(&c, c.port_base, "caught out of memory");
 	rawc_post_str(&c, c.port_base, "alive");
 	rawc_expect_str(&c, c.port_base, "alive");
@@ -428,17 +430,15 @@ Test(service, memory_cap_is_a_catchable_error)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
+Test(service, memory_cap_is_a_catchable_error)
+{
+	expect_cap_caught("memory.js");
+}
+
 /* A name is interned for good: each new one counts against the cap. */
 Test(service, memory_cap_counts_new_names)
 {
-	struct rawc	c;
-
-	start_worker("[limits]\nmemory = 4M\n", &c, "memory_names.js");
-	rawc_expect_str(&c, c.port_base, "caught out of memory");
-	rawc_post_str(&c, c.port_base, "alive");
-	rawc_expect_str(&c, c.port_base, "alive");
-	rawc_close(&c);
-	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+	expect_cap_caught("memory_names.js");
 }
 
 /*
