@@ -18,6 +18,7 @@
 
 /* Buffers bigger than this are released once they drain. */
 #define CONN_KEEP_MAX	(1024 * 1024)
+#define CONN_CYCLE_HOPS	8	/* longer wait cycles are not seen */
 
 static void	conn_dirty(struct conn *);
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
@@ -249,6 +250,40 @@ conn_pause(struct conn *c, struct conn *receiver, uint64_t port)
 	c->w->stats.pauses++;
 	log_debug("%s: paused: a %s is over its high mark",
 	    conn_name(c, name, sizeof name), port != 0 ? "port" : "receiver");
+}
+
+/*
+ * Whether r waits for c through paused workers, at most hops deep. A
+ * worker whose output wwd stops reading soon stops reading its own
+ * channel (above 1 MiB of unwritten output), so it waits in turn for
+ * whatever it was paused for. Clients are not followed: one that never
+ * reads must stall its own senders, and not fill the daemon instead.
+ */
+static int
+conn_waits(const struct conn *r, const struct conn *c, int hops)
+{
+	struct port	*p;
+
+	if (r == c)
+		return 1;
+	if (hops == 0 || r->kind != CONN_WORKER || !r->paused)
+		return 0;
+	if (r->blocker != NULL && conn_waits(r->blocker, c, hops - 1))
+		return 1;
+	return r->blocking != 0 && (p = router_find(r->w, r->blocking)) !=
+	    NULL && p->holder != NULL && conn_waits(p->holder, c, hops - 1);
+}
+
+/*
+ * Whether pausing worker c for receiver r would close a cycle of workers
+ * that each wait for the next to read (two workers flooding each other,
+ * or one flooding its own port): they would all wait for good. c is then
+ * read on, and r's queue goes over its mark until the cycle unwinds.
+ */
+int
+conn_cycle(const struct conn *c, const struct conn *r)
+{
+	return c->kind == CONN_WORKER && conn_waits(r, c, CONN_CYCLE_HOPS);
 }
 
 /* Whether paused c must still wait for its receiver or port to drain. */

@@ -18,6 +18,7 @@
 #include "wwd.h"
 
 #define ROUTER_SLOTS_MIN	64
+#define ROUTER_CYCLE_ROOM	4	/* a wait cycle's queues: x the marks */
 
 /* Set up an empty table. 0 or -ENOMEM. */
 int
@@ -202,7 +203,8 @@ router_queued(const struct port *p)
 /*
  * Count one frame of n bytes for port p. Backpressure: the sender (if
  * any) stops being read while p's holder or p itself is over its high
- * mark.
+ * mark, unless that would close a cycle of waiting workers (conn_cycle)
+ * and the queues are under ROUTER_CYCLE_ROOM times their marks.
  */
 static void
 router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
@@ -218,8 +220,14 @@ router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
 		return;
 	full_conn = conn_queued(h) > w->cfg.conn_high;
 	full_port = router_queued(p) > w->cfg.port_high;
-	if (full_conn || full_port)
-		conn_pause(sender, full_conn ? h : NULL, full_port ? p->id : 0);
+	if (!full_conn && !full_port)
+		return;
+	/* A cycle of waiting workers goes on, up to a bound still. */
+	if (conn_queued(h) <= ROUTER_CYCLE_ROOM * w->cfg.conn_high &&
+	    router_queued(p) <= ROUTER_CYCLE_ROOM * w->cfg.port_high &&
+	    conn_cycle(sender, h))
+		return;
+	conn_pause(sender, full_conn ? h : NULL, full_port ? p->id : 0);
 }
 
 /*

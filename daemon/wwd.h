@@ -240,6 +240,7 @@ void		 conn_flush_all(struct wwd *);
 void		 conn_close_all(struct wwd *);
 size_t		 conn_queued(const struct conn *);
 void		 conn_pause(struct conn *, struct conn *, uint64_t);
+int		 conn_cycle(const struct conn *, const struct conn *);
 
 /* server.c: the listening socket and client connections */
 int	server_listen_fd(const char *, unsigned, const char *,

@@ -123,6 +123,29 @@ Test(run, deleted_globals_leave_onmessage_a_handler)
 	finish(&p);
 }
 
+/* Workers that flood each other (or themselves) must not all wait. */
+static void
+expect_flood_done(const char *script, const char *want)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--count", "1", harness_js(script),
+	    NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.obuf, want, "%s", proc_describe(&p));
+	finish(&p);
+}
+
+Test(run, workers_flooding_each_other_both_finish)
+{
+	expect_flood_done("flood_pair.js", "\"both got 8000\"\n");
+}
+
+Test(run, worker_flooding_its_own_port_finishes)
+{
+	expect_flood_done("flood_self.js", "\"got 8000\"\n");
+}
+
 Test(run, events_show_message_and_exit)
 {
 	struct proc	p;
