@@ -210,6 +210,7 @@ static void
 router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
 {
 	struct conn	*h = p->holder;
+	size_t		 in_conn, in_port;
 	int		 full_conn, full_port;
 
 	w->stats.frames++;
@@ -218,13 +219,15 @@ router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
 		((struct worker *)h->owner)->msgs_in++;
 	if (sender == NULL)
 		return;
-	full_conn = conn_queued(h) > w->cfg.conn_high;
-	full_port = router_queued(p) > w->cfg.port_high;
+	in_conn = conn_queued(h);
+	in_port = router_queued(p);
+	full_conn = in_conn > w->cfg.conn_high;
+	full_port = in_port > w->cfg.port_high;
 	if (!full_conn && !full_port)
 		return;
 	/* A cycle of waiting workers goes on, up to a bound still. */
-	if (conn_queued(h) <= ROUTER_CYCLE_ROOM * w->cfg.conn_high &&
-	    router_queued(p) <= ROUTER_CYCLE_ROOM * w->cfg.port_high &&
+	if (in_conn <= ROUTER_CYCLE_ROOM * w->cfg.conn_high &&
+	    in_port <= ROUTER_CYCLE_ROOM * w->cfg.port_high &&
 	    conn_cycle(sender, h))
 		return;
 	conn_pause(sender, full_conn ? h : NULL, full_port ? p->id : 0);
