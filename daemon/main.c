@@ -451,9 +451,12 @@ main_setup(struct wwd *w, int fd)
 		    usec / 2000);
 	uv_unref((uv_handle_t *)&w->watchdog);
 	w->started_ms = uv_now(&w->loop);
-	if ((rc = template_start(w)) < 0)
+	if ((rc = template_start(w)) < 0 || (rc = template_wait(w)) < 0) {
+		if (!w->activated)
+			unlink(w->socket_path);	/* main() made it; unused */
 		log_fatalx("cannot start the template process %s: %s",
 		    w->worker_path, uv_strerror(rc));
+	}
 	if ((rc = server_start(w, fd)) < 0)
 		log_fatalx("listen on %s: %s", w->socket_path, uv_strerror(rc));
 }

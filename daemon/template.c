@@ -22,13 +22,14 @@
 #include "template.h"
 #include "wwd.h"
 
-#define TEMPLATE_TIMEOUT_MS	5000	/* a fork answer takes microseconds */
+#define TEMPLATE_TIMEOUT_MS	5000	/* an answer takes us, getting ready ms */
 
 /* The running template; wwd->tmpl points at the current one. */
 struct template {
 	struct wwd	*w;
 	uv_process_t	 proc;
 	int		 fd;		/* wwd's end, blocking; -1: closed */
+	int		 ready;		/* its first answer was read */
 };
 
 static void
@@ -179,6 +180,52 @@ template_answer(int fd, struct template_rep *rp)
 }
 
 /*
+ * Wait until t has prepared its state: its first answer, unasked, is its
+ * own pid. 0 or -errno.
+ */
+static int
+template_ready(struct template *t)
+{
+	struct template_rep	rp;
+	int			rc;
+
+	if (t->ready)
+		return 0;
+	if ((rc = template_answer(t->fd, &rp)) < 0)
+		return rc;
+	if (rp.pid != t->proc.pid)
+		return -EPROTO;
+	t->ready = 1;
+	return 0;
+}
+
+/* t failed with rc: kill it and forget it; its exit is only logged. */
+static void
+template_fail(struct template *t, int rc)
+{
+	log_warnx("the template process (pid %d) does not answer: %s",
+	    t->proc.pid, strerror(-rc));
+	(void)uv_process_kill(&t->proc, SIGKILL);
+	template_drop(t);
+}
+
+/*
+ * At start: wait until the template is ready, so that wwd says it is
+ * ready only once it can fork workers. 0 or -errno.
+ */
+int
+template_wait(struct wwd *w)
+{
+	int	rc;
+
+	if (w->tmpl == NULL)
+		return -ESRCH;
+	if ((rc = template_ready(w->tmpl)) < 0)
+		template_fail(w->tmpl, rc);
+	return rc;
+}
+
+/*
  * Have the template fork a worker with chan (one end of its channel) as
  * fd 3, running as uid/gid if setid. The worker is wwd's child; *pid
  * is its pid. Starts a template
@@ -208,15 +255,15 @@ template_fork(struct wwd *w, int chan, int setid, uint32_t uid,
 			    w->tmpl->proc.pid);
 		}
 		t = w->tmpl;
-		n = fdpass_send(t->fd, &rq, sizeof rq, chan);
-		rc = n == (ssize_t)sizeof rq ? 0 : n < 0 ? (int)n : -EPIPE;
+		if ((rc = template_ready(t)) == 0) {
+			n = fdpass_send(t->fd, &rq, sizeof rq, chan);
+			rc = n == (ssize_t)sizeof rq ? 0 :
+			    n < 0 ? (int)n : -EPIPE;
+		}
 		if (rc == 0 && (rc = template_answer(t->fd, &rp)) == 0)
 			break;
-		/* Dead or stuck: replace it; its exit is only logged. */
-		log_warnx("the template process (pid %d) does not answer: %s",
-		    t->proc.pid, strerror(-rc));
-		(void)uv_process_kill(&t->proc, SIGKILL);
-		template_drop(t);
+		/* Dead or stuck: replace it. */
+		template_fail(t, rc);
 	}
 	if (rc < 0)
 		return rc;

@@ -426,6 +426,7 @@ void	spawn_stop(struct wwd *);
 /* template.c: the template process that forks every worker */
 struct template;
 int	template_start(struct wwd *);
+int	template_wait(struct wwd *);
 void	template_stop(struct wwd *);
 int	template_fork(struct wwd *, int, int, uint32_t, uint32_t, int *);
 

@@ -1,10 +1,12 @@
 /*
  * template.h: the private protocol between wwd and its template process
  * (wwd-worker --template). One SOCK_SEQPACKET socketpair, fd 3 in the
- * template: wwd sends one struct template_req per worker with the
- * worker's channel attached (SCM_RIGHTS); the template forks the worker
- * as wwd's child (CLONE_PARENT) and answers one struct template_rep
- * (its pid, or why it failed), with no descriptor.
+ * template. Once its state is prepared, the template sends one struct
+ * template_rep with its own pid: it is ready. Then wwd sends one struct
+ * template_req per worker with the worker's channel attached
+ * (SCM_RIGHTS); the template forks the worker as wwd's child
+ * (CLONE_PARENT) and answers one struct template_rep (its pid, or why
+ * it failed), with no descriptor.
  * Both ends are built from one source tree, so the structs are sent raw.
  */
 #ifndef WWD_IPC_TEMPLATE_H
@@ -26,7 +28,10 @@ struct template_req {
 	uint32_t	gid;
 };
 
-/* The answer: the new worker's pid, or 0 and a positive errno. */
+/*
+ * The answer: the new worker's pid, or 0 and a positive errno (first,
+ * unasked: the template's own pid).
+ */
 struct template_rep {
 	int32_t		pid;
 	int32_t		err;

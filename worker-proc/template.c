@@ -135,6 +135,10 @@ template_run(void)
 	log_init("template", LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	template_plug();
+	rp.pid = getpid();	/* prepared: wwd waits for this */
+	rp.err = 0;
+	if (fdpass_send(TEMPLATE_FD, &rp, sizeof rp, -1) != (ssize_t)sizeof rp)
+		_exit(1);
 	for (;;) {
 		if ((rc = template_recv(&rq, &chan)) <= 0) {
 			if (chan >= 0)

@@ -144,3 +144,26 @@ Test(template, restarted_when_killed)
 	free(log);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
+
+/*
+ * wwd says it is ready only once its template is: a template that ends
+ * before it is prepared (here /bin/true in its place) stops wwd at
+ * start, with the reason, instead of failing every spawn later.
+ */
+Test(template, one_that_never_gets_ready_stops_wwd)
+{
+	char		 sock[160];
+	char *const	 argv[] = { WWD_BIN_DIR "/wwd", "--foreground",
+			    "--socket", sock, "--worker", "/bin/true",
+			    "--log-target", "stderr", NULL };
+	struct proc	 p;
+
+	snprintf(sock, sizeof sock, "%s/other.sock", harness.dir);
+	proc_start(&p, argv);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0,
+	    "wwd went on without a template; %s", proc_describe(&p));
+	cr_assert(proc_exit_code(&p) == 1, "%s", proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "cannot start the template process "
+	    "/bin/true") != NULL, "%s", proc_describe(&p));
+	proc_clear(&p);
+}
