@@ -1,10 +1,10 @@
 /*
  * bench.h: the benchmark suite's one header (`make bench`). wwd-bench is
  * a single process: main.c pins it, starts a real wwd on a temporary
- * socket and the Node peer script, run.c measures wwd through libwwd,
- * limit.c measures the socket limits with forked helpers, fleet.c the
- * large-fleet mode (--fleet N), report.c
- * prints the table and writes the JSON. Nothing here is part of
+ * socket (and a fresh one for the memory rows) and the Node peer script,
+ * run.c measures wwd through libwwd, limit.c measures the socket limits
+ * with forked helpers, fleet.c the large-fleet mode (--fleet N),
+ * report.c prints the table and writes the JSON. Nothing here is part of
  * `make test`; every number of one report comes from the same run.
  */
 #ifndef BENCH_H
@@ -48,6 +48,7 @@ struct bench_side {
 	double	small_rate;		/* one-way small messages/s */
 	double	big_mbs;		/* one-way 64 KiB, MB/s */
 	double	mem_kib[BENCH_MEM_STEPS];	/* per idle worker */
+	double	slope_kib[BENCH_MEM_STEPS];	/* the service's growth */
 	int	mem_n[BENCH_MEM_STEPS];		/* fleet sizes reached */
 	double	pair_p50, pair_p99;	/* limit: socketpair */
 	double	relay_p50, relay_p99;	/* limit: through a relay */
@@ -75,7 +76,7 @@ double	 main_now_us(void);
 void	 main_side_init(struct bench_side *);
 
 /* run.c */
-int	 run_wwd(const char *, const struct bench_opts *,
+int	 run_wwd(const char *, int, const struct bench_opts *,
 	    struct bench_side *);
 double	 run_percentile(double *, int, double);
 

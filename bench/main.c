@@ -67,7 +67,7 @@ main_side_init(struct bench_side *s)
 	s->spawn_p50 = s->spawn_p99 = s->spawn_rate = -1;
 	s->echo_p50 = s->echo_p99 = s->small_rate = s->big_mbs = -1;
 	for (i = 0; i < BENCH_MEM_STEPS; i++)
-		s->mem_kib[i] = -1;
+		s->mem_kib[i] = s->slope_kib[i] = -1;
 	s->pair_p50 = s->pair_p99 = s->relay_p50 = s->relay_p99 = -1;
 }
 
@@ -159,6 +159,31 @@ daemon_stop(struct daemon *d)
 	unlink(d->conf);
 	unlink(d->sock);
 	rmdir(d->dir);
+}
+
+/*
+ * Run the groups in only (BENCH_*) of o on a wwd of their own into out:
+ * the memory group gets a fresh one, so what the daemon grows by starts
+ * from its first worker, not from the heap earlier groups left. 0 or
+ * -errno, said on stderr.
+ */
+static int
+main_wwd(const struct bench_opts *o, int only, struct bench_side *out)
+{
+	struct bench_opts	g = *o;
+	struct daemon		d = { 0 };
+	int			rc;
+
+	if (only == 0)
+		return 0;
+	g.only = only;
+	if ((rc = daemon_start(&d)) < 0)
+		fprintf(stderr, "wwd-bench: wwd did not start: %s\n",
+		    strerror(-rc));
+	else if ((rc = run_wwd(d.sock, d.pid, &g, out)) < 0)
+		fprintf(stderr, "wwd-bench: the wwd run stopped early\n");
+	daemon_stop(&d);
+	return rc;
 }
 
 /*
@@ -354,7 +379,6 @@ main(int argc, char **argv)
 	struct bench_opts	o = { 200, 200, 20000, 2000, 200000, 2000,
 				    { 1, 100, 1000 }, 1000, 0, BENCH_ALL };
 	struct bench_side	wwd, node, lim;
-	struct daemon		d = { 0 };
 	const char		*json = NULL, *nodebin = "node";
 	char			 path[512], version[32] = "?";
 	double			 t0 = main_now_us();
@@ -407,12 +431,8 @@ main(int argc, char **argv)
 	if ((rc = limit_run(&o, &lim)) < 0)
 		fprintf(stderr, "wwd-bench: limits: %s\n", strerror(-rc));
 	fprintf(stderr, "wwd-bench: wwd...\n");
-	if ((rc = daemon_start(&d)) < 0)
-		fprintf(stderr, "wwd-bench: wwd did not start: %s\n",
-		    strerror(-rc));
-	else if ((rc = run_wwd(d.sock, &o, &wwd)) < 0)
-		fprintf(stderr, "wwd-bench: the wwd run stopped early\n");
-	daemon_stop(&d);
+	if (main_wwd(&o, o.only & ~BENCH_MEMORY, &wwd) == 0)
+		main_wwd(&o, o.only & BENCH_MEMORY, &wwd);
 	fprintf(stderr, "wwd-bench: node worker_threads...\n");
 	if ((rc = run_node(nodebin, &o, version, sizeof version, &node)) < 0)
 		fprintf(stderr, "wwd-bench: node: %s\n", strerror(-rc));

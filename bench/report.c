@@ -44,7 +44,7 @@ struct row {
 };
 
 #define F(f)	(long)offsetof(struct bench_side, f)
-#define MEM(i)	(F(mem_kib) + (long)((i) * sizeof(double)))
+#define MEM(a, i) (F(a) + (long)((i) * sizeof(double)))
 
 static const struct row ROWS[] = {
 	{ "spawn_p50_ms", "spawn to first message p50 (ms)", 2,
@@ -62,12 +62,18 @@ static const struct row ROWS[] = {
 	    F(small_rate), 0, -1, GOAL_SMALL, ">=node, >=1M" },
 	{ "big_mbs", "one-way 64 KiB messages (MB/s)", 0,
 	    F(big_mbs), 0, -1, GOAL_BIG, ">=2000" },
-	{ "mem_kib_0", "idle worker memory, fleet 1 (KiB)", 0,
-	    MEM(0), 0, -1, GOAL_MEM, "<=256" },
-	{ "mem_kib_1", "idle worker memory, fleet 2 (KiB)", 0,
-	    MEM(1), 0, -1, GOAL_MEM, "<=256" },
-	{ "mem_kib_2", "idle worker memory, fleet 3 (KiB)", 0,
-	    MEM(2), 0, -1, GOAL_MEM, "<=256" },
+	{ "mem_kib_0", "idle worker PSS", 0,
+	    MEM(mem_kib, 0), 0, -1, GOAL_MEM, "<=256" },
+	{ "mem_kib_1", "idle worker PSS", 0,
+	    MEM(mem_kib, 1), 0, -1, GOAL_MEM, "<=256" },
+	{ "mem_kib_2", "idle worker PSS", 0,
+	    MEM(mem_kib, 2), 0, -1, GOAL_MEM, "<=256" },
+	{ "slope_kib_0", "wwd's growth per idle worker", 0,
+	    MEM(slope_kib, 0), 0, -1, GOAL_MEM, "<=256" },
+	{ "slope_kib_1", "wwd's growth per idle worker", 0,
+	    MEM(slope_kib, 1), 0, -1, GOAL_MEM, "<=256" },
+	{ "slope_kib_2", "wwd's growth per idle worker", 0,
+	    MEM(slope_kib, 2), 0, -1, GOAL_MEM, "<=256" },
 	{ "pair_p50_us", "limit: socketpair round trip p50 (us)", 1,
 	    F(pair_p50), 1, -1, GOAL_NONE, "" },
 	{ "pair_p99_us", "limit: socketpair round trip p99 (us)", 1,
@@ -161,23 +167,26 @@ cpu_model(char *b, size_t len)
 		fclose(f);
 }
 
-/* The label of row i, with the fleet sizes filled in. */
+/*
+ * The label of row r: a memory row's key ends in its fleet step, and its
+ * label gets the fleet sizes.
+ */
 static const char *
 label(char *b, size_t len, const struct row *r, const struct bench_side *w,
     const struct bench_side *n)
 {
 	int	i;
 
-	if (strncmp(r->key, "mem_kib_", 8) != 0)
+	if (r->goal != GOAL_MEM)
 		return r->label;
-	i = r->key[8] - '0';
+	i = r->key[strlen(r->key) - 1] - '0';
 	if (w->mem_n[i] <= 0 && n->mem_n[i] <= 0)
-		return r->label;	/* not measured (--only): 0, or -1 */
-	if (n->mem_n[i] > 0 && n->mem_n[i] != w->mem_n[i])
-		snprintf(b, len, "idle worker memory, %d (node %d) (KiB)",
+		snprintf(b, len, "%s, fleet %d (KiB)", r->label, i + 1);
+	else if (n->mem_n[i] > 0 && n->mem_n[i] != w->mem_n[i])
+		snprintf(b, len, "%s, %d (node %d) workers (KiB)", r->label,
 		    w->mem_n[i], n->mem_n[i]);
 	else
-		snprintf(b, len, "idle worker memory, %d workers (KiB)",
+		snprintf(b, len, "%s, %d workers (KiB)", r->label,
 		    w->mem_n[i]);
 	return b;
 }
@@ -201,18 +210,18 @@ report_print(const struct bench_opts *o, const char *version,
 		printf("all processes pinned to CPU %d\n\n", o->cpu);
 	else
 		printf("not pinned\n\n");
-	printf("%-40s %10s %10s %9s %9s  %-30s %s\n", "metric", "wwd",
+	printf("%-46s %10s %10s %9s %9s  %-30s %s\n", "metric", "wwd",
 	    "node", "wwd/node", "limit", "target", "");
 	for (i = 0; i < NROWS; i++) {
 		r = &ROWS[i];
 		if (r->limit) {
-			printf("%-40s %10s %10s %9s %9s\n", r->label, "",
+			printf("%-46s %10s %10s %9s %9s\n", r->label, "",
 			    "", "", num(d, sizeof d, get(l, r->off),
 			    r->prec));
 			continue;
 		}
 		if (r->off < 0) {
-			printf("%-40s %10s %10s %9s %9s  %-30s\n", r->label,
+			printf("%-46s %10s %10s %9s %9s  %-30s\n", r->label,
 			    "-", "-", "", "", r->target);
 			continue;
 		}
@@ -221,7 +230,7 @@ report_print(const struct bench_opts *o, const char *version,
 			    get(w, r->off) / get(n, r->off));
 		else
 			snprintf(c, sizeof c, "-");
-		printf("%-40s %10s %10s %9s %9s  %-30s %s\n",
+		printf("%-46s %10s %10s %9s %9s  %-30s %s\n",
 		    label(lb, sizeof lb, r, w, n),
 		    num(a, sizeof a, get(w, r->off), r->prec),
 		    num(b, sizeof b, get(n, r->off), r->prec), c,

@@ -6,6 +6,7 @@
  * "end" with the count. The struct run and its slots own all state.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -404,15 +405,56 @@ pss_kib(int pid)
 	return kib;
 }
 
-/* PSS per idle worker at each fleet size, the fleet growing. */
+/*
+ * The summed Pss of process pid and all its descendants in KiB, or -1:
+ * for wwd, the daemon, the template and every worker (each task's
+ * children file lists the processes it forked, or that were forked with
+ * CLONE_PARENT on its behalf).
+ */
+static long
+tree_pss_kib(int pid)
+{
+	char		 path[64];
+	struct dirent	*e;
+	DIR		*d;
+	FILE		*f;
+	long		 sum = pss_kib(pid), k;
+	int		 child;
+
+	snprintf(path, sizeof path, "/proc/%d/task", pid);
+	if (sum < 0 || (d = opendir(path)) == NULL)
+		return -1;
+	while (sum >= 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/task/%.11s/children", pid,
+		    e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;	/* the thread ended */
+		while (sum >= 0 && fscanf(f, "%d", &child) == 1)
+			sum = (k = tree_pss_kib(child)) < 0 ? -1 : sum + k;
+		fclose(f);
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * Idle memory at each fleet size, the fleet growing: the mean Pss of a
+ * worker process, and what the Pss of wwd with all its descendants grew
+ * by since before the first worker, per worker (daemon is wwd's pid).
+ */
 static int
-memory(struct run *r, const struct bench_opts *o, struct bench_side *out)
+memory(struct run *r, int daemon, const struct bench_opts *o,
+    struct bench_side *out)
 {
 	struct slot	*s;
 	int		 max = o->mem[BENCH_MEM_STEPS - 1], have = 0;
 	int		 i, j, rc = 0;
-	long		 sum, k;
+	long		 sum, k, base, all;
 
+	if ((base = tree_pss_kib(daemon)) < 0)
+		return -ESRCH;
 	if ((s = calloc((size_t)max, sizeof *s)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < BENCH_MEM_STEPS; i++) {
@@ -427,7 +469,12 @@ memory(struct run *r, const struct bench_opts *o, struct bench_side *out)
 			}
 			sum += k;
 		}
+		if ((all = tree_pss_kib(daemon)) < 0) {
+			rc = -ESRCH;
+			goto out;
+		}
 		out->mem_kib[i] = (double)sum / have;
+		out->slope_kib[i] = (double)(all - base) / have;
 		out->mem_n[i] = have;
 	}
 out:
@@ -438,11 +485,12 @@ out:
 }
 
 /*
- * Measure wwd (listening on sock) through libwwd into out. 0, or -errno
- * with a message on stderr.
+ * Measure wwd (listening on sock, process daemon) through libwwd into
+ * out. 0, or -errno with a message on stderr.
  */
 int
-run_wwd(const char *sock, const struct bench_opts *o, struct bench_side *out)
+run_wwd(const char *sock, int daemon, const struct bench_opts *o,
+    struct bench_side *out)
 {
 	struct run	r = { 0 };
 	int		rc;
@@ -459,7 +507,7 @@ run_wwd(const char *sock, const struct bench_opts *o, struct bench_side *out)
 	if (((o->only & BENCH_SPAWN) && ((rc = spawn_seq(&r, o, out)) < 0 ||
 	    (rc = spawn_burst(&r, o, out)) < 0)) ||
 	    ((o->only & BENCH_MESSAGES) && (rc = messages(&r, o, out)) < 0) ||
-	    ((o->only & BENCH_MEMORY) && (rc = memory(&r, o, out)) < 0))
+	    ((o->only & BENCH_MEMORY) && (rc = memory(&r, daemon, o, out)) < 0))
 		fprintf(stderr, "wwd-bench: wwd: %s (%s)\n", r.failed != NULL ?
 		    r.failed : "failed", strerror(-rc));
 	wwd_free(r.conn);

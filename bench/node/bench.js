@@ -118,7 +118,9 @@ async function messages(out) {
 	await w.terminate();
 }
 
-// RSS slope per idle worker as the fleet grows to each size.
+// RSS slope per idle worker as the fleet grows to each size. Node's
+// workers are threads of this one process, so its RSS slope is both what
+// a worker costs and what the whole runtime grew by (slope_kib).
 async function memory(out) {
 	const sizes = [mem0, mem1, memMax];
 	const ws = [];
@@ -133,6 +135,7 @@ async function memory(out) {
 		global.gc();
 		const rss = process.memoryUsage().rss;
 		out['mem_kib_' + i] = (rss - base) / 1024 / ws.length;
+		out['slope_kib_' + i] = out['mem_kib_' + i];
 		out['mem_n_' + i] = ws.length;
 	}
 	await Promise.all(ws.map((x) => x.w.terminate()));
