@@ -160,11 +160,18 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 {
 	struct conn	*c = s->data;
 
-	(void)ub;
 	if (nread > 0) {
 		c->in.len += (size_t)nread;
 		conn_cut(c);
-		if (ipc_buf_used(&c->in) == 0 && c->in.cap > CONN_KEEP_MAX)
+		/*
+		 * Nothing held and the read did not fill the room it had:
+		 * the peer has gone quiet for now, so its buffer goes back
+		 * to the heap for the next busy connection (an idle fleet
+		 * of 10,000 workers held ~8 KiB each), and a huge one
+		 * always does.
+		 */
+		if (ipc_buf_used(&c->in) == 0 && ((size_t)nread < ub->len ||
+		    c->in.cap > CONN_KEEP_MAX))
 			ipc_buf_clear(&c->in);
 		return;
 	}
