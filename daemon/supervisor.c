@@ -270,6 +270,17 @@ supervisor_forward(struct worker *k, struct ipc_frame *f)
 		    (unsigned long long)f->port);
 }
 
+/*
+ * Whether f is from a shared worker's scope, which has no port of its
+ * own (INIT's port 0): its console and uncaught errors are only logged,
+ * as browsers show them only in the developer console.
+ */
+static int
+supervisor_scope_only(const struct worker *k, const struct ipc_frame *f)
+{
+	return k->shared && f->port == 0;
+}
+
 static void
 supervisor_fault(struct worker *k, struct ipc_frame *f)
 {
@@ -293,7 +304,8 @@ supervisor_fault(struct worker *k, struct ipc_frame *f)
 		    "worker[%llu]: uncaught: %.*s",
 		    (unsigned long long)k->id, (int)m.message.len,
 		    m.message.ptr);
-	supervisor_forward(k, f);
+	if (!supervisor_scope_only(k, f))
+		supervisor_forward(k, f);
 }
 
 static void
@@ -312,6 +324,8 @@ supervisor_console(struct worker *k, struct ipc_frame *f)
 	    "worker[%llu]: console.%.*s: %.*s", (unsigned long long)k->id,
 	    (int)m.level.len, m.level.ptr, (int)m.text.len, m.text.ptr);
 	/* A nested worker's console is logged only, as in browsers. */
+	if (supervisor_scope_only(k, f))
+		return;
 	if ((p = router_held(k->w, k->conn, f->port)) != NULL &&
 	    (peer = router_find(k->w, p->peer)) != NULL &&
 	    peer->holder != NULL && peer->holder->kind == CONN_WORKER)

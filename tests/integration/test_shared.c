@@ -389,3 +389,38 @@ Test(shared, nested_error_reaches_worker_object_then_scope_then_owner)
 	proc_finish(&p, HARNESS_TIMEOUT_MS);
 	proc_clear(&p);
 }
+
+/*
+ * A shared worker's console and its uncaught errors go to wwd's log (the
+ * browsers' developer console), not to a client, and the worker carries
+ * on with its state. Both used to kill it: they came on its scope's port
+ * 0, which wwd took for a port the worker does not hold.
+ */
+Test(shared, console_and_uncaught_errors_are_logged_and_it_carries_on)
+{
+	char		*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
+	    harness.sock, "--count", "2",
+	    (char *)harness_js("shared_noisy.js"), NULL };
+	struct proc	 a, b, logs;
+
+	harness_start(&harness);
+	proc_start(&a, argv);
+	proc_write(&a, "1\n0\n2\n");
+	proc_close_stdin(&a);
+	cr_assert(proc_finish(&a, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(&a));
+	cr_assert_str_eq(a.obuf, "1\n3\n", "%s", proc_describe(&a));
+	cr_assert_eq(proc_exit_code(&a), 0, "%s", proc_describe(&a));
+	/* The same worker, its total intact. */
+	connect_once_script("4\n", "shared_noisy.js", &b);
+	cr_assert_str_eq(b.obuf, "7\n", "%s", proc_describe(&b));
+	wwctl_cmd(&harness, &logs, "logs", NULL);
+	cr_assert(strstr(logs.obuf, "console.log: shared worker up") != NULL,
+	    "%s", logs.obuf);
+	cr_assert(strstr(logs.obuf, "uncaught: Uncaught Error: zero") != NULL,
+	    "%s", logs.obuf);
+	cr_assert(strstr(logs.obuf, "crashed") == NULL, "%s", logs.obuf);
+	proc_clear(&a);
+	proc_clear(&b);
+	proc_clear(&logs);
+}
