@@ -34,8 +34,6 @@ enum {
 
 /* Exported by libmujs (jsi.h, jsvalue.h), not declared in mujs.h. */
 struct js_Object	*js_toobject(js_State *, int);
-void			**jsV_getownproperty(js_State *, struct js_Object *,
-			    const char *);
 void			 jsV_delproperty(js_State *, struct js_Object *,
 			    const char *);
 
@@ -123,3 +121,4 @@ jsV_delproperty(js_State *J, struct js_Object *obj, const char *name)
 		moved[PROP_SETTER] = set;
 	}
 }
+

@@ -555,9 +555,13 @@ install_navigator(struct worker *w)
 
 /*
  * Define the globals that do not depend on INIT (navigator, close,
- * importScripts, the WorkerLocation interface), and build and drop one
- * empty location, so that its property names are interned before the
- * template forks (intern.c). 0 or -1.
+ * importScripts, postMessage, the WorkerLocation interface) and
+ * placeholders for those INIT fills in (name, origin, location): a
+ * worker then only sets them, which writes their own nodes (props.c),
+ * where a new global rewrites a path of the global object's tree on
+ * pages shared with the template. Build and drop one empty location, so
+ * that its property names are interned before the template forks
+ * (intern.c). 0 or -1.
  */
 int
 scope_prepare(struct worker *w)
@@ -572,11 +576,22 @@ scope_prepare(struct worker *w)
 	install_navigator(w);
 	scope_defun(J, "close", fn_close, 0);
 	scope_defun(J, "importScripts", fn_import_scripts, 0);
+	scope_defun(J, "postMessage", fn_post_message, 1);
+	/* Not yet read-only: scope_install sets them, and adds that. */
+	js_pushundefined(J);
+	js_defglobal(J, "name", JS_DONTENUM);
+	js_pushundefined(J);
+	js_defglobal(J, "origin", JS_DONTENUM);
+	js_pushundefined(J);
+	js_defglobal(J, "location", JS_DONTENUM);
 	js_endtry(J);
 	return define_location(w, &l, 0);
 }
 
-/* Define the worker-specific globals. 0 or -1. */
+/*
+ * Fill in the worker-specific globals (scope_prepare's placeholders). 0
+ * or -1.
+ */
 int
 scope_install(struct worker *w)
 {
@@ -599,8 +614,8 @@ scope_install(struct worker *w)
 		js_pushstring(J, "connect");
 		js_call(J, 2);
 		js_pop(J, 2);
-	} else
-		scope_defun(J, "postMessage", fn_post_message, 1);
+		js_delglobal(J, "postMessage");
+	}
 	js_endtry(J);
 	return 0;
 }

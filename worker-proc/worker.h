@@ -276,6 +276,10 @@ int	 fixes_global_prototype(struct worker *);
 /* fixes_delete.c */
 int	 fixes_delete_install(struct worker *);
 
+/* props.c; jsV_getownproperty is libmujs's (jsvalue.h), not in mujs.h */
+struct js_Object;
+void	**jsV_getownproperty(js_State *, struct js_Object *, const char *);
+
 /* fixes_number.c */
 void	 fixes_number_install(struct worker *);
 

@@ -41,6 +41,18 @@ Test(loop, global_scope_has_its_interfaces)
 	    "\"[object WorkerNavigator]\"]\n\"TypeError\"\n");
 }
 
+/*
+ * name, origin and location, which each worker fills in over the
+ * template's placeholders, and postMessage keep their attributes:
+ * origin and location read-only, all of them not enumerable.
+ */
+Test(loop, globals_filled_in_at_init_keep_their_attributes)
+{
+	expect_lines("", "scope_globals.js", "\"name w-c string, "
+	    "origin --c string, location --c object, postMessage w-c "
+	    "function, object, string, !\"\n");
+}
+
 /* A script that replaces built-ins and pokes at _listeners/_s. */
 Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
 {

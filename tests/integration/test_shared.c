@@ -424,3 +424,16 @@ Test(shared, console_and_uncaught_errors_are_logged_and_it_carries_on)
 	proc_clear(&b);
 	proc_clear(&logs);
 }
+
+/* Its scope has the globals a dedicated worker's has, but postMessage. */
+Test(shared, scope_has_no_post_message)
+{
+	struct proc	p;
+
+	harness_start(&harness);
+	connect_once_script("", "scope_globals.js", &p);
+	cr_assert_str_eq(p.obuf, "\"name w-c string, origin --c string, "
+	    "location --c object, postMessage none, object, string, !\"\n",
+	    "%s", proc_describe(&p));
+	proc_clear(&p);
+}
