@@ -621,28 +621,33 @@ proto_slot(js_State *J)
 
 /*
  * Make the object on top of the stack (popped) the global object's
- * prototype: self instanceof DedicatedWorkerGlobalScope, and
- * Object.getPrototypeOf(self), as in browsers. mujs 1.3.2 gives no way
- * to set a prototype after creation, so this writes the slot that
- * proto_slot() found, after checking that the global's slot holds
- * null or Object.prototype as expected. 0, or -1 when the layout is not as
- * probed (nothing is written then). mujs creates the global object
- * with no prototype at all, so this also gives it Object.prototype's
- * methods (self.hasOwnProperty), further up the chain.
+ * prototype: self instanceof DedicatedWorkerGlobalScope (or
+ * SharedWorkerGlobalScope), and Object.getPrototypeOf(self), as in
+ * browsers. mujs 1.3.2 gives no way to set a prototype after creation,
+ * so this writes the slot that proto_slot() found, after checking that
+ * it holds what Object.getPrototypeOf(self) returns. 0, or -1 when the
+ * layout is not as probed (nothing is written then). mujs creates the
+ * global object with no prototype at all, so this also gives it
+ * Object.prototype's methods (self.hasOwnProperty), further up the
+ * chain.
  */
 int
 fixes_global_prototype(struct worker *w)
 {
 	js_State	*J = w->J;
-	void		**g;
+	void		**g, *now;
 	int		  k, rc = -1;
 
 	if ((k = proto_slot(J)) >= 0) {
 		js_getglobal(J, "Object");
-		js_getproperty(J, -1, "prototype");
+		js_getproperty(J, -1, "getPrototypeOf");
+		js_pushundefined(J);
+		js_pushglobal(J);
+		js_call(J, 1);
+		now = js_isobject(J, -1) ? (void *)object_words(J, -1) : NULL;
 		js_pushglobal(J);
 		g = object_words(J, -1);
-		if (g[k] == NULL || g[k] == (void *)object_words(J, -2)) {
+		if (g[k] == now) {
 			/* The GC marks through this slot: the prototype lives. */
 			g[k] = object_words(J, -4);
 			rc = 0;
@@ -657,10 +662,13 @@ fixes_global_prototype(struct worker *w)
 static void
 fn_object_to_string(js_State *J)
 {
+	struct worker	*w = js_getcontext(J);
+
 	js_pushglobal(J);
 	js_copy(J, 0);
 	if (js_strictequal(J)) {
-		js_pushliteral(J, "[object DedicatedWorkerGlobalScope]");
+		js_pushliteral(J, w->shared ? "[object SharedWorkerGlobalScope]" :
+		    "[object DedicatedWorkerGlobalScope]");
 		return;
 	}
 	js_pop(J, 2);

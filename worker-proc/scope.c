@@ -605,7 +605,11 @@ scope_install(struct worker *w)
 		return -1;
 	if (js_try(J))
 		return -1;
-	/* A SharedWorkerGlobalScope has onconnect, not postMessage. */
+	/*
+	 * A SharedWorkerGlobalScope has onconnect, no postMessage nor
+	 * message handlers, and its own interface in place of
+	 * DedicatedWorkerGlobalScope.
+	 */
 	if (w->shared) {
 		events_push_internal(w);
 		js_getproperty(J, -1, "handler");
@@ -613,8 +617,18 @@ scope_install(struct worker *w)
 		js_pushglobal(J);
 		js_pushstring(J, "connect");
 		js_call(J, 2);
-		js_pop(J, 2);
+		js_pop(J, 1);
 		js_delglobal(J, "postMessage");
+		js_delglobal(J, "onmessage");
+		js_delglobal(J, "onmessageerror");
+		js_delglobal(J, "DedicatedWorkerGlobalScope");
+		js_getproperty(J, -1, "shared");
+		js_copy(J, -1);
+		js_defglobal(J, "SharedWorkerGlobalScope", JS_DONTENUM);
+		js_getproperty(J, -1, "prototype");
+		if (fixes_global_prototype(w) < 0)
+			log_warnx("cannot give the shared scope its prototype");
+		js_pop(J, 2);
 	}
 	js_endtry(J);
 	return 0;

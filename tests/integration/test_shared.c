@@ -437,3 +437,17 @@ Test(shared, scope_has_no_post_message)
 	    "%s", proc_describe(&p));
 	proc_clear(&p);
 }
+
+/* Its global is a SharedWorkerGlobalScope, not a dedicated one. */
+Test(shared, scope_is_a_shared_worker_global_scope)
+{
+	struct proc	p;
+
+	harness_start(&harness);
+	connect_once_script("", "shared_scope.js", &p);
+	cr_assert_str_eq(p.obuf, "[\"function\",\"undefined\",true,true,"
+	    "true,\"[object SharedWorkerGlobalScope]\",true,\"undefined\","
+	    "\"object\",\"function\",\"TypeError\"]\n", "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+}
