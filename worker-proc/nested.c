@@ -93,7 +93,7 @@ static const char prelude[] =
 "    ok(u.buffer); }); });\n"
 "hide(Blob.prototype, 'toString', function () {\n"
 "  return '[object Blob]'; });\n"
-"var blobs = {}, serial = 0;\n"
+"var blobs = {}, serial = 0, later = global.setTimeout, Ev = Event;\n"
 "function URLs() {}\n"
 "var U = typeof global.URL === 'function' ? global.URL : URLs;\n"
 "hide(U, 'createObjectURL', function (blob) {\n"
@@ -115,20 +115,24 @@ static const char prelude[] =
 "    throw new TypeError(\"Failed to construct 'Worker': module \" +\n"
 "      'workers are not supported.');\n"
 "  var href = native.resolve(String(url)), source, origin = '';\n"
-"  if (href.slice(0, 5) === 'blob:') {\n"
-"    if (!blobs.hasOwnProperty(href))\n"
-"      throw ev.domexception(\"Failed to construct 'Worker': The \" +\n"
-"        \"script at '\" + href + \"' failed to load.\", 'NetworkError');\n"
+"  var blob = href.slice(0, 5) === 'blob:';\n"
+"  if (blob && blobs.hasOwnProperty(href)) {\n"
 "    source = unutf8(blobs[href]._b); origin = global.origin;\n"
 "  }\n"
 "  /* A platform object: structured clone refuses it. */\n"
 "  var self = native.object(Worker.prototype);\n"
 "  ev.handler(self, 'message'); ev.handler(self, 'messageerror');\n"
 "  ev.handler(self, 'error');\n"
-"  native.create(self, href, options.name === undefined ? '' :\n"
-"    String(options.name), source, origin);\n"
+"  if (blob && source === undefined || !native.create(self, href,\n"
+"      options.name === undefined ? '' : String(options.name), source,\n"
+"      origin)) {\n"
+"    /* Its script did not load: error at it, later; posts go nowhere. */\n"
+"    hide(self, '_id', 0);\n"
+"    later(function () { failed(self); }, 0);\n"
+"  }\n"
 "  return self;\n"
 "}\n"
+"function failed(t) { ev.fire(t, new Ev('error')); }\n"
 "Worker.prototype = Object.create(EventTarget.prototype);\n"
 "hide(Worker.prototype, 'constructor', Worker);\n"
 "hide(Worker.prototype, 'postMessage', MessagePort.prototype.postMessage);\n"
@@ -136,6 +140,7 @@ static const char prelude[] =
 "hide(global, 'Worker', Worker);\n"
 "hide(global, 'Blob', Blob);\n"
 "return {\n"
+"  failed: failed,\n"
 "  error: function (t, message, filename, lineno, colno) {\n"
 "    if (ev.fire(t, new ErrorEvent('error', { message: message,\n"
 "      filename: filename, lineno: lineno, colno: colno,\n"
@@ -199,6 +204,8 @@ wire(js_State *J, int idx, size_t *len)
 /*
  * native.create(worker, href, name, source, origin): fetch the script
  * unless given (blob:), mint the outside port, send CREATE, hold it.
+ * False if the script could not be read (HTML fires error at the Worker
+ * then, and the constructor does not throw).
  */
 static void
 fn_create(js_State *J)
@@ -223,10 +230,11 @@ fn_create(js_State *J)
 		rc = scope_fetch(w, &u, &text, &why);
 		url_clear(&u);
 		if (rc < 0) {
+			log_info("worker script %s failed to load: %s", href,
+			    why);
 			free(href);
-			events_throw(w, "NetworkError", "Failed to construct "
-			    "'Worker': The script at '%s' failed to load (%s).",
-			    js_tostring(J, 2), why);
+			js_pushboolean(J, 0);
+			return;
 		}
 		src = text;
 		sl = strlen(text);
@@ -262,7 +270,7 @@ fn_create(js_State *J)
 	js_pushnumber(J, (double)id);
 	js_defproperty(J, 1, "_id", JS_DONTENUM);
 	ports_adopt(w, id, 1);
-	js_pushundefined(J);
+	js_pushboolean(J, 1);
 }
 
 /* FAULT from a nested worker: an ErrorEvent at its Worker object. */
@@ -308,8 +316,42 @@ on_fault(struct worker *w, const struct ipc_frame *f)
 }
 
 /*
- * Frames about nested workers: STARTED (nothing to do), EXIT (the
- * port is let go), FAULT. 1 if handled, 0 if not one of them.
+ * EXIT of a nested worker: one that could not start (its script did not
+ * parse, or wwd refused it) fires error at its Worker object first, as
+ * HTML does when a worker's script fails. Then the port is let go.
+ */
+static void
+on_exit_frame(struct worker *w, const struct ipc_frame *f)
+{
+	js_State		*J = w->J;
+	struct ipc_exit		 m;
+	const char		*why;
+	char			 key[40];
+	int			 top = js_gettop(J);
+
+	if (!w->done && ipc_exit_decode(f->body, f->len, &m, &why) == 0 &&
+	    ipc_str_eq(m.reason, "failed")) {
+		snprintf(key, sizeof key, "wwd.port.%llu",
+		    (unsigned long long)f->port);
+		if (js_try(J))
+			js_pop(J, js_gettop(J) - top);
+		else {
+			events_entry(J, NESTED_INTERNAL, "failed");
+			js_getregistry(J, key);
+			js_endtry(J);
+			if (js_pcall(J, 1))
+				events_report(w, w->url);
+			else
+				js_pop(J, 1);
+			loop_task_done(w);
+		}
+	}
+	ports_forget(w, f->port);
+}
+
+/*
+ * Frames about nested workers: STARTED (nothing to do), EXIT, FAULT. 1
+ * if handled, 0 if not one of them.
  */
 int
 nested_frame(struct worker *w, const struct ipc_frame *f)
@@ -318,7 +360,7 @@ nested_frame(struct worker *w, const struct ipc_frame *f)
 	case IPC_STARTED:
 		return 1;
 	case IPC_EXIT:
-		ports_forget(w, f->port);
+		on_exit_frame(w, f);
 		return 1;
 	case IPC_FAULT:
 		on_fault(w, f);

@@ -451,3 +451,22 @@ Test(shared, scope_is_a_shared_worker_global_scope)
 	    proc_describe(&p));
 	proc_clear(&p);
 }
+
+/*
+ * A nested worker whose script does not parse, cannot be read, or is a
+ * revoked blob: URL: the constructor returns, then error fires at the
+ * Worker object (a plain Event). The first never fired, the others
+ * threw NetworkError from the constructor.
+ */
+Test(shared, nested_worker_that_cannot_load_fires_error_at_it)
+{
+	struct proc	p;
+
+	harness_start(&harness);
+	wwctl_run(&harness, "", &p, harness_js("nested_fail.js"), NULL);
+	cr_assert_eq(proc_exit_code(&p), 0, "%s", proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "[\"constructed\",\"blob error false\","
+	    "\"missing error false\",\"parse error false\"]\n", "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+}
