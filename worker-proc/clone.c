@@ -44,6 +44,34 @@ clone_id(js_State *J)
 }
 
 /*
+ * The transfer list in argument idx of who (postMessage or
+ * structuredClone): a StructuredSerializeOptions dictionary, undefined
+ * and null being an empty one, or if seq also a sequence itself (the
+ * other postMessage overload), as WebIDL picks between the two. Its
+ * stack slot (it may push the dictionary's transfer), or 0 for none.
+ * Anything else is a TypeError.
+ */
+int
+clone_transfer_arg(js_State *J, int idx, int seq, const char *who)
+{
+	if (js_isundefined(J, idx) || js_isnull(J, idx))
+		return 0;
+	if (seq && js_isarray(J, idx))
+		return idx;
+	if (!js_isobject(J, idx))
+		js_typeerror(J, "Failed to execute '%s': The provided value "
+		    "cannot be converted to a %s.", who, seq ? "sequence" :
+		    "dictionary");
+	js_getproperty(J, idx, "transfer");
+	if (js_isarray(J, -1))
+		return js_gettop(J) - 1;
+	if (!js_isundefined(J, -1))
+		js_typeerror(J, "Failed to execute '%s': transfer is not a "
+		    "sequence.", who);
+	return 0;
+}
+
+/*
  * Check the transfer list at stack slot idx before a clone: only
  * ArrayBuffers and MessagePorts held here, none detached, none twice;
  * else DataCloneError. who names the caller.
@@ -113,21 +141,13 @@ fn_structured_clone(js_State *J)
 	struct worker	*w = js_getcontext(J);
 	struct ipc_buf	 b;
 	const char	*why;
-	int		 tidx = 0, i, n, nports = 0;
+	int		 tidx, i, n, nports = 0;
 
 	if (js_gettop(J) < 2)
 		js_pushundefined(J);
 	if (js_gettop(J) < 3)
 		js_pushundefined(J);
-	if (js_isobject(J, 2)) {
-		js_getproperty(J, 2, "transfer");
-		if (js_isarray(J, -1))
-			tidx = js_gettop(J) - 1;
-		else if (!js_isundefined(J, -1))
-			js_typeerror(J, "Failed to execute 'structuredClone': "
-			    "transfer is not a sequence.");
-	}
-	if (tidx > 0)
+	if ((tidx = clone_transfer_arg(J, 2, 0, "structuredClone")) > 0)
 		clone_transfer(w, tidx, "structuredClone");
 	ipc_buf_init(&b);
 	if (js_try(J)) {

@@ -486,17 +486,8 @@ fn_post(js_State *J)
 {
 	struct worker	*w = scope_worker(J);
 	uint64_t	 id = id_of(J, 1);
-	int		 tidx = 0;
+	int		 tidx = clone_transfer_arg(J, 3, 1, "postMessage");
 
-	if (js_isarray(J, 3))
-		tidx = 3;
-	else if (js_isobject(J, 3)) {
-		js_getproperty(J, 3, "transfer");
-		if (js_isarray(J, -1))
-			tidx = js_gettop(J) - 1;
-	} else if (!js_isundefined(J, 3))
-		js_typeerror(J, "Failed to execute 'postMessage': The "
-		    "provided value cannot be converted to a sequence.");
 	if (id != 0 && find(w, id) != NULL)
 		ports_post(w, id, 2, tidx);
 	js_pushundefined(J);

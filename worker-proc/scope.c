@@ -373,22 +373,8 @@ fn_post_message(js_State *J)
 	if (js_gettop(J) < 2)
 		js_typeerror(J, "Failed to execute 'postMessage': "
 		    "1 argument required, but only 0 present.");
-	if (js_gettop(J) > 2 && !js_isundefined(J, 2)) {
-		if (js_isarray(J, 2))
-			tidx = 2;
-		else if (js_isobject(J, 2) && !js_iscallable(J, 2)) {
-			/* A StructuredSerializeOptions dictionary. */
-			js_getproperty(J, 2, "transfer");
-			if (js_isarray(J, -1))
-				tidx = js_gettop(J) - 1;
-			else if (!js_isundefined(J, -1))
-				js_typeerror(J, "Failed to execute "
-				    "'postMessage': transfer is not a sequence.");
-		} else
-			js_typeerror(J, "Failed to execute 'postMessage': "
-			    "The provided value cannot be converted to a "
-			    "sequence.");
-	}
+	if (js_gettop(J) > 2)
+		tidx = clone_transfer_arg(J, 2, 1, "postMessage");
 	ports_post(w, w->port, 1, tidx);
 	js_pushundefined(J);
 }

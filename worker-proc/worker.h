@@ -213,6 +213,7 @@ int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
 int	clone_decode_ports(struct worker *, const uint8_t *, size_t, int,
 	    const char **);
 uintptr_t clone_id(js_State *);
+int	clone_transfer_arg(js_State *, int, int, const char *);
 void	clone_transfer(struct worker *, int, const char *);
 void	clone_detach(struct worker *, int);
 

@@ -53,6 +53,15 @@ Test(loop, globals_filled_in_at_init_keep_their_attributes)
 	    "function, object, string, !\"\n");
 }
 
+/* postMessage's and structuredClone's second argument, per WebIDL. */
+Test(loop, transfer_arguments_convert_as_webidl_says)
+{
+	expect_lines("", "transfer_args.js", "1\n1\n1\n"
+	    "[\"ok\",\"ok\",\"ok\",\"ok\",\"ok\",\"TypeError\","
+	    "\"TypeError\",\"TypeError\",\"ok\",\"ok\",\"ok\","
+	    "\"TypeError\"]\n");
+}
+
 /* A script that replaces built-ins and pokes at _listeners/_s. */
 Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
 {
