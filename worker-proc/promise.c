@@ -45,6 +45,17 @@ struct promise {
 static void	resolve_promise(js_State *, int, int);
 static void	reject_promise(js_State *, int, int);
 
+/*
+ * Push a new record: an object of ours with no prototype, so a missing
+ * field reads undefined whatever a script puts on Object.prototype.
+ */
+static void
+record(js_State *J)
+{
+	js_pushnull(J);
+	js_newobjectx(J);
+}
+
 static int
 absidx(js_State *J, int idx)
 {
@@ -315,7 +326,7 @@ static void
 resolving_functions(js_State *J, int p)
 {
 	p = absidx(J, p);
-	js_newobject(J);
+	record(J);
 	js_copy(J, p);
 	js_setproperty(J, -2, "p");
 	closure(J, fn_resolve, 1, -1);
@@ -394,7 +405,7 @@ perform_then(js_State *J, int p, int f, int r, int d)
 	f = absidx(J, f);
 	r = absidx(J, r);
 	d = absidx(J, d);
-	js_newobject(J);
+	record(J);
 	react = js_gettop(J) - 1;
 	js_copy(J, d);
 	js_setproperty(J, react, "p");
@@ -727,7 +738,7 @@ combine(js_State *J, enum combinator kind, int rec, int resolve_fn)
 		js_getindex(J, 1, i);
 		js_call(J, 1);
 		next = js_gettop(J) - 1;
-		js_newobject(J);	/* [[AlreadyCalled]], shared by a pair */
+		record(J);	/* [[AlreadyCalled]], shared by a pair */
 		switch (kind) {
 		case COMB_ALL:
 			element_function(J, fn_all_element, rec, i, next + 1);
@@ -765,7 +776,7 @@ combinator(js_State *J, enum combinator kind)
 		js_typeerror(J, "Promise combinator called on non-object");
 	new_promise(J);
 	p = js_gettop(J) - 1;
-	js_newobject(J);
+	record(J);
 	rec = p + 1;
 	js_copy(J, p);
 	js_setproperty(J, rec, "p");

@@ -19,10 +19,20 @@ function wrap(fn, args, t) {
 }
 global.self = global;
 global.postMessage = (v) => process.stdout.write(JSON.stringify(v) + '\n');
+// A closing worker's MessagePorts are closed too; Node would keep
+// running while they are open.
+const ports = [];
+const RealChannel = global.MessageChannel;
+global.MessageChannel = function MessageChannel() {
+  const c = new RealChannel();
+  ports.push(c.port1, c.port2);
+  return c;
+};
 global.close = () => {
   closed = true;
   for (const t of timers) realClear(t);
   timers.clear();
+  setImmediate(() => { for (const p of ports) p.close(); });
 };
 global.setTimeout = function (fn, ms, ...args) {
   const h = { _repeat: false };
