@@ -747,7 +747,11 @@ supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
 	return NULL;
 }
 
-/* CREATE from c cannot be served: EXIT "failed", msg, on outside. */
+/*
+ * CREATE from c cannot be served: EXIT "failed", msg, on outside. As
+ * after any EXIT, c holds outside until its CLOSE (a port with no peer:
+ * posts on it are dropped).
+ */
 void
 supervisor_fail(struct conn *c, uint64_t outside, const char *msg)
 {
@@ -755,6 +759,11 @@ supervisor_fail(struct conn *c, uint64_t outside, const char *msg)
 	struct ipc_exit	 e;
 	struct ipc_buf	*b;
 
+	if (router_held(c->w, c, outside) == NULL &&
+	    router_add(c->w, outside, 0, c, NULL) < 0) {
+		conn_abort(c);	/* out of memory */
+		return;
+	}
 	a.principal = supervisor_uid(c);
 	eventlog_add(c->w, LOG_LEVEL_INFO, "refused", &a,
 	    "client %llu: CREATE refused: %s", (unsigned long long)c->id, msg);

@@ -318,7 +318,8 @@ on_fault(struct worker *w, const struct ipc_frame *f)
 /*
  * EXIT of a nested worker: one that could not start (its script did not
  * parse, or wwd refused it) fires error at its Worker object first, as
- * HTML does when a worker's script fails. Then the port is let go.
+ * HTML does when a worker's script fails. Then the port is let go, and
+ * closed.
  */
 static void
 on_exit_frame(struct worker *w, const struct ipc_frame *f)
@@ -347,6 +348,9 @@ on_exit_frame(struct worker *w, const struct ipc_frame *f)
 		}
 	}
 	ports_forget(w, f->port);
+	/* As a client does: wwd may free its record of the port. */
+	if (ipc_empty_encode(channel_out(w), IPC_CLOSE, f->port) < 0)
+		log_warnx("out of memory for CLOSE");
 }
 
 /*

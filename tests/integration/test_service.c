@@ -370,6 +370,29 @@ Test(service, principals_limits_ps_and_kill)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
+/*
+ * A refused CREATE's port is held until CLOSE, as after any EXIT, and
+ * posts on it go nowhere. libwwd closes every port that got EXIT; that
+ * CLOSE used to cut the client off and kill its other workers.
+ */
+Test(service, refused_create_port_is_closed_like_any_other)
+{
+	struct rawc	c;
+	struct ipc_buf	b;
+
+	start_worker("[limits]\nworkers_per_user = 1\n", &c, "echo.js");
+	cr_assert(try_create(&c, c.port_base + 1, "workers_per_user") == 0);
+	rawc_post_str(&c, c.port_base + 1, "to nobody");
+	ipc_buf_init(&b);
+	cr_assert(ipc_empty_encode(&b, IPC_CLOSE, c.port_base + 1) == 0);
+	rawc_send_buf(&c, &b);
+	ipc_buf_clear(&b);
+	rawc_post_str(&c, c.port_base, "still served");
+	rawc_expect_str(&c, c.port_base, "still served");
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 Test(service, stats_json_counts)
 {
 	struct rawc	 c;

@@ -470,3 +470,22 @@ Test(shared, nested_worker_that_cannot_load_fires_error_at_it)
 	    proc_describe(&p));
 	proc_clear(&p);
 }
+
+/*
+ * The parent closes each nested worker's port once it has ended, so wwd
+ * forgets them: the records used to stay until the parent ended.
+ */
+Test(shared, nested_workers_that_end_leave_no_port_records)
+{
+	struct proc	p;
+
+	harness_start(&harness);
+	wwctl_start(&harness, &p, harness_js("nested_churn.js"), NULL);
+	cr_assert(proc_wait_lines(&p, 1, HARNESS_TIMEOUT_MS) == 1, "%s",
+	    proc_describe(&p));
+	/* The parent's own pair, once its five children are gone. */
+	cr_assert(wait_ports(2), "ports: %.0f", router_ports());
+	proc_close_stdin(&p);
+	proc_finish(&p, HARNESS_TIMEOUT_MS);
+	proc_clear(&p);
+}
