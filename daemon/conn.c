@@ -7,7 +7,9 @@
  * written and closed connections are handed to uv_close; a connection is
  * never freed inside one of its own callbacks.
  */
+#define _GNU_SOURCE	/* POLLRDHUP */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,13 +308,31 @@ conn_blocked(const struct conn *c)
 	    router_queued(p) >= w->cfg.port_low;
 }
 
+/* Whether c's peer has hung up (what it sent may still be unread). */
+static int
+conn_hung_up(struct conn *c)
+{
+	struct pollfd	pfd = { .events = POLLRDHUP };
+	uv_os_fd_t	fd;
+
+	if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0)
+		return 0;
+	pfd.fd = fd;
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 /*
  * Resume the paused connections whose receiver and port drained (or are
- * gone). They leave the list before any is cut: cutting one may close
- * or pause others.
+ * gone), and, if hangups, those whose peer hung up: what such a peer
+ * left is bounded by its socket's buffer, and wwd must read to its end
+ * to see that it left. Otherwise a client that gave a port away and
+ * left before acknowledging it (PORT_DRAINED) kept its workers for
+ * good, paused for a port that waited on it. They leave the list before
+ * any is cut: cutting one may close or pause others.
  */
 static void
-conn_resume_all(struct wwd *w)
+conn_resume_all(struct wwd *w, int hangups)
 {
 	TAILQ_HEAD(, conn)	 ready = TAILQ_HEAD_INITIALIZER(ready);
 	struct conn		*c, *next;
@@ -320,7 +340,7 @@ conn_resume_all(struct wwd *w)
 	w->drained = 0;
 	for (c = TAILQ_FIRST(&w->paused); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, paused_entry);
-		if (conn_blocked(c))
+		if (conn_blocked(c) && !(hangups && conn_hung_up(c)))
 			continue;
 		conn_unpause(c);
 		TAILQ_INSERT_TAIL(&ready, c, paused_entry);
@@ -655,6 +675,14 @@ conn_flush(struct conn *c)
 		conn_finish(c);
 }
 
+/* Every tick: read on paused connections whose peer hung up. */
+void
+conn_tick(struct wwd *w)
+{
+	if (!TAILQ_EMPTY(&w->paused))
+		conn_resume_all(w, 1);
+}
+
 /*
  * Flush every dirty connection and finish pending closes. A flush that
  * drains a queue may free a paused sender, and nothing else would wake
@@ -669,7 +697,7 @@ conn_flush_all(struct wwd *w)
 
 	for (;;) {
 		if (w->drained && !TAILQ_EMPTY(&w->paused))
-			conn_resume_all(w);	/* clears w->drained */
+			conn_resume_all(w, 0);	/* clears w->drained */
 		else if (TAILQ_EMPTY(&w->dirty))
 			break;
 		while ((c = TAILQ_FIRST(&w->dirty)) != NULL) {

@@ -147,6 +147,7 @@ control_stats(struct conn *c, msgpack_packer *pk, struct ipc_buf *data)
 			clients++;
 		queued += conn_queued(o) + ipc_buf_used(&o->in);
 	}
+	queued += router_held_bytes(c->w);
 	msgpack_pack_map(pk, 15);
 	control_u64(pk, "buffered_bytes", queued);
 	control_str(pk, "version", WWD_VERSION);

@@ -33,7 +33,7 @@
 #define WWD_SYSCONFDIR "/etc"
 #endif
 #define MAIN_CONFIG	WWD_SYSCONFDIR "/wwd/wwd.conf"
-#define MAIN_TICK_MS	100	/* CPU and wall-clock limit checks */
+#define MAIN_TICK_MS	100	/* limit checks, paused peers gone */
 #define MAIN_MMAP_THRESHOLD	(32 * 1024 * 1024)	/* larger blocks: mmap */
 #define MAIN_TRIM_THRESHOLD	(64 * 1024 * 1024)	/* free top kept */
 
@@ -365,6 +365,7 @@ main_sighup_cb(uv_signal_t *h, int sig)
 static void
 main_tick_cb(uv_timer_t *h)
 {
+	conn_tick(h->data);
 	supervisor_tick(h->data);
 }
 

@@ -200,11 +200,26 @@ router_queued(const struct port *p)
 	return p->queued + ipc_buf_used(&p->early) + ipc_buf_used(&p->late);
 }
 
+/* The bytes held back in every port's own queues (wwctl stats). */
+size_t
+router_held_bytes(const struct wwd *w)
+{
+	const struct port	*p;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < w->nslots; i++)
+		for (p = w->ports[i]; p != NULL; p = p->next)
+			n += ipc_buf_used(&p->early) + ipc_buf_used(&p->late);
+	return n;
+}
+
 /*
  * Count one frame of n bytes for port p. Backpressure: the sender (if
  * any) stops being read while p's holder or p itself is over its high
- * mark, unless that would close a cycle of waiting workers (conn_cycle)
- * and the queues are under ROUTER_CYCLE_ROOM times their marks.
+ * mark, unless the queues are under ROUTER_CYCLE_ROOM times their marks
+ * and pausing it could stall for good: it closes a cycle of waiting
+ * workers (conn_cycle), or p is held back while the sender still owes a
+ * PORT_DRAINED, which may sit behind what it sends.
  */
 static void
 router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
@@ -225,10 +240,11 @@ router_count(struct wwd *w, struct conn *sender, struct port *p, size_t n)
 	full_port = in_port > w->cfg.port_high;
 	if (!full_conn && !full_port)
 		return;
-	/* A cycle of waiting workers goes on, up to a bound still. */
+	/* Either goes on, up to a bound still. */
 	if (in_conn <= ROUTER_CYCLE_ROOM * w->cfg.conn_high &&
 	    in_port <= ROUTER_CYCLE_ROOM * w->cfg.port_high &&
-	    conn_cycle(sender, h))
+	    ((router_held_back(p) && sender->ndraining > 0) ||
+	    conn_cycle(sender, h)))
 		return;
 	conn_pause(sender, full_conn ? h : NULL, full_port ? p->id : 0);
 }
@@ -300,7 +316,7 @@ router_deliver(struct wwd *w, struct conn *sender, struct port *p,
 				wa[p->nwaiters++] = ids[i];
 			}
 	}
-	router_count(w, sender->ndraining == 0 ? sender : NULL, p, len);
+	router_count(w, sender, p, len);
 	return 0;
 }
 

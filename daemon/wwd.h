@@ -237,6 +237,7 @@ void		 conn_close(struct conn *);
 void		 conn_abort(struct conn *);
 const char	*conn_name(const struct conn *, char *, size_t);
 void		 conn_flush_all(struct wwd *);
+void		 conn_tick(struct wwd *);
 void		 conn_close_all(struct wwd *);
 size_t		 conn_queued(const struct conn *);
 void		 conn_pause(struct conn *, struct conn *, uint64_t);
@@ -296,6 +297,7 @@ int		 router_drained(struct wwd *, struct conn *, uint64_t,
 		    const char **);
 int		 router_frame(struct conn *, struct ipc_frame *);
 size_t		 router_queued(const struct port *);
+size_t		 router_held_bytes(const struct wwd *);
 
 /* supervisor.c: worker table and policy */
 enum worker_end {

@@ -552,6 +552,79 @@ daemon_buffers(double *buffered, double *pauses)
 	proc_clear(&p);
 }
 
+#define MOVE_FLOOD	(64 * 1024 * 1024)
+
+/*
+ * A client that gives a port's peer away and never acknowledges the move
+ * (no PORT_DRAINED): what it posts on the port is held for the moving
+ * peer, and wwd used to take all of it, never pausing a sender that owed
+ * a PORT_DRAINED. Now it reads on only up to four times the port's mark
+ * (1 MiB here), then pauses the client, and shows the bytes held in
+ * buffered_bytes.
+ */
+Test(service, client_that_never_acknowledges_a_move_is_paused)
+{
+	struct rawc		 c;
+	struct ipc_channel	 ch;
+	struct ipc_post		 m = { 0 };
+	struct ipc_buf		 b;
+	struct pollfd		 pfd;
+	static const char	 take[] = "\xa6take b";	/* "take b" */
+	char			*big;
+	size_t			 off = 0;
+	ssize_t			 n;
+	double			 buffered, pauses;
+	int			 flags;
+
+	start_worker("[limits]\nport_queue_high = 256K\n"
+	    "port_queue_low = 64K\n", &c, "silent.js");
+	ch.a = c.port_base + 1;
+	ch.b = c.port_base + 2;
+	m.ntransfer = 1;
+	m.transfer[0] = ch.b;
+	m.data.ptr = take;
+	m.data.len = sizeof take - 1;
+	ipc_buf_init(&b);
+	cr_assert(ipc_channel_encode(&b, &ch) == 0);
+	cr_assert(ipc_post_encode(&b, c.port_base, &m) == 0);
+	rawc_send_buf(&c, &b);
+	ipc_buf_clear(&b);
+	/* 64 MiB of posts on a, for b, which is on its way to the worker. */
+	m.ntransfer = 0;
+	m.data.len = 256 * 1024;
+	cr_assert((big = malloc(m.data.len)) != NULL);
+	memset(big, 0xc0, m.data.len);	/* nil, nil, ...: never decoded */
+	m.data.ptr = big;
+	ipc_buf_init(&b);
+	while (ipc_buf_used(&b) < MOVE_FLOOD)
+		cr_assert(ipc_post_encode(&b, ch.a, &m) == 0);
+	free(big);
+	flags = fcntl(c.fd, F_GETFL);
+	fcntl(c.fd, F_SETFL, flags | O_NONBLOCK);
+	pfd.fd = c.fd;
+	pfd.events = POLLOUT;
+	while (off < ipc_buf_used(&b)) {
+		n = write(c.fd, ipc_buf_head(&b) + off, ipc_buf_used(&b) - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		cr_assert(n < 0 && errno == EAGAIN, "write: %s",
+		    strerror(errno));
+		if (poll(&pfd, 1, 1000) == 0)
+			break;	/* stalled: the daemon stopped reading */
+	}
+	daemon_buffers(&buffered, &pauses);
+	cr_assert(off < 8 * 1024 * 1024, "wwd took %zu bytes for a moving "
+	    "port (buffers %.0f, pauses %.0f)", off, buffered, pauses);
+	cr_assert(pauses >= 1, "no backpressure pause");
+	cr_assert(buffered >= 1024 * 1024, "buffered_bytes %.0f", buffered);
+	fcntl(c.fd, F_SETFL, flags);
+	ipc_buf_clear(&b);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 #define BP_COUNT	8000
 #define BP_SIZE		4000
 
