@@ -190,9 +190,10 @@ static const char prelude[] =
 "function lone(list) { if (list !== gmsg) return;\n"
 "  fast[2] = list.length === 0 ? null :\n"
 "    list.length === 1 && list[0].handler ? list[0].value : void 0; }\n"
+"/* (EventListenerOptions or boolean): an object is the dictionary. */\n"
 "function capture(o) {\n"
-"  return typeof o === 'boolean' ? o : !!(o !== null &&\n"
-"    typeof o === 'object' && o.capture); }\n"
+"  return o !== null && (typeof o === 'object' || typeof o === 'function') ?\n"
+"    !!o.capture : !!o; }\n"
 "function add(t, type, cb, o) {\n"
 "  if (arguments.length < 3) throw new TypeErr(\"Failed to execute \" +\n"
 "    \"'addEventListener': 2 arguments required.\");\n"
@@ -204,7 +205,8 @@ static const char prelude[] =
 "  for (i = 0; i < list.length; i++)\n"
 "    if (!list[i].handler && list[i].callback === cb &&\n"
 "        list[i].capture === c) return;\n"
-"  var obj = o !== null && typeof o === 'object', e = create(null);\n"
+"  var obj = o !== null && (typeof o === 'object' ||\n"
+"    typeof o === 'function'), e = create(null);\n"
 "  e.callback = cb; e.capture = c; e.once = obj && !!o.once;\n"
 "  e.passive = obj && !!o.passive; e.removed = false;\n"
 "  push(list, e); lone(list);\n"
@@ -323,6 +325,9 @@ static const char prelude[] =
 "handler(global, 'message');\n"
 "handler(global, 'messageerror');\n"
 "handler(global, 'error');\n"
+"handler(global, 'languagechange');\n"
+"handler(global, 'offline');\n"
+"handler(global, 'online');\n"
 "handler(global, 'unhandledrejection');\n"
 "handler(global, 'rejectionhandled');\n"
 "return {\n"
@@ -476,7 +481,9 @@ events_throw(struct worker *w, const char *name, const char *fmt, ...)
 /*
  * The location of an uncaught error: the first frame of its mujs
  * stackTrace ("\n\tat f (file:3)" or "\n\tat file:3") that is neither
- * native code nor our prelude. 0 if there is none.
+ * native code nor our prelude. A function's name has no space, so the
+ * first " (" ends it; the URL may hold parentheses of its own. 0 if there
+ * is none.
  */
 static int
 locate(const char *st, char *file, size_t size, unsigned *line)
@@ -486,13 +493,10 @@ locate(const char *st, char *file, size_t size, unsigned *line)
 	while ((p = strstr(p, "\tat ")) != NULL) {
 		p += 4;
 		end = p + strcspn(p, "\n");
-		if (end > p && end[-1] == ')') {
-			for (open = end - 1; open > p && *open != '('; open--)
-				;
-			if (*open == '(') {
-				p = open + 1;
-				end--;
-			}
+		open = p + strcspn(p, " \n");
+		if (end - open > 3 && open[1] == '(' && end[-1] == ')') {
+			p = open + 2;
+			end--;
 		}
 		for (colon = end; colon > p && *colon != ':'; colon--)
 			;

@@ -319,7 +319,7 @@ fn_clear_timer(js_State *J)
 {
 	struct worker		*w = scope_worker(J);
 	struct loop_timer	*t;
-	double			 id = js_tonumber(J, 1);
+	uint32_t		 id = (uint32_t)js_toint32(J, 1);	/* long */
 
 	for (t = w->timers; t != NULL; t = t->next)
 		if (t->id == id && !t->cleared)

@@ -143,7 +143,7 @@ static const char prelude[] =
 "  failed: failed,\n"
 "  error: function (t, message, filename, lineno, colno) {\n"
 "    if (ev.fire(t, new ErrorEvent('error', { message: message,\n"
-"      filename: filename, lineno: lineno, colno: colno,\n"
+"      filename: filename, lineno: lineno, colno: colno, error: null,\n"
 "      cancelable: true })))\n"
 "      return ev.error(message, filename, lineno, colno, null);\n"
 "    return true; }\n"

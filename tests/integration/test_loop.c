@@ -62,6 +62,14 @@ Test(loop, transfer_arguments_convert_as_webidl_says)
 	    "\"TypeError\"]\n");
 }
 
+/* Small conversions and defaults the spec and WebIDL fix. */
+Test(loop, webidl_conversions_and_defaults)
+{
+	expect_lines("", "webidl_misc.js", "[\"object\",null,null,0,null,"
+	    "\"data:,function f(){throw new Error(\\\"x\\\")} "
+	    "setTimeout(f,0)\",1]\n");
+}
+
 /* A script that replaces built-ins and pokes at _listeners/_s. */
 Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
 {
