@@ -635,7 +635,11 @@ supervisor_create_frame(struct conn *c, struct ipc_frame *f)
 		snprintf(msg, sizeof msg, "CREATE: port %llu: %s",
 		    (unsigned long long)f->port, why);
 		c->ops->fault(c, "bad-port", msg);
-	} else if (!ipc_str_eq(m.kind, "dedicated") &&
+	} else if (!ipc_str_utf8(m.url) || !ipc_str_utf8(m.name) ||
+	    !ipc_str_utf8(m.origin) || !ipc_str_utf8(m.root))
+		c->ops->fault(c, "bad-body", "CREATE: url, name, origin and "
+		    "root must be UTF-8");
+	else if (!ipc_str_eq(m.kind, "dedicated") &&
 	    !ipc_str_eq(m.kind, "shared")) {
 		snprintf(msg, sizeof msg, "CREATE: kind \"%.*s\" is not "
 		    "supported", (int)(m.kind.len > 40 ? 40 : m.kind.len),

@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 
 #include "log.h"
+#include "msg.h"
 
 static char		log_role[32] = "wwd";
 static enum log_level	log_level = LOG_LEVEL_INFO;
@@ -82,30 +83,39 @@ log_level_name(enum log_level level)
 }
 
 /*
- * Copy s to out (size n) with control characters escaped, so that text
- * from a peer (a worker's console output, say) cannot forge log lines.
+ * Copy s to out (size n) with control characters and bytes that are not
+ * UTF-8 escaped, so that text from a peer (a worker's console output,
+ * say) cannot forge log lines, and the line is UTF-8 for the journal
+ * and for wwctl's JSON; cut short, it ends between characters.
  */
 static void
 log_escape(const char *s, char *out, size_t n)
 {
 	static const char	hex[] = "0123456789abcdef";
-	size_t			o = 0;
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			o = 0, k;
 
-	for (; *s != '\0' && o + 5 < n; s++) {
-		unsigned char	c = (unsigned char)*s;
-
-		if (c >= 0x20 && c != 0x7f) {
-			out[o++] = (char)c;
+	while (*p != '\0' && o + 5 < n) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			out[o++] = (char)*p++;
+			continue;
+		}
+		if (*p >= 0x80 && (k = ipc_utf8_char(p,
+		    strnlen((const char *)p, 4), 0)) > 0) {	/* k < n - o */
+			memcpy(out + o, p, k);
+			o += k;
+			p += k;
 			continue;
 		}
 		out[o++] = '\\';
-		if (c == '\n' || c == '\r' || c == '\t')
-			out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			out[o++] = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
 		else {
 			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
 		}
+		p++;
 	}
 	out[o] = '\0';
 }

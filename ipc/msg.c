@@ -56,6 +56,53 @@ ipc_str_eq(struct ipc_str a, const char *s)
 	return strlen(s) == a.len && memcmp(a.ptr, s, a.len) == 0;
 }
 
+/*
+ * The length of the character at p (n bytes left) if it is well-formed
+ * UTF-8: no overlong form, nothing above U+10FFFF, and a surrogate only
+ * if surrogates (WTF-8, a JavaScript string's lone halves). 0 if not.
+ */
+size_t
+ipc_utf8_char(const uint8_t *p, size_t n, int surrogates)
+{
+	size_t	len, k;
+
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (k = 1; k < len; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xf0 && p[1] < 0x90) ||
+	    (p[0] == 0xf4 && p[1] > 0x8f) ||
+	    (!surrogates && p[0] == 0xed && p[1] > 0x9f))
+		return 0;
+	return len;
+}
+
+/* Whether slice a is UTF-8 (the protocol's str). */
+int
+ipc_str_utf8(struct ipc_str a)
+{
+	const uint8_t	*p = (const uint8_t *)a.ptr;
+	size_t		 i, k;
+
+	for (i = 0; i < a.len; i += k)
+		if ((k = ipc_utf8_char(p + i, a.len - i, 0)) == 0)
+			return 0;
+	return 1;
+}
+
 /* A NUL-terminated heap copy of the slice; the caller frees it. */
 char *
 ipc_str_dup(struct ipc_str a)

@@ -68,6 +68,8 @@ struct ipc_str {
 struct ipc_str	 ipc_str(const char *);
 int		 ipc_str_eq(struct ipc_str, const char *);
 char		*ipc_str_dup(struct ipc_str);
+int		 ipc_str_utf8(struct ipc_str);
+size_t		 ipc_utf8_char(const uint8_t *, size_t, int);
 
 /* HELLO, both ways first on every connection. */
 struct ipc_hello {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
 #include "worker.h"
 
 #define TEXT_BLOCK	512	/* bytes scanned at once by wire_needs */
@@ -109,35 +110,11 @@ text_js(const char *p, size_t n, size_t *len)
 int
 text_wtf8_valid(const uint8_t *p, size_t n)
 {
-	size_t		i = 0, len, k;
-	uint32_t	c;
+	size_t	i, k;
 
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			len = 2;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			len = 3;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			len = 4;
-		else
+	for (i = 0; i < n; i += k)
+		if ((k = ipc_utf8_char(p + i, n - i, 1)) == 0)
 			return 0;
-		if (n - i < len)
-			return 0;
-		c = p[i] & (0x7f >> len);
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return 0;
-			c = c << 6 | (p[i + k] & 0x3f);
-		}
-		if ((len == 3 && c < 0x800) || (len == 4 &&
-		    (c < 0x10000 || c > 0x10ffff)))
-			return 0;
-		i += len;
-	}
 	return 1;
 }
 

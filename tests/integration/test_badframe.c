@@ -455,6 +455,9 @@ BAD(bin32_length_bomb_in_post_is_bad_body, 1, IPC_POST, 0, 1, 0,
     "\x92\x90\xc6\xff\xff\xff\xff", "bad-body")
 BAD(create_with_five_fields_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
     "\x95\xa9" "dedicated\xa0\xa0\xa0\xa0", "bad-body")
+BAD(create_with_a_name_not_utf8_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
+    "\x97\xa9" "dedicated" "\xa0" "\xa2\xff\xfe" "\xa0\xa0\xa0" "\xa7"
+    "classic", "bad-body")
 BAD(create_with_trailing_bytes_is_bad_body, 1, IPC_CREATE, 0, 1, 0,
     "\x96\xa9" "dedicated\xa0\xa0\xa0\xa0\xa0\xc0", "bad-body")
 BAD(create_with_a_map_is_bad_body, 1, IPC_CREATE, 0, 1, 0,

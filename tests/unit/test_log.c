@@ -96,3 +96,27 @@ Test(log, plain_lines_and_levels)
 	log_info("hello");
 	cr_assert_str_eq(got[2], "SYSLOG_IDENTIFIER=worker");
 }
+
+/*
+ * A line is UTF-8 for the journal and wwctl's JSON: characters pass,
+ * bytes that are not UTF-8 (a lone surrogate's WTF-8, a stray byte) are
+ * escaped, and a line cut at its limit ends between characters.
+ */
+Test(log, lines_stay_utf8)
+{
+	char	text[LOG_LINE_MAX], big[LOG_LINE_MAX + 8];
+	size_t	i, n;
+
+	about(LOG_LEVEL_INFO, NULL, text, "%s", "\xc3\xa9 \xed\xa0\x80 \xff "
+	    "\xe2\x82\xac \xc0\xaf \xf0\x9f\x98\x80");
+	cr_assert_str_eq(text, "\xc3\xa9 \\xed\\xa0\\x80 \\xff \xe2\x82\xac "
+	    "\\xc0\\xaf \xf0\x9f\x98\x80");
+	/* 1,100 two-byte characters: cut after a whole one. */
+	for (i = 0; i + 2 < sizeof big; i += 2)
+		memcpy(big + i, "\xc3\xa9", 2);
+	big[i] = '\0';
+	about(LOG_LEVEL_INFO, NULL, text, "%s", big);
+	n = strlen(text);
+	cr_assert(n > LOG_LINE_MAX - 8 && n % 2 == 0, "%zu bytes", n);
+	cr_assert(memcmp(text + n - 2, "\xc3\xa9", 2) == 0);
+}

@@ -1263,3 +1263,31 @@ Test(msg, str_helpers)
 	cr_assert_str_eq(d, "");
 	free(d);
 }
+
+/* The protocol's str is UTF-8; a worker's strings may be WTF-8. */
+Test(msg, utf8_checks)
+{
+	static const struct {
+		const char	*s;
+		int		 utf8, wtf8;
+	} c[] = {
+		{ "plain", 1, 1 }, { "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", 1, 1 },
+		{ "\xed\xa0\x80", 0, 1 },		/* a lone surrogate */
+		{ "\xc0\xaf", 0, 0 }, { "\xe0\x80\xaf", 0, 0 },	/* overlong */
+		{ "\xf4\x90\x80\x80", 0, 0 },		/* above U+10FFFF */
+		{ "\xff", 0, 0 }, { "\xc3", 0, 0 }, { "\xe2\x82", 0, 0 },
+	};
+	const uint8_t	*p;
+	size_t		 i, j, k, n;
+	int		 ok;
+
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		cr_assert_eq(ipc_str_utf8(ipc_str(c[i].s)), c[i].utf8,
+		    "case %zu", i);
+		p = (const uint8_t *)c[i].s;
+		n = strlen(c[i].s);
+		for (ok = 1, j = 0; ok && j < n; j += k)
+			ok = (k = ipc_utf8_char(p + j, n - j, 1)) > 0;
+		cr_assert_eq(ok, c[i].wtf8, "case %zu as WTF-8", i);
+	}
+}
