@@ -216,10 +216,25 @@ decode_field(const msgpack_object *o, const struct field *f)
 	return -EBADMSG;
 }
 
+/* The count of the msgpack array that p (len bytes) starts with, or -1. */
+static int64_t
+array_count(const uint8_t *p, size_t len)
+{
+	if (len >= 1 && (p[0] & 0xf0) == 0x90)
+		return p[0] & 0x0f;
+	if (len >= 3 && p[0] == 0xdc)
+		return (int64_t)p[1] << 8 | p[2];
+	if (len >= 5 && p[0] == 0xdd)
+		return ipc_get32(p + 1);
+	return -1;
+}
+
 /*
  * Validate, unpack and check a body against a field table: exactly one
- * array of exactly n elements of the right types. The caller must call
- * msgpack_unpacked_destroy(u) whatever the result. 0 or -EBADMSG.
+ * array of exactly n elements of the right types. The count is checked
+ * first: msgpack-c makes an object of every element, so a 16 MiB body
+ * of nils would take some 400 MB before it was refused. The caller must
+ * call msgpack_unpacked_destroy(u) whatever the result. 0 or -EBADMSG.
  */
 static int
 unpack(const uint8_t *p, size_t len, msgpack_unpacked *u, uint32_t n,
@@ -231,17 +246,13 @@ unpack(const uint8_t *p, size_t len, msgpack_unpacked *u, uint32_t n,
 	msgpack_unpacked_init(u);
 	if ((rc = ipc_check(p, len, IPC_DEPTH_MAX, why)) < 0)
 		return rc;
+	if (array_count(p, len) != n) {
+		*why = "body must be an array of the type's fields";
+		return -EBADMSG;
+	}
 	if (msgpack_unpack_next(u, (const char *)p, len, &off) !=
 	    MSGPACK_UNPACK_SUCCESS || off != len) {
 		*why = "body is not one msgpack object";
-		return -EBADMSG;
-	}
-	if (u->data.type != MSGPACK_OBJECT_ARRAY) {
-		*why = "body must be an array";
-		return -EBADMSG;
-	}
-	if (u->data.via.array.size != n) {
-		*why = "body array has the wrong number of fields";
 		return -EBADMSG;
 	}
 	return 0;
@@ -524,6 +535,13 @@ ipc_post_decode(const uint8_t *p, size_t len, struct ipc_post *m,
 
 	if (post_fast(p, len, m))
 		return 0;
+	/* The transfer list's count, too, before anything is unpacked. */
+	if (len > 1 && array_count(p + 1, len - 1) > IPC_TRANSFER_MAX) {
+		msgpack_unpacked_init(&u);
+		*why = "transfer list is too long";
+		rc = -EBADMSG;
+		goto out;
+	}
 	if ((rc = unpack(p, len, &u, 2, why)) < 0)
 		goto out;
 	t = &u.data.via.array.ptr[0];

@@ -122,6 +122,24 @@ bad_case(int hello, build_fn *build, size_t nbytes, const char *code)
 	cr_assert(grown < RSS_SLACK_KIB, "wwd grew by %ld KiB", grown);
 }
 
+/* The daemon's peak resident memory (VmHWM) in KiB. */
+static long
+peak_kib(void)
+{
+	char	 path[64], line[256];
+	long	 kib = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)harness.pid);
+	cr_assert((f = fopen(path, "re")) != NULL, "open %s", path);
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	cr_assert(kib >= 0, "no VmHWM in %s", path);
+	return kib;
+}
+
 static void
 create_kind(struct ipc_buf *b, uint64_t port, const char *kind)
 {
@@ -210,6 +228,47 @@ build_unknown_type(struct ipc_buf *b, uint64_t base)
 {
 	(void)base;
 	harness_frame(b, 1, 999, 0, 0, "\x90", 1);
+}
+
+#define NILS_BODY	(16 * 1024 * 1024 - 64)
+
+/* A HELLO whose body is one array of nils, as large as a frame may be. */
+static void
+build_nil_hello(struct ipc_buf *b, uint64_t base)
+{
+	uint8_t	*body;
+
+	(void)base;
+	cr_assert((body = malloc(NILS_BODY)) != NULL);
+	body[0] = 0xdd;
+	ipc_put32(body + 1, NILS_BODY - 5);
+	memset(body + 5, 0xc0, NILS_BODY - 5);
+	harness_frame(b, NILS_BODY, IPC_HELLO, 0, 0, body, NILS_BODY);
+	free(body);
+}
+
+/*
+ * Refused by its count before anything is unpacked: msgpack-c made an
+ * object of each of the 16 million nils, some 400 MB at the peak, for a
+ * body that was wrong from its first bytes.
+ */
+Test(badframe, sixteen_million_nils_are_refused_without_unpacking)
+{
+	struct rawc	c;
+	struct ipc_buf	b;
+	long		peak = peak_kib();
+
+	rawc_connect(&c, harness.sock);
+	ipc_buf_init(&b);
+	build_nil_hello(&b, 0);
+	rawc_send_buf(&c, &b);
+	ipc_buf_clear(&b);
+	expect_error_then_eof(&c, "bad-body");
+	rawc_close(&c);
+	good_still_served();
+	/* The frame itself is read whole (16 MiB), and that is all. */
+	cr_assert(peak_kib() - peak < 48 * 1024, "wwd's peak grew by %ld "
+	    "KiB", peak_kib() - peak);
 }
 
 Test(badframe, unknown_type_999_is_unknown_type)
