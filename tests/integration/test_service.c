@@ -552,6 +552,33 @@ daemon_buffers(double *buffered, double *pauses)
 	proc_clear(&p);
 }
 
+/*
+ * Write b on c's socket, made non-blocking, without reading, until wwd
+ * stops taking bytes (a second without room) or all are written. The
+ * bytes written.
+ */
+static size_t
+write_until_stalled(struct rawc *c, struct ipc_buf *b)
+{
+	struct pollfd	pfd = { .fd = c->fd, .events = POLLOUT };
+	size_t		off = 0;
+	ssize_t		n;
+
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	while (off < ipc_buf_used(b)) {
+		n = write(c->fd, ipc_buf_head(b) + off, ipc_buf_used(b) - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		cr_assert(n < 0 && errno == EAGAIN, "write: %s",
+		    strerror(errno));
+		if (poll(&pfd, 1, 1000) == 0)
+			break;	/* stalled: backpressure all the way */
+	}
+	return off;
+}
+
 #define MOVE_FLOOD	(64 * 1024 * 1024)
 
 /*
@@ -568,13 +595,10 @@ Test(service, client_that_never_acknowledges_a_move_is_paused)
 	struct ipc_channel	 ch;
 	struct ipc_post		 m = { 0 };
 	struct ipc_buf		 b;
-	struct pollfd		 pfd;
 	static const char	 take[] = "\xa6take b";	/* "take b" */
 	char			*big;
-	size_t			 off = 0;
-	ssize_t			 n;
+	size_t			 off;
 	double			 buffered, pauses;
-	int			 flags;
 
 	start_worker("[limits]\nport_queue_high = 256K\n"
 	    "port_queue_low = 64K\n", &c, "silent.js");
@@ -599,27 +623,12 @@ Test(service, client_that_never_acknowledges_a_move_is_paused)
 	while (ipc_buf_used(&b) < MOVE_FLOOD)
 		cr_assert(ipc_post_encode(&b, ch.a, &m) == 0);
 	free(big);
-	flags = fcntl(c.fd, F_GETFL);
-	fcntl(c.fd, F_SETFL, flags | O_NONBLOCK);
-	pfd.fd = c.fd;
-	pfd.events = POLLOUT;
-	while (off < ipc_buf_used(&b)) {
-		n = write(c.fd, ipc_buf_head(&b) + off, ipc_buf_used(&b) - off);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		cr_assert(n < 0 && errno == EAGAIN, "write: %s",
-		    strerror(errno));
-		if (poll(&pfd, 1, 1000) == 0)
-			break;	/* stalled: the daemon stopped reading */
-	}
+	off = write_until_stalled(&c, &b);
 	daemon_buffers(&buffered, &pauses);
 	cr_assert(off < 8 * 1024 * 1024, "wwd took %zu bytes for a moving "
 	    "port (buffers %.0f, pauses %.0f)", off, buffered, pauses);
 	cr_assert(pauses >= 1, "no backpressure pause");
 	cr_assert(buffered >= 1024 * 1024, "buffered_bytes %.0f", buffered);
-	fcntl(c.fd, F_SETFL, flags);
 	ipc_buf_clear(&b);
 	rawc_close(&c);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
@@ -642,7 +651,7 @@ backpressure_run(const char *config, double limit)
 	struct ipc_post		 m;
 	struct pollfd		 pfd;
 	char			 text[BP_SIZE + 1];
-	size_t			 off = 0;
+	size_t			 off;
 	ssize_t			 n;
 	double			 buffered, pauses;
 	int			 got = 0, i, flags;
@@ -664,22 +673,7 @@ backpressure_run(const char *config, double limit)
 		cr_assert(ipc_post_end(&all, &mk) == 0);
 	}
 	flags = fcntl(c.fd, F_GETFL);
-	fcntl(c.fd, F_SETFL, flags | O_NONBLOCK);
-	/* Write without reading until the daemon stops taking bytes. */
-	pfd.fd = c.fd;
-	pfd.events = POLLOUT;
-	while (off < ipc_buf_used(&all)) {
-		n = write(c.fd, ipc_buf_head(&all) + off,
-		    ipc_buf_used(&all) - off);
-		if (n > 0) {
-			off += (size_t)n;
-			continue;
-		}
-		cr_assert(n < 0 && errno == EAGAIN, "write: %s",
-		    strerror(errno));
-		if (poll(&pfd, 1, 1000) == 0)
-			break;	/* stalled: backpressure all the way */
-	}
+	off = write_until_stalled(&c, &all);
 	daemon_buffers(&buffered, &pauses);
 	cr_assert(off < ipc_buf_used(&all), "wwd took all %zu bytes from a "
 	    "client that does not read (buffers %.0f, pauses %.0f)", off,
@@ -688,7 +682,7 @@ backpressure_run(const char *config, double limit)
 	cr_assert(buffered < limit, "wwd buffers %.0f bytes (limit %.0f)",
 	    buffered, limit);
 	/* Now read everything; the rest goes out as we read. */
-	pfd.events = POLLIN | POLLOUT;
+	pfd.fd = c.fd;
 	while (got < BP_COUNT) {
 		pfd.events = off < ipc_buf_used(&all) ? POLLIN | POLLOUT :
 		    POLLIN;
