@@ -323,9 +323,9 @@ supervisor_console(struct worker *k, struct ipc_frame *f)
 	eventlog_add(k->w, LOG_LEVEL_INFO, "console", supervisor_about(k, &a),
 	    "worker[%llu]: console.%.*s: %.*s", (unsigned long long)k->id,
 	    (int)m.level.len, m.level.ptr, (int)m.text.len, m.text.ptr);
-	/* A nested worker's console is logged only, as in browsers. */
 	if (supervisor_scope_only(k, f))
 		return;
+	/* A nested worker's console is logged only, as in browsers. */
 	if ((p = router_held(k->w, k->conn, f->port)) != NULL &&
 	    (peer = router_find(k->w, p->peer)) != NULL &&
 	    peer->holder != NULL && peer->holder->kind == CONN_WORKER)
