@@ -246,7 +246,9 @@ static const char prelude[] =
 "    if (e.removed) continue;\n"
 "    if (e.once) unlink(all, e);\n"
 "    s.passive = e.passive;\n"
-"    try { invoke(t, e, ev); } catch (x) { native.report(x); }\n"
+"    try { invoke(t, e, ev); } catch (x) {\n"
+"      if (trusted) native.checkpoint();\n"
+"      native.report(x); }\n"
 "    if (trusted) native.checkpoint();\n"
 "    s.passive = false;\n"
 "    if (s.stop & 2) break;\n"
@@ -382,11 +384,18 @@ fn_stamp(js_State *J)
 	js_pushnumber(J, t);
 }
 
-/* The microtask checkpoint after a listener callback ("clean up"). */
+/*
+ * The microtask checkpoint after a listener callback ("clean up"), but
+ * not while the main script is on the stack (its uncaught error's
+ * listeners run before any microtask).
+ */
 static void
 fn_checkpoint(js_State *J)
 {
-	loop_checkpoint(scope_worker(J));
+	struct worker	*w = scope_worker(J);
+
+	if (!w->in_script)
+		loop_checkpoint(w);
 	js_pushundefined(J);
 }
 

@@ -44,7 +44,10 @@ struct loop_timer {
 /*
  * Call the function below this, args on the stack (fn, this, n args),
  * protected. An exception is reported as uncaught (fallback names the
- * file for thrown non-errors). Pops everything; 0, or -1 if it threw.
+ * file for thrown non-errors): from a callback, after the microtask
+ * checkpoint of its clean-up (WebIDL cleans up, then reports); from the
+ * main script, whose context stays on the stack while it is reported,
+ * before any. Pops everything; 0, or -1 if it threw.
  */
 int
 loop_call(struct worker *w, int nargs, const char *fallback)
@@ -56,6 +59,8 @@ loop_call(struct worker *w, int nargs, const char *fallback)
 		return -1;
 	}
 	if (js_pcall(J, nargs)) {
+		if (!w->in_script)
+			loop_checkpoint(w);	/* the error stays on top */
 		events_report(w, fallback);
 		return -1;
 	}

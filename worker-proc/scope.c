@@ -176,7 +176,9 @@ scope_run(struct worker *w, const char *url, const char *text)
 		return -EINVAL;
 	}
 	js_pushglobal(J);
+	w->in_script = 1;
 	loop_call(w, 0, url);
+	w->in_script = 0;
 	return 0;
 }
 

@@ -116,6 +116,7 @@ struct worker {
 	uint32_t		 timer_id;	/* last id handed out */
 	int			 nesting;	/* of the running timer task */
 	int			 checkpointing;	/* inside a microtask checkpoint */
+	int			 in_script;	/* the main script runs */
 	int			 notify_due;	/* promise.c listed a rejection */
 	uint64_t		 start_ns;	/* uv_hrtime at start */
 

@@ -62,6 +62,13 @@ Test(loop, transfer_arguments_convert_as_webidl_says)
 	    "\"TypeError\"]\n");
 }
 
+/* Microtasks around an uncaught error's listeners, script and timer. */
+Test(loop, microtasks_around_error_listeners_follow_the_spec)
+{
+	expect_lines("", "error_order.js", "[\"L1\",\"L2\",\"micro\","
+	    "\"m-L1\",\"t-micro\",\"L1\",\"m-L1\",\"L2\"]\n");
+}
+
 /* Small conversions and defaults the spec and WebIDL fix. */
 Test(loop, webidl_conversions_and_defaults)
 {
