@@ -26,6 +26,8 @@
  *   next by name): see fixes_delete.c.
  * - Numbers: see fixes_number.c.
  */
+#define _GNU_SOURCE	/* RTLD_NEXT */
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -755,6 +757,21 @@ fn_regexp_call(js_State *J)
 		return;
 	}
 	fn_regexp_new(J);
+}
+
+/*
+ * libmujs's own definition of a function wwd-worker defines too
+ * (intern.c, props.c, fixes_delete.c: libmujs's calls reach ours through
+ * its PLT, and ours call on to this one). libmujs always has it.
+ */
+void *
+fixes_libmujs(const char *name)
+{
+	void	*f;
+
+	if ((f = dlsym(RTLD_NEXT, name)) == NULL)
+		abort();
+	return f;
 }
 
 /* Install the replacements (see the list at the top). */

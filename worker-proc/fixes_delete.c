@@ -16,9 +16,6 @@
  * (fixes_delete_install); if it is not as expected, mujs's delete runs
  * alone, as before.
  */
-#define _GNU_SOURCE	/* RTLD_NEXT */
-#include <dlfcn.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "worker.h"
@@ -101,10 +98,9 @@ jsV_delproperty(js_State *J, struct js_Object *obj, const char *name)
 {
 	void	**x, **s, **moved = NULL, *get = NULL, *set = NULL;
 
-	if (delete_real == NULL && (delete_real = (void (*)(js_State *,
-	    struct js_Object *, const char *))dlsym(RTLD_NEXT,
-	    "jsV_delproperty")) == NULL)
-		abort();	/* libmujs always has it */
+	if (delete_real == NULL)
+		delete_real = (void (*)(js_State *, struct js_Object *,
+		    const char *))fixes_libmujs("jsV_delproperty");
 	x = delete_layout_ok ? jsV_getownproperty(J, obj, name) : NULL;
 	if (x != NULL && !is_sentinel(x[PROP_LEFT]) &&
 	    !is_sentinel(x[PROP_RIGHT])) {

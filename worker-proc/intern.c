@@ -18,8 +18,6 @@
  * If libmujs ever binds js_intern internally, this is simply not called
  * and nothing changes.
  */
-#define _GNU_SOURCE	/* RTLD_NEXT */
-#include <dlfcn.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +143,9 @@ js_intern(js_State *J, const char *s)
 	char		*copy;
 	size_t		 len;
 
-	if (intern_real == NULL &&
-	    (intern_real = (const char *(*)(js_State *, const char *))
-	    dlsym(RTLD_NEXT, "js_intern")) == NULL)
-		abort();	/* libmujs always has it */
+	if (intern_real == NULL)
+		intern_real = (const char *(*)(js_State *, const char *))
+		    fixes_libmujs("js_intern");
 	if ((r = intern_get(&intern_shared, s)) != NULL ||
 	    (r = intern_get(&intern_local, s)) != NULL)
 		return r;

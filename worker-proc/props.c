@@ -14,10 +14,6 @@
  * (scope_prepare). If libmujs ever binds the call internally, this is
  * not called and nothing changes.
  */
-#define _GNU_SOURCE	/* RTLD_NEXT */
-#include <dlfcn.h>
-#include <stdlib.h>
-
 #include "worker.h"
 
 /* Exported by libmujs (jsvalue.h), not declared in mujs.h. */
@@ -33,9 +29,8 @@ jsV_setproperty(js_State *J, struct js_Object *obj, const char *name)
 
 	if ((p = jsV_getownproperty(J, obj, name)) != NULL)
 		return p;
-	if (props_real == NULL && (props_real = (void **(*)(js_State *,
-	    struct js_Object *, const char *))dlsym(RTLD_NEXT,
-	    "jsV_setproperty")) == NULL)
-		abort();	/* libmujs always has it */
+	if (props_real == NULL)
+		props_real = (void **(*)(js_State *, struct js_Object *,
+		    const char *))fixes_libmujs("jsV_setproperty");
 	return props_real(J, obj, name);
 }

@@ -273,6 +273,7 @@ int	promise_notify(struct worker *);
 
 /* fixes.c */
 void	 fixes_install(struct worker *);
+void	*fixes_libmujs(const char *);
 int	 fixes_global_prototype(struct worker *);
 
 /* fixes_delete.c */
