@@ -280,19 +280,16 @@ on_fault(struct worker *w, const struct ipc_frame *f)
 	js_State		*J = w->J;
 	struct ipc_fault	 m;
 	const char		*why;
-	char			 key[40];
 	int			 top = js_gettop(J);
 
 	if (ipc_fault_decode(f->body, f->len, &m, &why) < 0)
 		return;
-	snprintf(key, sizeof key, "wwd.port.%llu",
-	    (unsigned long long)f->port);
 	if (js_try(J)) {
 		js_pop(J, js_gettop(J) - top);
 		return;
 	}
 	events_entry(J, NESTED_INTERNAL, "error");
-	js_getregistry(J, key);
+	ports_push_object(w, f->port);
 	text_push(J, m.message.ptr, m.message.len);
 	text_push(J, m.filename.ptr, m.filename.len);
 	js_pushnumber(J, m.lineno);
@@ -327,18 +324,15 @@ on_exit_frame(struct worker *w, const struct ipc_frame *f)
 	js_State		*J = w->J;
 	struct ipc_exit		 m;
 	const char		*why;
-	char			 key[40];
 	int			 top = js_gettop(J);
 
 	if (!w->done && ipc_exit_decode(f->body, f->len, &m, &why) == 0 &&
 	    ipc_str_eq(m.reason, "failed")) {
-		snprintf(key, sizeof key, "wwd.port.%llu",
-		    (unsigned long long)f->port);
 		if (js_try(J))
 			js_pop(J, js_gettop(J) - top);
 		else {
 			events_entry(J, NESTED_INTERNAL, "failed");
-			js_getregistry(J, key);
+			ports_push_object(w, f->port);
 			js_endtry(J);
 			if (js_pcall(J, 1))
 				events_report(w, w->url);

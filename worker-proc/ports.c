@@ -121,6 +121,16 @@ key_of(uint64_t id, char *buf, size_t len)
 	snprintf(buf, len, "wwd.port.%llu", (unsigned long long)id);
 }
 
+/* Push the JS object kept for port id (a nested Worker's), or undefined. */
+void
+ports_push_object(struct worker *w, uint64_t id)
+{
+	char	key[40];
+
+	key_of(id, key, sizeof key);
+	js_getregistry(w->J, key);
+}
+
 /* Push the JS object of entry e, making the MessagePort if needed. */
 static void
 push_object(struct worker *w, struct ports_entry *e)

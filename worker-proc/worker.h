@@ -248,6 +248,7 @@ int	ports_frame(struct worker *, const struct ipc_frame *);
 uint64_t ports_mint(struct worker *);
 void	ports_adopt(struct worker *, uint64_t, int);
 void	ports_forget(struct worker *, uint64_t);
+void	ports_push_object(struct worker *, uint64_t);
 
 /* nested.c: Worker, Blob, URL.createObjectURL inside a worker */
 int	nested_install(struct worker *);
