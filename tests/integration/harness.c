@@ -627,22 +627,31 @@ harness_wait_workers_gone(struct harness *h, int timeout_ms)
 	harness_wait_workers(h, 0, timeout_ms);
 }
 
-/* A process's resident set in KiB (VmRSS of /proc/PID/status). */
+/* Field (VmRSS, VmHWM, ...) of /proc/PID/status, in KiB. */
 long
-harness_rss_kib(pid_t pid)
+harness_status_kib(pid_t pid, const char *field)
 {
 	char	 path[64], line[256];
 	long	 kib = -1;
+	size_t	 n = strlen(field);
 	FILE	*f;
 
 	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	cr_assert((f = fopen(path, "re")) != NULL, "open %s", path);
 	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+		if (strncmp(line, field, n) == 0 && line[n] == ':' &&
+		    sscanf(line + n + 1, "%ld", &kib) == 1)
 			break;
 	fclose(f);
-	cr_assert(kib >= 0, "no VmRSS in %s", path);
+	cr_assert(kib >= 0, "no %s in %s", field, path);
 	return kib;
+}
+
+/* The resident memory of pid in KiB. */
+long
+harness_rss_kib(pid_t pid)
+{
+	return harness_status_kib(pid, "VmRSS");
 }
 
 /*

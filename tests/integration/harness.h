@@ -50,6 +50,7 @@ void	harness_wait_workers(struct harness *, int, int);
 void	harness_wait_workers_gone(struct harness *, int);
 int	harness_daemon_fds(struct harness *);
 long	harness_rss_kib(pid_t);
+long	harness_status_kib(pid_t, const char *);
 void	harness_wait_fds(struct harness *, int, int);
 int	harness_wait_pid_gone(pid_t, int);
 pid_t	harness_one_worker(struct harness *);

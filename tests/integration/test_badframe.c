@@ -122,24 +122,6 @@ bad_case(int hello, build_fn *build, size_t nbytes, const char *code)
 	cr_assert(grown < RSS_SLACK_KIB, "wwd grew by %ld KiB", grown);
 }
 
-/* The daemon's peak resident memory (VmHWM) in KiB. */
-static long
-peak_kib(void)
-{
-	char	 path[64], line[256];
-	long	 kib = -1;
-	FILE	*f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", (int)harness.pid);
-	cr_assert((f = fopen(path, "re")) != NULL, "open %s", path);
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
-			break;
-	fclose(f);
-	cr_assert(kib >= 0, "no VmHWM in %s", path);
-	return kib;
-}
-
 static void
 create_kind(struct ipc_buf *b, uint64_t port, const char *kind)
 {
@@ -256,7 +238,7 @@ Test(badframe, sixteen_million_nils_are_refused_without_unpacking)
 {
 	struct rawc	c;
 	struct ipc_buf	b;
-	long		peak = peak_kib();
+	long		peak = harness_status_kib(harness.pid, "VmHWM");
 
 	rawc_connect(&c, harness.sock);
 	ipc_buf_init(&b);
@@ -267,8 +249,8 @@ Test(badframe, sixteen_million_nils_are_refused_without_unpacking)
 	rawc_close(&c);
 	good_still_served();
 	/* The frame itself is read whole (16 MiB), and that is all. */
-	cr_assert(peak_kib() - peak < 48 * 1024, "wwd's peak grew by %ld "
-	    "KiB", peak_kib() - peak);
+	peak = harness_status_kib(harness.pid, "VmHWM") - peak;
+	cr_assert(peak < 48 * 1024, "wwd's peak grew by %ld KiB", peak);
 }
 
 Test(badframe, unknown_type_999_is_unknown_type)
