@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -262,6 +264,26 @@ config_check(const struct config *c)
 }
 
 /*
+ * Look the worker user up once, here rather than at each spawn: running
+ * as root, workers switch to its uid and gid (unless it is root). 0, or
+ * -ENOENT if there is no such user.
+ */
+static int
+config_worker_id(struct config *c)
+{
+	struct passwd	*pw;
+
+	if (geteuid() != 0 || strcmp(c->worker_user, "root") == 0)
+		return 0;
+	if ((pw = getpwnam(c->worker_user)) == NULL)
+		return -ENOENT;
+	c->worker_setid = 1;
+	c->worker_uid = pw->pw_uid;
+	c->worker_gid = pw->pw_gid;
+	return 0;
+}
+
+/*
  * Load path into *c (defaults, then the file). A missing file is fine
  * when optional (the default path); then c holds the defaults. On
  * failure *c is cleared and why (len bytes) says "file:line: problem".
@@ -280,26 +302,30 @@ config_load(struct config *c, const char *path, int optional, char *why,
 		snprintf(why, len, "out of memory");
 		return rc;
 	}
-	if ((f = fopen(path, "re")) == NULL) {
+	if ((f = fopen(path, "re")) != NULL) {
+		memset(&p, 0, sizeof p);
+		p.c = c;
+		rc = ini_parse_file(f, config_handler, &p);
+		fclose(f);
+		if (rc != 0) {
+			snprintf(why, len, "%s:%d: %s", path, rc, p.failed ?
+			    p.why : "syntax error");
+			rc = -EINVAL;
+			goto fail;
+		}
+	} else if (!optional || errno != ENOENT) {
 		rc = -errno;
-		if (optional && rc == -ENOENT)
-			return 0;
 		snprintf(why, len, "%s: %s", path, strerror(-rc));
-		goto fail;
-	}
-	memset(&p, 0, sizeof p);
-	p.c = c;
-	rc = ini_parse_file(f, config_handler, &p);
-	fclose(f);
-	if (rc != 0) {
-		snprintf(why, len, "%s:%d: %s", path, rc, p.failed ? p.why :
-		    "syntax error");
-		rc = -EINVAL;
 		goto fail;
 	}
 	if ((bad = config_check(c)) != NULL) {
 		snprintf(why, len, "%s: %s", path, bad);
 		rc = -EINVAL;
+		goto fail;
+	}
+	if ((rc = config_worker_id(c)) < 0) {
+		snprintf(why, len, "%s: workers.user: no user %s on this system",
+		    path, c->worker_user);
 		goto fail;
 	}
 	return 0;

@@ -18,7 +18,6 @@
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,26 +121,15 @@ spawn_worker(struct wwd *w, struct worker *k,
     void (*exit_cb)(struct worker *, int64_t, int),
     const struct conn_ops *ops, const char **why)
 {
-	struct passwd	*pw;
-	uint32_t	 uid = 0, gid = 0;
-	int		 sv[2], setid = 0, pid = 0, rc;
+	int		 sv[2], pid = 0, rc;
 
 	k->exit_cb = exit_cb;
-	if (geteuid() == 0 && w->cfg.worker_user != NULL &&
-	    strcmp(w->cfg.worker_user, "root") != 0) {
-		if ((pw = getpwnam(w->cfg.worker_user)) == NULL) {
-			*why = "the worker user does not exist";
-			return -ENOENT;
-		}
-		setid = 1;
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		*why = "socketpair";
 		return -errno;
 	}
-	rc = template_fork(w, sv[1], setid, uid, gid, &pid);
+	rc = template_fork(w, sv[1], w->cfg.worker_setid, w->cfg.worker_uid,
+	    w->cfg.worker_gid, &pid);
 	close(sv[1]);
 	if (rc < 0) {
 		close(sv[0]);

@@ -51,6 +51,8 @@ struct config {
 	unsigned	 socket_mode;
 	char		*socket_group;	/* NULL: unchanged */
 	char		*worker_user;	/* workers run as this when root */
+	int		 worker_setid;	/* root: switch to worker_uid/gid */
+	uint32_t	 worker_uid, worker_gid;	/* config_load's lookup */
 	char		*admin_group;	/* members see and manage all */
 	uint32_t	 workers_max;
 	uint32_t	 workers_per_user;

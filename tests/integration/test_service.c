@@ -145,6 +145,20 @@ Test(service, bad_config_names_file_and_line)
 	cr_assert(strstr(p.ebuf, "wwd.conf:3: bad value \"lots\" for "
 	    "limits.memory") != NULL, "%s", proc_describe(&p));
 	proc_clear(&p);
+	/* As root, the worker user is looked up once, at start. */
+	if (geteuid() == 0) {
+		f = fopen(path, "w");
+		cr_assert(f != NULL);
+		fputs("[workers]\nuser = wwd-no-such-user\n", f);
+		fclose(f);
+		proc_start(&p, argv);
+		proc_close_stdin(&p);
+		cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
+		cr_assert(proc_exit_code(&p) != 0 && strstr(p.ebuf, "wwd.conf: "
+		    "workers.user: no user wwd-no-such-user") != NULL, "%s",
+		    proc_describe(&p));
+		proc_clear(&p);
+	}
 	/* A --config that does not exist is an error too. */
 	unlink(path);
 	proc_start(&p, argv);
