@@ -2,10 +2,11 @@
  * bench.h: the benchmark suite's one header (`make bench`). wwd-bench is
  * a single process: main.c pins it, starts a real wwd on a temporary
  * socket (and a fresh one for the memory rows) and the Node peer script,
- * run.c measures wwd through libwwd, limit.c measures the socket limits
- * with forked helpers, fleet.c the large-fleet mode (--fleet N),
- * report.c prints the table and writes the JSON. Nothing here is part of
- * `make test`; every number of one report comes from the same run.
+ * run.c measures wwd through libwwd (mem.c reads what its processes
+ * map), limit.c measures the socket limits with forked helpers, fleet.c
+ * the large-fleet mode (--fleet N), report.c prints the table and writes
+ * the JSON. Nothing here is part of `make test`; every number of one
+ * report comes from the same run.
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -87,11 +88,15 @@ int	 run_fleet(const char *, const struct bench_opts *,
 int	 fleet_wwctl(const char *, int, int, int, double *, double *,
 	    long *);
 double	 fleet_cpu_ms(int);
-double	 fleet_rss_kib(int);
 int	 fleet_fds(int);
 void	 fleet_nofile(int);
 void	 fleet_print(const struct bench_fleet *);
 int	 fleet_json(const char *, const struct bench_fleet *);
+
+/* mem.c */
+long	 mem_pss_kib(int);
+long	 mem_rss_kib(int);
+long	 mem_tree_kib(int);
 
 /* limit.c */
 int	 limit_run(const struct bench_opts *, struct bench_side *);

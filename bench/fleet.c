@@ -135,24 +135,6 @@ fleet_fds(int pid)
 	return n;
 }
 
-/* Resident memory of process pid in KiB (VmRSS), or -1. */
-double
-fleet_rss_kib(int pid)
-{
-	char	 path[64], line[256];
-	long	 kib = -1;
-	FILE	*f;
-
-	snprintf(path, sizeof path, "/proc/%d/status", pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return (double)kib;
-}
-
 /*
  * Let this process (and the wwd it starts) hold the descriptors of n
  * workers, one each in wwd: raise the hard RLIMIT_NOFILE where allowed

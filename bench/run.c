@@ -6,7 +6,6 @@
  * "end" with the count. The struct run and its slots own all state.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -387,62 +386,10 @@ fail:
 	return rc;
 }
 
-/* The Pss of one process in KiB (smaps_rollup), or -1. */
-static long
-pss_kib(int pid)
-{
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 kib = -1;
-
-	snprintf(path, sizeof path, "/proc/%d/smaps_rollup", pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "Pss: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
-/*
- * The summed Pss of process pid and all its descendants in KiB, or -1:
- * for wwd, the daemon, the template and every worker (each task's
- * children file lists the processes it forked, or that were forked with
- * CLONE_PARENT on its behalf).
- */
-static long
-tree_pss_kib(int pid)
-{
-	char		 path[64];
-	struct dirent	*e;
-	DIR		*d;
-	FILE		*f;
-	long		 sum = pss_kib(pid), k;
-	int		 child;
-
-	snprintf(path, sizeof path, "/proc/%d/task", pid);
-	if (sum < 0 || (d = opendir(path)) == NULL)
-		return -1;
-	while (sum >= 0 && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof path, "/proc/%d/task/%.11s/children", pid,
-		    e->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;	/* the thread ended */
-		while (sum >= 0 && fscanf(f, "%d", &child) == 1)
-			sum = (k = tree_pss_kib(child)) < 0 ? -1 : sum + k;
-		fclose(f);
-	}
-	closedir(d);
-	return sum;
-}
-
 /*
  * Idle memory at each fleet size, the fleet growing: the mean Pss of a
- * worker process, and what the Pss of wwd with all its descendants grew
- * by since before the first worker, per worker (daemon is wwd's pid).
+ * worker process, and what wwd with all its descendants maps (mem.c)
+ * more than before the first worker, per worker (daemon is wwd's pid).
  */
 static int
 memory(struct run *r, int daemon, const struct bench_opts *o,
@@ -453,8 +400,8 @@ memory(struct run *r, int daemon, const struct bench_opts *o,
 	int		 i, j, rc = 0;
 	long		 sum, k, base, all;
 
-	if ((base = tree_pss_kib(daemon)) < 0)
-		return -ESRCH;
+	if ((base = mem_tree_kib(daemon)) < 0)
+		return (int)base;
 	if ((s = calloc((size_t)max, sizeof *s)) == NULL)
 		return -ENOMEM;
 	for (i = 0; i < BENCH_MEM_STEPS; i++) {
@@ -463,14 +410,14 @@ memory(struct run *r, int daemon, const struct bench_opts *o,
 		have = o->mem[i];
 		for (sum = 0, j = 0; j < have; j++) {
 			if (s[j].w == NULL ||
-			    (k = pss_kib(wwd_worker_pid(s[j].w))) < 0) {
+			    (k = mem_pss_kib(wwd_worker_pid(s[j].w))) < 0) {
 				rc = -ESRCH;
 				goto out;
 			}
 			sum += k;
 		}
-		if ((all = tree_pss_kib(daemon)) < 0) {
-			rc = -ESRCH;
+		if ((all = mem_tree_kib(daemon)) < 0) {
+			rc = (int)all;
 			goto out;
 		}
 		out->mem_kib[i] = (double)sum / have;
@@ -569,7 +516,7 @@ run_fleet(const char *sock, const struct bench_opts *o,
 	f->idle_cpu = (fleet_cpu_ms(f->daemon_pid) - cpu0) * 1e3 * 100 /
 	    (main_now_us() - t0);
 	f->fds = fleet_fds(f->daemon_pid);
-	f->rss_kib = fleet_rss_kib(f->daemon_pid);
+	f->rss_kib = (double)mem_rss_kib(f->daemon_pid);
 	if ((rc = echo(&r, &one, o, &side)) < 0)
 		goto out;
 	f->echo_p50 = side.echo_p50;
