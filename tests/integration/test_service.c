@@ -123,50 +123,47 @@ open_socket_dir(void)
 	    strerror(errno));
 }
 
-Test(service, bad_config_names_file_and_line)
+/*
+ * Start wwd with the configuration file path holding text (no file if
+ * NULL): it must refuse to start, and say why on stderr.
+ */
+static void
+config_refused(const char *path, const char *text, const char *why)
 {
-	char		 dir[] = "/tmp/wwd-conf.XXXXXX", path[64];
 	struct proc	 p;
 	char		*argv[] = { WWD_BIN_DIR "/wwd", "--foreground",
-			    "--config", path, "--socket", "/nonexistent/s",
-			    NULL };
+			    "--config", (char *)path, "--socket",
+			    "/nonexistent/s", NULL };
 	FILE		*f;
+
+	unlink(path);
+	if (text != NULL) {
+		cr_assert((f = fopen(path, "w")) != NULL);
+		fputs(text, f);
+		fclose(f);
+	}
+	proc_start(&p, argv);
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
+	cr_assert(proc_exit_code(&p) != 0 && strstr(p.ebuf, why) != NULL,
+	    "%s", proc_describe(&p));
+	proc_clear(&p);
+}
+
+Test(service, bad_config_names_file_and_line)
+{
+	char	dir[] = "/tmp/wwd-conf.XXXXXX", path[64];
 
 	cr_assert(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof path, "%s/wwd.conf", dir);
-	f = fopen(path, "w");
-	cr_assert(f != NULL);
-	fputs("[limits]\nworkers = 4\nmemory = lots\n", f);
-	fclose(f);
-	proc_start(&p, argv);
-	proc_close_stdin(&p);
-	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
-	cr_assert(proc_exit_code(&p) != 0, "%s", proc_describe(&p));
-	cr_assert(strstr(p.ebuf, "wwd.conf:3: bad value \"lots\" for "
-	    "limits.memory") != NULL, "%s", proc_describe(&p));
-	proc_clear(&p);
+	config_refused(path, "[limits]\nworkers = 4\nmemory = lots\n",
+	    "wwd.conf:3: bad value \"lots\" for limits.memory");
 	/* As root, the worker user is looked up once, at start. */
-	if (geteuid() == 0) {
-		f = fopen(path, "w");
-		cr_assert(f != NULL);
-		fputs("[workers]\nuser = wwd-no-such-user\n", f);
-		fclose(f);
-		proc_start(&p, argv);
-		proc_close_stdin(&p);
-		cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
-		cr_assert(proc_exit_code(&p) != 0 && strstr(p.ebuf, "wwd.conf: "
-		    "workers.user: no user wwd-no-such-user") != NULL, "%s",
-		    proc_describe(&p));
-		proc_clear(&p);
-	}
+	if (geteuid() == 0)
+		config_refused(path, "[workers]\nuser = wwd-no-such-user\n",
+		    "wwd.conf: workers.user: no user wwd-no-such-user");
 	/* A --config that does not exist is an error too. */
-	unlink(path);
-	proc_start(&p, argv);
-	proc_close_stdin(&p);
-	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
-	cr_assert(proc_exit_code(&p) != 0 && strstr(p.ebuf, "wwd.conf: No "
-	    "such file") != NULL, "%s", proc_describe(&p));
-	proc_clear(&p);
+	config_refused(path, NULL, "wwd.conf: No such file");
 	rmdir(dir);
 }
 
