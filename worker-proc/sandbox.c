@@ -241,6 +241,8 @@ static const int sandbox_allowed[] = {
 	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(uname),
 	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getppid),
 	SCMP_SYS(prlimit64), SCMP_SYS(sysinfo), SCMP_SYS(readlink),
+	/* realpath() of a path that ends in a slash (importScripts) */
+	SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 };
 
 /*

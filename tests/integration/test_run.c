@@ -523,6 +523,35 @@ Test(run, http_worker_cannot_import_local_files)
 	finish(&p);
 }
 
+/*
+ * An http(s) worker with a root imports its origin's scripts from under
+ * it; a path that names a directory, or escapes the root, is a
+ * NetworkError, never the end of the worker.
+ */
+Test(run, http_worker_imports_from_its_root)
+{
+	struct proc	 p;
+	char		*root = strdup(harness_js("lib/imported.js"));
+
+	*strrchr(root, '/') = '\0';
+	wwctl_run(&harness, "", &p, "--url", "http://example.com/a/w.js",
+	    "--root", root, "--eval",
+	    "importScripts('/imported.js', 'http://example.com/imp_a.js');"
+	    "var seen = [imported, order.join()];"
+	    "['/', './', '.', '/?x', 'http://example.com', '/../etc/passwd',"
+	    " '/%2e%2e/x.js', 'http://example.org/imported.js'].forEach("
+	    "function (u) { try { importScripts(u); seen.push('ran ' + u); }"
+	    " catch (e) { seen.push(e.name); } });"
+	    "postMessage(seen); close();", NULL);
+	expect_status(&p, 0);
+	expect_json_line(&p, 0, "[\"lib/imported.js\",\"a\","
+	    "\"NetworkError\",\"NetworkError\",\"NetworkError\","
+	    "\"NetworkError\",\"NetworkError\",\"NetworkError\","
+	    "\"NetworkError\",\"NetworkError\"]");
+	free(root);
+	finish(&p);
+}
+
 Test(run, message_over_the_frame_limit_throws_and_worker_goes_on)
 {
 	struct proc	p;
