@@ -21,53 +21,23 @@ static const char prelude[] =
 "(function (global, native, ev) {\n"
 "function hide(o, n, v) { Object.defineProperty(o, n, { value: v,\n"
 "  writable: true, enumerable: false, configurable: true }); }\n"
-"function utf8(s) { var o = '', i, c, d;\n"
-"  for (i = 0; i < s.length; i++) { c = s.charCodeAt(i);\n"
-"    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length &&\n"
-"        (d = s.charCodeAt(i + 1)) >= 0xdc00 && d < 0xe000) {\n"
-"      c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++;\n"
-"    } else if (c >= 0xd800 && c < 0xe000) c = 0xfffd;\n"
-"    if (c < 0x80) o += String.fromCharCode(c);\n"
-"    else if (c < 0x800) o += String.fromCharCode(0xc0 | c >> 6,\n"
-"      0x80 | c & 63);\n"
-"    else if (c < 0x10000) o += String.fromCharCode(0xe0 | c >> 12,\n"
-"      0x80 | c >> 6 & 63, 0x80 | c & 63);\n"
-"    else o += String.fromCharCode(0xf0 | c >> 18, 0x80 | c >> 12 & 63,\n"
-"      0x80 | c >> 6 & 63, 0x80 | c & 63); }\n"
-"  return o; }\n"
-"function unutf8(b) { var o = '', i = 0, c, n, k;\n"
-"  while (i < b.length) { c = b.charCodeAt(i++);\n"
-"    n = c < 0x80 ? 0 : c >= 0xf0 && c < 0xf8 ? 3 : c >= 0xe0 ? 2 :\n"
-"      c >= 0xc0 ? 1 : -1;\n"
-"    if (n < 0) { o += '\\ufffd'; continue; }\n"
-"    c = n === 0 ? c : c & (0x3f >> n);\n"
-"    for (k = 0; k < n; k++) {\n"
-"      if (i >= b.length || (b.charCodeAt(i) & 0xc0) !== 0x80) break;\n"
-"      c = c << 6 | b.charCodeAt(i++) & 63; }\n"
-"    if (k < n) { o += '\\ufffd'; continue; }\n"
-"    if (c >= 0x10000) { c -= 0x10000;\n"
-"      o += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 1023));\n"
-"    } else o += String.fromCharCode(c); }\n"
-"  return o; }\n"
-"function bytes(u8) { var o = '', i;\n"
-"  for (i = 0; i < u8.length; i++) o += String.fromCharCode(u8[i]);\n"
-"  return o; }\n"
 "function Blob(parts, options) {\n"
 "  if (!(this instanceof Blob))\n"
 "    throw new TypeError(\"Constructor Blob requires 'new'\");\n"
-"  var b = '', i, p;\n"
+"  var b = [], i, p;\n"
 "  parts = parts == null ? [] : parts;\n"
 "  if (typeof parts !== 'object' || typeof parts.length !== 'number')\n"
 "    throw new TypeError(\"Failed to construct 'Blob': The provided \" +\n"
 "      'value cannot be converted to a sequence.');\n"
 "  for (i = 0; i < parts.length; i++) { p = parts[i];\n"
-"    if (p instanceof Blob) b += p._b;\n"
-"    else if (p instanceof ArrayBuffer) b += bytes(new Uint8Array(p));\n"
+"    if (p instanceof Blob) b.push(p._b);\n"
+"    else if (p instanceof ArrayBuffer)\n"
+"      b.push(native.bytes(p, 0, p.byteLength));\n"
 "    else if (p && p.buffer instanceof ArrayBuffer &&\n"
 "        typeof p.byteLength === 'number')\n"
-"      b += bytes(new Uint8Array(p.buffer, p.byteOffset, p.byteLength));\n"
-"    else b += utf8(String(p)); }\n"
-"  hide(this, '_b', b);\n"
+"      b.push(native.bytes(p.buffer, p.byteOffset, p.byteLength));\n"
+"    else b.push(native.encode(String(p))); }\n"
+"  hide(this, '_b', b.join(''));\n"
 "  var t = options && options.type !== undefined ?\n"
 "    String(options.type) : '';\n"
 "  hide(this, '_t', /^[\\x20-\\x7e]*$/.test(t) ? t.toLowerCase() : '');\n"
@@ -85,12 +55,10 @@ static const char prelude[] =
 "  return r; });\n"
 "hide(Blob.prototype, 'text', function () {\n"
 "  var self = this; return new Promise(function (ok) {\n"
-"    ok(unutf8(self._b)); }); });\n"
+"    ok(native.decode(self._b)); }); });\n"
 "hide(Blob.prototype, 'arrayBuffer', function () {\n"
 "  var self = this; return new Promise(function (ok) {\n"
-"    var u = new Uint8Array(self._b.length), i;\n"
-"    for (i = 0; i < u.length; i++) u[i] = self._b.charCodeAt(i);\n"
-"    ok(u.buffer); }); });\n"
+"    ok(native.buffer(self._b)); }); });\n"
 "hide(Blob.prototype, 'toString', function () {\n"
 "  return '[object Blob]'; });\n"
 "var blobs = {}, serial = 0, later = global.setTimeout, Ev = Event;\n"
@@ -117,7 +85,7 @@ static const char prelude[] =
 "  var href = native.resolve(String(url)), source, origin = '';\n"
 "  var blob = href.slice(0, 5) === 'blob:';\n"
 "  if (blob && blobs.hasOwnProperty(href)) {\n"
-"    source = unutf8(blobs[href]._b); origin = global.origin;\n"
+"    source = native.decode(blobs[href]._b); origin = global.origin;\n"
 "  }\n"
 "  /* A platform object: structured clone refuses it. */\n"
 "  var self = native.object(Worker.prototype);\n"
@@ -188,6 +156,171 @@ fn_uuid(js_State *J)
 	    (unsigned)((uv_hrtime() >> 10) & 0xfff),
 	    (unsigned long long)js_tonumber(J, 1));
 	js_pushstring(J, buf);
+}
+
+/*
+ * A Blob keeps its bytes as a binary string, one character (0-255) a
+ * byte, which slices and measures as bytes. In mujs's form a byte over
+ * 0x7f takes two chars and NUL is C0 80. Push the n bytes at p as one;
+ * owned (may be NULL) is freed first, also when that throws.
+ */
+static void
+push_binary(js_State *J, const uint8_t *p, size_t n, void *owned)
+{
+	char	*s, *o;
+	size_t	 i;
+
+	s = malloc(n * 2 + 1);
+	for (i = 0, o = s; s != NULL && i < n; i++)
+		if (p[i] != 0 && p[i] < 0x80)
+			*o++ = (char)p[i];
+		else {
+			*o++ = (char)(0xc0 | p[i] >> 6);
+			*o++ = (char)(0x80 | (p[i] & 0x3f));
+		}
+	free(owned);
+	if (s == NULL)
+		js_error(J, "out of memory");
+	text_push_owned(J, s, (size_t)(o - s));
+}
+
+/*
+ * The bytes of the binary string s into out (NULL: only count them);
+ * a character over U+00FF gives its low byte. Returns the count.
+ */
+static size_t
+binary_bytes(const char *s, uint8_t *out)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 n = 0;
+	unsigned		 b;
+
+	while (*p != '\0') {
+		b = *p++;
+		/* The last byte of a sequence holds the low 6 bits. */
+		for (; (*p & 0xc0) == 0x80; p++)
+			b = (b & 3) << 6 | (*p & 0x3f);
+		if (out != NULL)
+			out[n] = (uint8_t)b;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * n bytes as UTF-8 the way WHATWG's decoder reads them: each maximal
+ * invalid subpart becomes U+FFFD. out has room for 3n bytes; returns
+ * the length written, valid UTF-8.
+ */
+static size_t
+utf8_decode(const uint8_t *p, size_t n, char *out)
+{
+	size_t	i = 0, o = 0, need, k;
+	uint8_t	c, lo, hi;
+
+	while (i < n) {
+		c = p[i];
+		lo = 0x80;
+		hi = 0xbf;
+		if (c < 0x80)
+			need = 0;
+		else if (c >= 0xc2 && c <= 0xdf)
+			need = 1;
+		else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else
+			need = 4;	/* never a lead byte */
+		for (k = 1; k <= need && need < 4 && i + k < n &&
+		    p[i + k] >= lo && p[i + k] <= hi; k++)
+			lo = 0x80, hi = 0xbf;
+		if (k > need) {
+			memcpy(out + o, p + i, k);
+			o += k;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+		}
+		/* An unexpected byte is read again as a lead. */
+		i += k;
+	}
+	return o;
+}
+
+/* native.encode(s): the UTF-8 of s, lone surrogates as U+FFFD. */
+static void
+fn_encode(js_State *J)
+{
+	size_t	 n, i;
+	uint8_t	*u = (uint8_t *)text_wire_dup(js_tostring(J, 1), &n);
+
+	if (u == NULL)
+		js_error(J, "out of memory");
+	/* Pairs are joined on the wire: ED A0..BF is a lone surrogate. */
+	for (i = 0; i + 2 < n; i++)
+		if (u[i] == 0xed && u[i + 1] >= 0xa0)
+			memcpy(u + i, "\xef\xbf\xbd", 3);
+	push_binary(J, u, n, u);
+}
+
+/* native.decode(bytes): the text of a binary string of UTF-8. */
+static void
+fn_decode(js_State *J)
+{
+	const char	*s = js_tostring(J, 1);
+	size_t		 n = binary_bytes(s, NULL), len;
+	uint8_t		*b = malloc(n + 1);
+	char		*u = malloc(n * 3 + 1), *t = NULL;
+
+	if (b != NULL && u != NULL) {
+		binary_bytes(s, b);
+		t = text_js(u, utf8_decode(b, n, u), &len);
+	}
+	free(b);
+	free(u);
+	if (t == NULL)
+		js_error(J, "out of memory");
+	text_push_owned(J, t, len);
+}
+
+/* The number at idx as a count no larger than max. */
+static size_t
+count_at(js_State *J, int idx, size_t max)
+{
+	double	d = js_tonumber(J, idx);
+
+	return d >= 0 ? d < (double)max ? (size_t)d : max : 0;
+}
+
+/* native.bytes(arraybuffer, offset, length): those bytes, binary. */
+static void
+fn_bytes(js_State *J)
+{
+	size_t	 n = 0, off, len;
+	int	 detached;
+	uint8_t	*p = NULL;
+
+	if (builtins_buffer_is(J, 1))
+		p = builtins_buffer_data(J, 1, &n, &detached);
+	off = count_at(J, 2, n);
+	len = count_at(J, 3, n - off);
+	push_binary(J, p != NULL ? p + off : NULL, len, NULL);
+}
+
+/* native.buffer(bytes): a new ArrayBuffer holding a binary string's. */
+static void
+fn_buffer(js_State *J)
+{
+	const char	*s = js_tostring(J, 1);
+	uint8_t		*p = builtins_buffer_new(J, binary_bytes(s, NULL));
+
+	if (p != NULL)
+		binary_bytes(s, p);
 }
 
 /* A JS string at idx as wire UTF-8, malloc'd. May throw. */
@@ -377,6 +510,10 @@ nested_install(struct worker *w)
 		{ "create", fn_create, 5 },
 		{ "uuid", fn_uuid, 1 },
 		{ "object", fn_object, 1 },
+		{ "encode", fn_encode, 1 },
+		{ "decode", fn_decode, 1 },
+		{ "bytes", fn_bytes, 3 },
+		{ "buffer", fn_buffer, 1 },
 	};
 
 	return events_prelude(w, "wwd:nested.js", prelude, fns,
