@@ -300,6 +300,8 @@ ports_renew(struct worker *w, int idx)
 /*
  * Pack POST on port with the message at msg, built where channel_begin
  * says (getters run while it is encoded: frames they make go before it).
+ * The transfer list at tidx is checked again once it is encoded, as
+ * HTML's StructuredSerializeWithTransfer does.
  */
 static void
 encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
@@ -321,6 +323,9 @@ encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
 	if (ipc_post_begin(b, port, ids, n, &m) < 0)
 		js_error(J, "out of memory");
 	clone_encode_transfer(w, b, msg, tidx);
+	/* Getters ran: what they closed, gave away or detached is refused. */
+	if (tidx > 0)
+		clone_transfer(w, tidx, "postMessage");
 	js_endtry(J);
 	rc = ipc_post_end(b, &m);
 	if (channel_end(w, start, rc == 0) < 0)

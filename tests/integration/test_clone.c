@@ -52,6 +52,11 @@ Test(clone, buffers_maps_and_sets_clone_and_transfer)
 	expect_output("clone_buffers");
 }
 
+Test(clone, transfer_list_is_checked_again_after_getters)
+{
+	expect_output("transfer_in_getter");
+}
+
 /* POST the hand-made payload p (n bytes) on port. */
 static void
 post_raw(struct rawc *c, uint64_t port, const uint8_t *p, size_t n)
