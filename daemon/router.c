@@ -438,6 +438,29 @@ router_check_transfer(struct wwd *w, struct conn *c, const struct port *p,
 }
 
 /*
+ * The message m from sender is dropped, its port being gone: free the
+ * ports it carries that sender holds, each with PORT_MOVED all the same,
+ * so that the sender forgets them as if they had been delivered.
+ */
+static void
+router_drop_carried(struct wwd *w, struct conn *sender,
+    const struct ipc_post *m)
+{
+	struct port	*x;
+	struct ipc_buf	*b;
+	uint32_t	 i;
+
+	for (i = 0; i < m->ntransfer; i++)
+		if ((x = router_held(w, sender, m->transfer[i])) != NULL) {
+			router_free(w, x);
+			if ((b = conn_out(sender)) != NULL &&
+			    ipc_empty_encode(b, IPC_PORT_MOVED,
+			    m->transfer[i]) < 0)
+				conn_abort(sender);
+		}
+}
+
+/*
  * POST m (frame f) from sender on its port f->port: the transferred
  * ports move to the receiver, then the frame is routed. When the peer is
  * gone, the message and its ports are dropped. 0, -ENOENT (the sender
@@ -447,8 +470,7 @@ int
 router_post(struct wwd *w, struct conn *sender, struct ipc_frame *f,
     const struct ipc_post *m, const char **why)
 {
-	struct port	*p, *peer, *x;
-	struct ipc_buf	*b;
+	struct port	*p, *peer;
 	uint32_t	 i;
 	int		 rc;
 
@@ -459,15 +481,7 @@ router_post(struct wwd *w, struct conn *sender, struct ipc_frame *f,
 	if ((rc = router_check_transfer(w, sender, p, m, why)) < 0)
 		return rc;
 	if ((peer = router_find(w, p->peer)) == NULL || peer->holder == NULL) {
-		/* PORT_MOVED all the same: the sender may forget them. */
-		for (i = 0; i < m->ntransfer; i++)
-			if ((x = router_find(w, m->transfer[i])) != NULL) {
-				router_free(w, x);
-				if ((b = conn_out(sender)) != NULL &&
-				    ipc_empty_encode(b, IPC_PORT_MOVED,
-				    m->transfer[i]) < 0)
-					conn_abort(sender);
-			}
+		router_drop_carried(w, sender, m);
 		return 0;
 	}
 	for (i = 0; i < m->ntransfer; i++)
@@ -493,7 +507,12 @@ router_repost(struct wwd *w, struct conn *sender, struct ipc_frame *f,
 	struct port	*x, *z;
 	uint32_t	 i;
 
-	if ((x = router_find(w, f->port)) == NULL || x->from != sender) {
+	/* Freed meanwhile (its new holder closed it or went away): dropped. */
+	if ((x = router_find(w, f->port)) == NULL) {
+		router_drop_carried(w, sender, m);
+		return 0;
+	}
+	if (x->from != sender) {
 		*why = "the port is not draining from the sender";
 		return -ENOENT;
 	}

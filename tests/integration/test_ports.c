@@ -21,6 +21,7 @@
 #define NMSG	200	/* numbered messages per burst */
 #define NROUND	5	/* trips of the port in the first test */
 #define NLOG	((NROUND + 1) * NMSG + 8)
+#define BIG	(64 * 1024)	/* a large message's characters */
 
 TestSuite(ports, .init = harness_setup, .fini = harness_teardown,
     .timeout = 60);
@@ -316,6 +317,51 @@ Test(ports, worker_closing_a_port_under_a_burst_survives)
 		wwd_worker_release(q1);
 		wwd_worker_release(p1);
 	}
+	wwd_worker_release(w);
+	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	wwd_free(c);
+	inbox_clear(&win);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * A worker gives a port back while a burst for it waits in its socket;
+ * the client closes the port at once, so the burst the worker bounces
+ * (REPOST) finds the port gone. It is dropped, as a POST to a closed
+ * port is; the worker was killed for it before.
+ */
+Test(ports, bounce_to_a_port_closed_meanwhile_is_dropped)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*w, *p1, *p2;
+	struct inbox		 win = { 0 };
+	char			*big;
+	int			 i;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_giver.js"),
+	    NULL, &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_channel(c, &p1, &p2) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_post_json(w, "\"take\"", 6, &p2, 1) == 0);
+	cr_assert(pump(&c, 1, &win.n, 1), "no answer to take");
+	cr_assert(wwd_worker_post_json(w, "\"give\"", 6) == 0);
+	/* More than the worker reads at once: 40 strings of 64 KiB. */
+	big = malloc(BIG + 3);
+	cr_assert(big != NULL);
+	memset(big, 'x', BIG + 2);
+	big[0] = big[BIG + 1] = '"';
+	for (i = 0; i < 40; i++)
+		cr_assert(wwd_worker_post_json(p1, big, BIG + 2) == 0);
+	free(big);
+	cr_assert(pump(&c, 1, &win.n, 2), "the port did not come back");
+	cr_assert_str_eq(win.msg[1], "\"here\"");
+	cr_assert(win.port != NULL, "no port in the message");
+	wwd_worker_release(win.port);
+	cr_assert(wwd_worker_post_json(w, "\"ping\"", 6) == 0);
+	cr_assert(pump(&c, 1, &win.n, 3), "no pong");
+	cr_assert_str_eq(win.msg[2], "\"pong\"");
+	cr_assert(win.exits == 0, "the worker ended");
+	wwd_worker_release(p1);
 	wwd_worker_release(w);
 	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
 	wwd_free(c);
