@@ -33,6 +33,7 @@ struct ports_entry {
 	int			 started;
 	int			 object;
 	int			 moving;	/* given away, until PORT_MOVED */
+	int			 fixed;		/* a connect port: stays here */
 	struct ipc_buf		 queue;
 	struct ports_entry	*next;
 };
@@ -364,6 +365,12 @@ ports_post(struct worker *w, uint64_t port, int msg, int tidx)
 					    "Failed to execute 'postMessage': "
 					    "a port cannot be transferred "
 					    "through itself or its peer.");
+				/* wwd keeps a connection's two ends in place. */
+				if (find(w, ids[n])->fixed)
+					events_throw(w, "DataCloneError",
+					    "Failed to execute 'postMessage': "
+					    "a shared worker's connect port "
+					    "cannot be transferred in wwd.");
 				n++;
 			}
 			js_pop(J, 1);
@@ -554,8 +561,9 @@ ports_adopt(struct worker *w, uint64_t id, int idx)
 static void
 on_connect(struct worker *w, uint64_t id)
 {
-	js_State	*J = w->J;
-	int		 top = js_gettop(J);
+	js_State		*J = w->J;
+	struct ports_entry	*e;
+	int			 top = js_gettop(J);
 
 	if (js_try(J)) {
 		log_warnx("connect task: %s", js_trystring(J, -1, "error"));
@@ -563,7 +571,9 @@ on_connect(struct worker *w, uint64_t id)
 		return;
 	}
 	events_entry(J, PORTS_INTERNAL, "connect");
-	push_object(w, add(w, id));
+	e = add(w, id);
+	e->fixed = 1;
+	push_object(w, e);
 	js_endtry(J);
 	loop_call(w, 1, w->url);
 	loop_task_done(w);

@@ -425,6 +425,26 @@ Test(shared, console_and_uncaught_errors_are_logged_and_it_carries_on)
 	proc_clear(&logs);
 }
 
+/* Its connect port cannot leave it: an error it catches, not its end. */
+Test(shared, connect_port_transfer_is_a_data_clone_error)
+{
+	char		*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
+	    harness.sock, "--count", "2",
+	    (char *)harness_js("shared_pass.js"), NULL };
+	struct proc	 p;
+
+	harness_start(&harness);
+	proc_start(&p, argv);
+	proc_write(&p, "1\n2\n");
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf, "\"DataCloneError\"\n\"DataCloneError\"\n",
+	    "%s", proc_describe(&p));
+	cr_assert_eq(proc_exit_code(&p), 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+}
+
 /* Its scope has the globals a dedicated worker's has, but postMessage. */
 Test(shared, scope_has_no_post_message)
 {
