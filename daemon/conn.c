@@ -239,8 +239,8 @@ conn_queued(const struct conn *c)
 
 /*
  * Backpressure: stop reading c until the receiver connection (over
- * conn_high, or NULL) is below conn_low and the port (over port_high,
- * or 0) below port_low, or gone. Frames already read stay in c->in and
+ * conn_high, or NULL) is down to conn_low and the port (over port_high,
+ * or 0) down to port_low, or gone (a low mark of 0: empty). Frames already read stay in c->in and
  * are cut on resume, so nothing accepted is dropped.
  */
 void
@@ -302,10 +302,10 @@ conn_blocked(const struct conn *c)
 	struct wwd	*w = c->w;
 	struct port	*p;
 
-	if (c->blocker != NULL && conn_queued(c->blocker) >= w->cfg.conn_low)
+	if (c->blocker != NULL && conn_queued(c->blocker) > w->cfg.conn_low)
 		return 1;
 	return c->blocking != 0 && (p = router_find(w, c->blocking)) != NULL &&
-	    router_queued(p) >= w->cfg.port_low;
+	    router_queued(p) > w->cfg.port_low;
 }
 
 /* Whether c's peer has hung up (what it sent may still be unread). */

@@ -746,6 +746,14 @@ Test(service, backpressure_per_port)
 	    "port_queue_low = 32K\n", 2 * 128 * 1024 + 2 * 1024 * 1024);
 }
 
+/* Low marks of 0: a paused sender is read again once the queue is empty. */
+Test(service, backpressure_with_low_marks_of_zero)
+{
+	backpressure_run("[limits]\nconn_queue_high = 256K\n"
+	    "conn_queue_low = 0\nport_queue_high = 128K\nport_queue_low = 0\n",
+	    256 * 1024 + 2 * 1024 * 1024);
+}
+
 /* NOTIFY_SOCKET: wwd says READY=1 (and its STATUS) once it listens. */
 Test(service, sd_notify_ready)
 {
