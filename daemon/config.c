@@ -6,6 +6,8 @@
  * broken file keeps the old ones. The caller owns each struct config
  * and releases it with config_clear. docs/man/wwd.conf.5 is the manual.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -294,6 +296,7 @@ config_load(struct config *c, const char *path, int optional, char *why,
     size_t len)
 {
 	struct config_parse	 p;
+	struct stat		 st;
 	const char		*bad;
 	FILE			*f;
 	int			 rc;
@@ -303,6 +306,13 @@ config_load(struct config *c, const char *path, int optional, char *why,
 		return rc;
 	}
 	if ((f = fopen(path, "re")) != NULL) {
+		/* A directory opens, and reads as nothing but defaults. */
+		if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+			fclose(f);
+			snprintf(why, len, "%s: not a regular file", path);
+			rc = -EINVAL;
+			goto fail;
+		}
 		memset(&p, 0, sizeof p);
 		p.c = c;
 		rc = ini_parse_file(f, config_handler, &p);

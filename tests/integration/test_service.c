@@ -124,8 +124,8 @@ open_socket_dir(void)
 }
 
 /*
- * Start wwd with the configuration file path holding text (no file if
- * NULL): it must refuse to start, and say why on stderr.
+ * Start wwd with the configuration file path holding text (if NULL,
+ * whatever path is): it must refuse to start, and say why on stderr.
  */
 static void
 config_refused(const char *path, const char *text, const char *why)
@@ -136,8 +136,8 @@ config_refused(const char *path, const char *text, const char *why)
 			    "/nonexistent/s", NULL };
 	FILE		*f;
 
-	unlink(path);
 	if (text != NULL) {
+		unlink(path);
 		cr_assert((f = fopen(path, "w")) != NULL);
 		fputs(text, f);
 		fclose(f);
@@ -163,7 +163,12 @@ Test(service, bad_config_names_file_and_line)
 		config_refused(path, "[workers]\nuser = wwd-no-such-user\n",
 		    "wwd.conf: workers.user: no user wwd-no-such-user");
 	/* A --config that does not exist is an error too. */
+	unlink(path);
 	config_refused(path, NULL, "wwd.conf: No such file");
+	/* And one that is a directory (it read as all defaults). */
+	cr_assert(mkdir(path, 0700) == 0);
+	config_refused(path, NULL, "wwd.conf: not a regular file");
+	rmdir(path);
 	rmdir(dir);
 }
 
