@@ -57,13 +57,23 @@ control_reply(struct conn *c, const char *status, const char *message,
 	struct ipc_reply	 r;
 	struct ipc_buf		*b;
 	static const uint8_t	 nil = 0xc0;
+	char			 why[96], name[32];
+	int			 rc;
 
 	r.status = ipc_str(status);
 	r.message = ipc_str(message);
 	r.data.ptr = data != NULL ? (const char *)ipc_buf_head(data) :
 	    (const char *)&nil;
 	r.data.len = data != NULL ? (uint32_t)ipc_buf_used(data) : 1;
-	if ((b = conn_out(c)) != NULL && ipc_reply_encode(b, &r) < 0)
+	if ((b = conn_out(c)) == NULL)
+		return;
+	if ((rc = ipc_reply_encode(b, &r)) == -EMSGSIZE && data != NULL) {
+		snprintf(why, sizeof why, "the answer (%zu bytes) is over the "
+		    "%u-byte limit of a frame", ipc_buf_used(data),
+		    IPC_FRAME_MAX);
+		log_warnx("%s: %s", conn_name(c, name, sizeof name), why);
+		control_reply(c, "too-large", why, NULL);
+	} else if (rc < 0)
 		conn_abort(c);
 }
 

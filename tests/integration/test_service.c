@@ -751,6 +751,45 @@ Test(service, backpressure_per_port)
 	    "port_queue_low = 32K\n", 2 * 128 * 1024 + 2 * 1024 * 1024);
 }
 
+/*
+ * A listing that does not fit in a frame (20 workers with 900 KB names)
+ * is an error reply that says so; wwd hung up on wwctl before.
+ */
+Test(service, ps_over_the_frame_limit_is_an_error_reply)
+{
+	struct rawc		 c;
+	struct ipc_frame	 f;
+	struct proc		 p;
+	size_t			 n = 900 * 1024;
+	char			*name = malloc(n + 1);
+	int			 i;
+
+	cr_assert(name != NULL);
+	memset(name, 'n', n);
+	name[n] = '\0';
+	start("");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	for (i = 0; i < 20; i++) {
+		rawc_create_named(&c, c.port_base + (uint64_t)i,
+		    harness_js("echo.js"), name);
+		cr_assert(rawc_read_frame(&c, &f, HARNESS_TIMEOUT_MS) == 1);
+		cr_assert(f.type == IPC_STARTED, "got %s",
+		    ipc_type_name(f.type));
+	}
+	free(name);
+	wwctl_cmd(&harness, &p, "ps", NULL);
+	cr_assert(proc_exit_code(&p) != 0 && strstr(p.ebuf, "over the "
+	    "16777216-byte limit of a frame (too-large)") != NULL, "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+	wwctl_cmd(&harness, &p, "status", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 /* Low marks of 0: a paused sender is read again once the queue is empty. */
 Test(service, backpressure_with_low_marks_of_zero)
 {
