@@ -574,11 +574,43 @@ describe(js_State *J, const char *prefix, int err, char *msg, size_t msize,
 }
 
 /*
+ * An error thrown while another was being reported (by an error
+ * listener): HTML's "Runtime script errors" reports it nowhere; it goes
+ * to the console, as browsers log it, and never to the Worker object.
+ */
+static void
+console_only(struct worker *w, const char *msg)
+{
+	struct ipc_console	 c;
+	struct ipc_buf		 args;
+	msgpack_packer		 pk;
+	char			*text;
+	size_t			 len;
+	int			 rc = -1;
+
+	ipc_buf_init(&args);
+	msgpack_packer_init(&pk, &args, ipc_buf_write);
+	if ((text = text_wire_dup(msg, &len)) != NULL &&
+	    msgpack_pack_array(&pk, 1) == 0 && text_pack(&pk, msg) == 0) {
+		c.level = ipc_str("error");
+		c.text.ptr = text;
+		c.text.len = (uint32_t)len;
+		c.args.ptr = (const char *)ipc_buf_head(&args);
+		c.args.len = (uint32_t)ipc_buf_used(&args);
+		rc = ipc_console_encode(channel_out(w), w->port, &c);
+	}
+	if (rc < 0)
+		log_warnx("out of memory for CONSOLE");
+	free(text);
+	ipc_buf_clear(&args);
+}
+
+/*
  * "Report the exception" for the value on top of the stack (popped):
  * an ErrorEvent at the global scope, onerror first; uncancelled, it
  * goes to wwd as FAULT. fallback is the file named for thrown values
- * that carry no location. An error while reporting goes straight to
- * FAULT, so a throwing onerror cannot recurse.
+ * that carry no location. An error while reporting is only logged, so
+ * a throwing onerror cannot recurse.
  */
 void
 events_report(struct worker *w, const char *fallback)
@@ -593,7 +625,12 @@ events_report(struct worker *w, const char *fallback)
 	    &line);
 	/* mujs has no columns: see scope_colno for the approximation. */
 	col = line > 0 ? (unsigned)scope_colno(w, file, line) : 0;
-	if (!w->reporting && !w->done) {
+	if (w->reporting) {
+		console_only(w, msg);
+		js_pop(J, 1);
+		return;
+	}
+	if (!w->done) {
 		w->reporting = 1;
 		events_entry(J, EVENTS_INTERNAL, "error");
 		js_pushstring(J, msg);

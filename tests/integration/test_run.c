@@ -249,6 +249,38 @@ Test(run, onerror_returning_true_cancels_the_error)
 	finish(&p);
 }
 
+/*
+ * An error thrown by onerror while it handles another is reported
+ * nowhere (HTML, "Runtime script errors"): it goes to the console. The
+ * first error, not cancelled, reaches the owner.
+ */
+Test(run, error_thrown_by_onerror_is_only_logged)
+{
+	struct proc	 p;
+	struct json	*ev;
+	const char	*s;
+
+	wwctl_run(&harness, "", &p, "--events", "--eval",
+	    "self.onerror = function () { throw new Error('inner'); };"
+	    "setTimeout(function () { throw new Error('outer'); }, 0);"
+	    "setTimeout(close, 0);", NULL);
+	expect_status(&p, 0);
+	cr_assert(lines_count(p.obuf) == 3, "%s", proc_describe(&p));
+	ev = out_json(&p, 0);
+	s = str_of(ev, "type");
+	cr_assert(s != NULL && strcmp(s, "console") == 0 &&
+	    strstr(p.obuf, "[\"Uncaught Error: inner\"]") != NULL, "%s",
+	    proc_describe(&p));
+	json_free(ev);
+	ev = out_json(&p, 1);
+	s = str_of(ev, "message");
+	cr_assert(s != NULL && strcmp(s, "Uncaught Error: outer") == 0, "%s",
+	    proc_describe(&p));
+	json_free(ev);
+	expect_exit_event(&p, 2, 0, 0, "closed");
+	finish(&p);
+}
+
 Test(run, error_listener_prevent_default_cancels_the_error)
 {
 	struct proc	p;
