@@ -606,6 +606,31 @@ console_only(struct worker *w, const char *msg)
 }
 
 /*
+ * Push the prelude's error entry and its five arguments for the error
+ * at slot err: 0, or -1 with the stack as it was when that runs out of
+ * memory (then there is no event; the owner hears of the error).
+ */
+static int
+push_error_call(js_State *J, const char *msg, const char *file,
+    unsigned line, unsigned col, int err)
+{
+	int	top = js_gettop(J);
+
+	if (js_try(J)) {
+		js_pop(J, js_gettop(J) - top);
+		return -1;
+	}
+	events_entry(J, EVENTS_INTERNAL, "error");
+	js_pushstring(J, msg);
+	js_pushstring(J, file);
+	js_pushnumber(J, line);
+	js_pushnumber(J, col);
+	js_copy(J, err);
+	js_endtry(J);
+	return 0;
+}
+
+/*
  * "Report the exception" for the value on top of the stack (popped):
  * an ErrorEvent at the global scope, onerror first; uncancelled, it
  * goes to wwd as FAULT. fallback is the file named for thrown values
@@ -632,15 +657,11 @@ events_report(struct worker *w, const char *fallback)
 	}
 	if (!w->done) {
 		w->reporting = 1;
-		events_entry(J, EVENTS_INTERNAL, "error");
-		js_pushstring(J, msg);
-		js_pushstring(J, file);
-		js_pushnumber(J, line);
-		js_pushnumber(J, col);
-		js_copy(J, err);
-		if (js_pcall(J, 5) == 0)
-			cancelled = js_toboolean(J, -1);
-		js_pop(J, 1);
+		if (push_error_call(J, msg, file, line, col, err) == 0) {
+			if (js_pcall(J, 5) == 0)
+				cancelled = js_toboolean(J, -1);
+			js_pop(J, 1);
+		}
 		w->reporting = 0;
 	}
 	if (!cancelled)
@@ -663,15 +684,21 @@ events_rejection(struct worker *w, const char *type)
 	int		 top = js_gettop(J), unhandled, cancelled = 0;
 
 	unhandled = strcmp(type, "unhandledrejection") == 0;
-	events_entry(J, EVENTS_INTERNAL, "rejection");
-	js_pushstring(J, type);
-	js_copy(J, top - 2);
-	js_copy(J, top - 1);
-	if (js_pcall(J, 3) == 0) {
-		cancelled = !js_toboolean(J, -1);
-		js_pop(J, 1);
-	} else
-		events_report(w, w->url);
+	/* Out of memory here: no event, the owner hears of it. */
+	if (js_try(J))
+		js_pop(J, js_gettop(J) - top);
+	else {
+		events_entry(J, EVENTS_INTERNAL, "rejection");
+		js_pushstring(J, type);
+		js_copy(J, top - 2);
+		js_copy(J, top - 1);
+		js_endtry(J);
+		if (js_pcall(J, 3) == 0) {
+			cancelled = !js_toboolean(J, -1);
+			js_pop(J, 1);
+		} else
+			events_report(w, w->url);
+	}
 	if (unhandled && !cancelled && !w->done) {
 		snprintf(file, sizeof file, "%s", w->url);
 		describe(J, "Uncaught (in promise) ", top - 1, msg, sizeof msg,

@@ -474,6 +474,26 @@ Test(service, memory_cap_is_a_catchable_error)
 	expect_cap_caught("memory.js");
 }
 
+/* Uncaught with the heap still full: reported, nothing sent is lost. */
+Test(service, memory_cap_uncaught_is_reported)
+{
+	struct rawc		 c;
+	struct ipc_frame	 f;
+	struct ipc_fault	 m;
+	const char		*why;
+
+	start_worker("[limits]\nmemory = 4M\n", &c, "memory_uncaught.js");
+	rawc_expect_str(&c, c.port_base, "before");
+	cr_assert(rawc_read_until(&c, IPC_FAULT, &f, HARNESS_TIMEOUT_MS) == 1);
+	cr_assert(ipc_fault_decode(f.body, f.len, &m, &why) == 0, "%s", why);
+	cr_assert(m.message.len == 22 &&
+	    memcmp(m.message.ptr, "Uncaught out of memory", 22) == 0,
+	    "%.*s", (int)m.message.len, m.message.ptr);
+	harness_ping(&harness);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 /* A name is interned for good: each new one counts against the cap. */
 Test(service, memory_cap_counts_new_names)
 {
