@@ -215,6 +215,10 @@ wwd_port_channel(struct wwd_conn *c, struct wwd_worker **port1,
 	*port1 = *port2 = NULL;
 	if (c->fatal)
 		return wwd_set_error(c, c->fatal, "%s", c->fatal_msg);
+	/* wwd refuses a CHANNEL past IPC_PORTS_MAX held; in flight first. */
+	if (c->nworkers + 2 > IPC_PORTS_MAX - IPC_TRANSFER_MAX)
+		return wwd_set_error(c, -ENOSPC, "the connection holds %zu "
+		    "workers and ports, wwd's limit", c->nworkers);
 	if ((rc = wwd_mint_port(c, &m.a)) < 0 ||
 	    (rc = wwd_mint_port(c, &m.b)) < 0)
 		return rc;

@@ -17,6 +17,9 @@
 #include "log.h"
 #include "wwd.h"
 
+#define ROUTER_STR(x)	#x
+#define ROUTER_XSTR(x)	ROUTER_STR(x)	/* a constant's digits */
+
 #define ROUTER_SLOTS_MIN	64
 #define ROUTER_CYCLE_ROOM	4	/* a wait cycle's queues: x the marks */
 
@@ -121,6 +124,7 @@ router_add(struct wwd *w, uint64_t id, uint64_t peer, struct conn *holder,
 	ipc_buf_init(&p->late);
 	p->holder = holder;
 	LIST_INSERT_HEAD(&holder->ports, p, hold);
+	holder->nports++;
 	h = ipc_hash64(id) & (w->nslots - 1);
 	p->next = w->ports[h];
 	w->ports[h] = p;
@@ -145,8 +149,10 @@ router_free(struct wwd *w, struct port *p)
 			*pp = p->next;
 			break;
 		}
-	if (p->holder != NULL)
+	if (p->holder != NULL) {
 		LIST_REMOVE(p, hold);
+		p->holder->nports--;
+	}
 	if (p->from != NULL)
 		p->from->ndraining--;
 	w->nports--;
@@ -372,6 +378,11 @@ router_channel(struct wwd *w, struct conn *c, const struct ipc_channel *m,
 	if ((rc = router_mint(c, m->a, why)) < 0 ||
 	    (rc = router_mint(c, m->b, why)) < 0)
 		return rc;
+	if (c->nports + 2 > IPC_PORTS_MAX) {
+		*why = "limit reached: the connection holds "
+		    ROUTER_XSTR(IPC_PORTS_MAX) " ports";
+		return -EDQUOT;
+	}
 	if (router_add(w, m->a, m->b, c, &a) < 0)
 		goto nomem;
 	if (router_add(w, m->b, m->a, c, NULL) < 0) {
@@ -399,8 +410,10 @@ router_move(struct port *x, struct conn *to)
 	struct ipc_buf	*b;
 
 	LIST_REMOVE(x, hold);
+	old->nports--;
 	x->holder = to;
 	LIST_INSERT_HEAD(&to->ports, x, hold);
+	to->nports++;
 	if (x->from == NULL) {
 		x->from = old;
 		old->ndraining++;
@@ -565,7 +578,7 @@ router_refuse(struct conn *c, struct ipc_frame *f, int rc, const char *why)
 	snprintf(msg, sizeof msg, "%s: port %llu: %s", ipc_type_name(f->type),
 	    (unsigned long long)f->port, why);
 	c->ops->fault(c, rc == -ENOENT ? "unknown-port" : rc == -ENOMEM ?
-	    "unsupported" : "bad-port", msg);
+	    "unsupported" : rc == -EDQUOT ? "limit" : "bad-port", msg);
 }
 
 /*

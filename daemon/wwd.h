@@ -218,6 +218,7 @@ struct conn {
 	uint64_t		 sent;		/* bytes that ever left out */
 
 	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
+	unsigned		 nports;	/* in that list */
 	struct port_range	*range;		/* ids it mints; owner's */
 	unsigned		 ndraining;	/* ports draining from it */
 	TAILQ_ENTRY(conn)	 entry;

@@ -146,6 +146,12 @@ struct ipc_closing {
 };
 
 #define IPC_TRANSFER_MAX 256
+/*
+ * The MessagePorts one connection (a client or a worker) may hold: wwd
+ * refuses a CHANNEL past it, which bounds what one leaky script or
+ * client can make wwd keep (a few hundred bytes a port).
+ */
+#define IPC_PORTS_MAX	16384
 
 /* POST on a port: transferred port ids and the opaque payload. */
 struct ipc_post {

@@ -113,6 +113,7 @@ add(struct worker *w, uint64_t id)
 	ipc_buf_init(&e->queue);
 	e->next = w->ports;
 	w->ports = e;
+	w->nports++;
 	return e;
 }
 
@@ -182,6 +183,7 @@ drop(struct worker *w, struct ports_entry *e)
 	for (pp = &w->ports; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == e) {
 			*pp = e->next;
+			w->nports--;
 			break;
 		}
 	detach(w, e);
@@ -525,6 +527,15 @@ fn_channel(js_State *J)
 	struct ipc_channel	 c;
 	struct ports_entry	*a, *b;
 
+	/*
+	 * wwd refuses a CHANNEL past IPC_PORTS_MAX held; ports in flight
+	 * to this worker count there first, hence the margin.
+	 */
+	if (w->nports + 2 > IPC_PORTS_MAX - IPC_TRANSFER_MAX)
+		events_throw(w, "QuotaExceededError", "Failed to construct "
+		    "'MessageChannel': this worker holds %u MessagePorts, "
+		    "wwd's limit; close() the ones it is done with.",
+		    w->nports);
 	c.a = ports_mint(w);
 	c.b = ports_mint(w);
 	if (ipc_channel_encode(channel_out(w), &c) < 0)

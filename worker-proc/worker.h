@@ -125,6 +125,7 @@ struct worker {
 	uint64_t		 port_next;	/* next id to mint */
 	uint64_t		 port_end;	/* end of the minting range */
 	struct ports_entry	*ports;
+	unsigned		 nports;	/* entries in that list */
 	uv_idle_t		 ports_idle;	/* runs started queues */
 	int			 ports_idling;
 };

@@ -4,7 +4,9 @@
  * client -> worker -> client with messages posted while it travels, a
  * channel between two dedicated workers and one into a nested worker,
  * and a port passed through a shared worker from one client to another
- * while both ends post numbered messages in a tight loop.
+ * while both ends post numbered messages in a tight loop; and the limit
+ * of ports one connection may hold, from a worker, libwwd and a raw
+ * client.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -364,6 +366,76 @@ Test(ports, bounce_to_a_port_closed_meanwhile_is_dropped)
 	wwd_worker_release(p1);
 	wwd_worker_release(w);
 	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	wwd_free(c);
+	inbox_clear(&win);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * A script that never closes its MessageChannels is stopped by an
+ * exception at wwd's limit of ports per connection, not by wwd.
+ */
+Test(ports, channels_past_the_limit_throw_in_the_worker)
+{
+	struct proc	 p;
+	char		*want = harness_read_file(harness_js("ports_limit.out"));
+
+	cr_assert(want != NULL);
+	wwctl_run(&harness, "", &p, harness_js("ports_limit.js"), NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	cr_assert_str_eq(p.obuf, want, "%s", proc_describe(&p));
+	free(want);
+	proc_clear(&p);
+}
+
+/* A client that makes CHANNELs past the limit gets ERROR "limit". */
+Test(ports, client_channels_past_the_limit_are_refused)
+{
+	struct rawc		 c;
+	struct ipc_frame	 f;
+	struct ipc_error	 e;
+	struct ipc_channel	 ch;
+	struct ipc_buf		 b;
+	const char		*why;
+	uint64_t		 id;
+
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	ipc_buf_init(&b);
+	for (id = c.port_base; id < c.port_base + IPC_PORTS_MAX + 2; id += 2) {
+		ch.a = id;
+		ch.b = id + 1;
+		cr_assert(ipc_channel_encode(&b, &ch) == 0);
+	}
+	rawc_send_buf(&c, &b);
+	ipc_buf_clear(&b);
+	cr_assert(rawc_read_frame(&c, &f, HARNESS_TIMEOUT_MS) == 1);
+	cr_assert(f.type == IPC_ERROR, "got %s", ipc_type_name(f.type));
+	cr_assert(ipc_error_decode(f.body, f.len, &e, &why) == 0, "%s", why);
+	cr_assert(ipc_str_eq(e.code, "limit"), "%.*s: %.*s", (int)e.code.len,
+	    e.code.ptr, (int)e.message.len, e.message.ptr);
+	rawc_close(&c);
+	harness_ping(&harness);
+}
+
+/* libwwd stops short of the limit: -ENOSPC, and the connection lives. */
+Test(ports, libwwd_channels_stop_short_of_the_limit)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*a, *b, *w;
+	struct inbox		 win = { 0 };
+	int			 n = 0, rc;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	while ((rc = wwd_port_channel(c, &a, &b)) == 0)
+		n++;
+	cr_assert(rc == -ENOSPC && n == (IPC_PORTS_MAX - IPC_TRANSFER_MAX) / 2,
+	    "%d channels, then %d: %s", n, rc, wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("echo.js"), NULL,
+	    &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	post_num(w, 5);
+	cr_assert(pump(&c, 1, &win.n, 1), "no echo");
+	cr_assert_str_eq(win.msg[0], "5");
 	wwd_free(c);
 	inbox_clear(&win);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
