@@ -464,6 +464,20 @@ Test(run, console_event_carries_level_and_args)
 	finish(&p);
 }
 
+Test(run, console_counters_groups_and_timers)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, harness_js("console_counters.js"), NULL);
+	expect_status(&p, 0);
+	cr_assert_str_eq(p.ebuf, "default: 1\ndefault: 2\nx: 1\ndefault: 1\n"
+	    "Count for 'nope' does not exist\nG 1\n  inside\n    deeper\n"
+	    "out\nTimer 't' already exists\nTimer 'nope' does not exist\n"
+	    "Timer 'nope' does not exist\n[ 1 ]\n__proto__: 1\n", "%s",
+	    proc_describe(&p));
+	finish(&p);
+}
+
 Test(run, location_name_and_navigator)
 {
 	struct proc	p;
