@@ -37,10 +37,13 @@ static const char prelude[] =
 "        typeof p.byteLength === 'number')\n"
 "      b.push(native.bytes(p.buffer, p.byteOffset, p.byteLength));\n"
 "    else b.push(native.encode(String(p))); }\n"
-"  hide(this, '_b', b.join(''));\n"
+"  /* A platform object: structured clone refuses it. */\n"
+"  var self = native.object(Blob.prototype, 'Blob');\n"
+"  hide(self, '_b', b.join(''));\n"
 "  var t = options && options.type !== undefined ?\n"
 "    String(options.type) : '';\n"
-"  hide(this, '_t', /^[\\x20-\\x7e]*$/.test(t) ? t.toLowerCase() : '');\n"
+"  hide(self, '_t', /^[\\x20-\\x7e]*$/.test(t) ? t.toLowerCase() : '');\n"
+"  return self;\n"
 "}\n"
 "Object.defineProperty(Blob.prototype, 'size', { configurable: true,\n"
 "  get: function () { return this._b.length; } });\n"
@@ -88,7 +91,7 @@ static const char prelude[] =
 "    source = native.decode(blobs[href]._b); origin = global.origin;\n"
 "  }\n"
 "  /* A platform object: structured clone refuses it. */\n"
-"  var self = native.object(Worker.prototype);\n"
+"  var self = native.object(Worker.prototype, 'Worker');\n"
 "  ev.handler(self, 'message'); ev.handler(self, 'messageerror');\n"
 "  ev.handler(self, 'error');\n"
 "  if (blob && source === undefined || !native.create(self, href,\n"
@@ -120,6 +123,7 @@ static const char prelude[] =
 
 #define NESTED_INTERNAL	"wwd.nested"
 #define NESTED_WORKER_TAG	"Worker"	/* userdata of Worker objects */
+#define NESTED_BLOB_TAG		"Blob"		/* and of Blob objects */
 
 /* native.resolve(url): the absolute URL against location. */
 static void
@@ -135,12 +139,19 @@ fn_resolve(js_State *J)
 	scope_push_url(J, &u);
 }
 
-/* native.object(proto): a Worker object, opaque to structured clone. */
+/*
+ * native.object(proto, 'Worker' or 'Blob'): a platform object of that
+ * class (so Object.prototype.toString names it), which structured
+ * clone refuses.
+ */
 static void
 fn_object(js_State *J)
 {
+	const char	*tag = strcmp(js_tostring(J, 2), NESTED_BLOB_TAG) == 0 ?
+	    NESTED_BLOB_TAG : NESTED_WORKER_TAG;
+
 	js_copy(J, 1);
-	js_newuserdata(J, NESTED_WORKER_TAG, scope_worker(J), NULL);
+	js_newuserdata(J, tag, scope_worker(J), NULL);
 }
 
 /* native.uuid(n): a random-looking unique tail for a blob: URL. */
@@ -509,7 +520,7 @@ nested_install(struct worker *w)
 		{ "resolve", fn_resolve, 1 },
 		{ "create", fn_create, 5 },
 		{ "uuid", fn_uuid, 1 },
-		{ "object", fn_object, 1 },
+		{ "object", fn_object, 2 },
 		{ "encode", fn_encode, 1 },
 		{ "decode", fn_decode, 1 },
 		{ "bytes", fn_bytes, 3 },

@@ -478,6 +478,27 @@ Test(run, console_counters_groups_and_timers)
 	finish(&p);
 }
 
+/*
+ * A Blob is a platform object: its class is Blob, and structured clone
+ * refuses it (wwd does not serialize Blobs; it used to send {}).
+ */
+Test(run, blob_is_refused_by_structured_clone)
+{
+	struct proc	p;
+
+	wwctl_run(&harness, "", &p, "--eval",
+	    "var b = new Blob(['x']), r = [Object.prototype.toString.call(b)];"
+	    "try { structuredClone(b); r.push('cloned'); }"
+	    "catch (e) { r.push(e.name); }"
+	    "try { postMessage({ b: b }); r.push('posted'); }"
+	    "catch (e) { r.push(e.name); }"
+	    "postMessage(r); close();", NULL);
+	expect_status(&p, 0);
+	expect_json_line(&p, 0, "[\"[object Blob]\",\"DataCloneError\","
+	    "\"DataCloneError\"]");
+	finish(&p);
+}
+
 Test(run, location_name_and_navigator)
 {
 	struct proc	p;
