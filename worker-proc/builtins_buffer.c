@@ -481,6 +481,10 @@ fn_view_bytelength(js_State *J)
 	if (v == NULL)
 		js_typeerror(J, "byteLength called on an incompatible "
 		    "receiver");
+	/* A typed array reads 0 once detached; a DataView throws (ES2015). */
+	if (v->kind == BUFFER_DATAVIEW && v->ab->detached)
+		js_typeerror(J, "Cannot perform DataView.prototype.byteLength "
+		    "on a detached ArrayBuffer");
 	js_pushnumber(J, (double)(view_len(v) * kinds[v->kind].size));
 }
 
@@ -492,6 +496,9 @@ fn_view_byteoffset(js_State *J)
 	if (v == NULL)
 		js_typeerror(J, "byteOffset called on an incompatible "
 		    "receiver");
+	if (v->kind == BUFFER_DATAVIEW && v->ab->detached)
+		js_typeerror(J, "Cannot perform DataView.prototype.byteOffset "
+		    "on a detached ArrayBuffer");
 	js_pushnumber(J, v->ab->detached ? 0 : (double)v->off);
 }
 
