@@ -18,12 +18,15 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "wwd.h"
+
+#define SPAWN_PEEK_TRIES	8	/* spawn_killed: yields at most */
 
 static void
 spawn_sigchld_cb(uv_signal_t *h, int sig)
@@ -66,6 +69,32 @@ spawn_ending(struct worker *k)
 	k->reaping = 1;
 	LIST_INSERT_HEAD(&k->w->reaping, k, reap_entry);
 	k->w->reap_due = 1;
+}
+
+/*
+ * Whether k's process has ended by a signal (SIGKILL from the OOM
+ * killer or an operator), looked at without reaping it. Its channel
+ * closes a moment before it is a zombie: a few yields let it get there.
+ */
+int
+spawn_killed(const struct worker *k)
+{
+	siginfo_t	si;
+	int		tries;
+
+	if (!k->spawned || k->exited)
+		return 0;
+	for (tries = 0; tries < SPAWN_PEEK_TRIES; tries++) {
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)k->pid, &si, WEXITED | WNOHANG |
+		    WNOWAIT) < 0)
+			return 0;
+		if (si.si_pid == k->pid)
+			return si.si_code == CLD_KILLED ||
+			    si.si_code == CLD_DUMPED;
+		sched_yield();
+	}
+	return 0;
 }
 
 /*

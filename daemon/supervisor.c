@@ -365,13 +365,18 @@ supervisor_eof(struct conn *c, int status)
 {
 	struct worker	*k = c->owner;
 
-	if (ipc_buf_used(&c->in) > 0 && !k->exited)
-		supervisor_protocol(k, "bad-frame", "truncated frame at end "
-		    "of stream");
-	else if (ipc_buf_used(&c->in) > 0)	/* as supervisor_protocol says */
-		supervisor_set_end(k, WORKER_END_PROTOCOL, "protocol error: "
-		    "bad-frame: truncated frame at end of stream");
-	else if (status != UV_EOF)
+	if (ipc_buf_used(&c->in) > 0) {
+		/* Killed inside a frame (OOM killer, kill -9): exit says so. */
+		if (k->exited ? k->term_signal != 0 : spawn_killed(k))
+			log_debug("worker[%llu]: killed inside a frame",
+			    (unsigned long long)k->id);
+		else if (!k->exited)
+			supervisor_protocol(k, "bad-frame", "truncated frame "
+			    "at end of stream");
+		else	/* as supervisor_protocol says */
+			supervisor_set_end(k, WORKER_END_PROTOCOL, "protocol "
+			    "error: bad-frame: truncated frame at end of stream");
+	} else if (status != UV_EOF)
 		log_debug("worker[%llu]: read: %s", (unsigned long long)k->id,
 		    uv_strerror(status));
 	supervisor_chan_done(k);

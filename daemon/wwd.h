@@ -424,6 +424,7 @@ int	spawn_worker(struct wwd *, struct worker *,
 	    const char **);
 int	spawn_kill(struct worker *);
 void	spawn_ending(struct worker *);
+int	spawn_killed(const struct worker *);
 int	spawn_init(struct wwd *);
 void	spawn_reap(struct wwd *);
 void	spawn_stop(struct wwd *);

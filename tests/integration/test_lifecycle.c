@@ -82,6 +82,37 @@ Test(lifecycle, sigkill_from_outside_is_a_crash)
 }
 
 /*
+ * Killed from outside in the middle of a frame (as the OOM killer does):
+ * the owner hears the signal, not a protocol error.
+ */
+Test(lifecycle, sigkill_inside_a_frame_is_a_crash_by_signal)
+{
+	struct rawc		 c;
+	struct ipc_frame	 f;
+	struct ipc_exit		 e;
+	const char		*why;
+	uint64_t		 port;
+	pid_t			 pid;
+
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	port = c.port_base;
+	rawc_create(&c, port, harness_js("big_flood.js"));
+	pid = (pid_t)rawc_started(&c, port);
+	cr_assert(rawc_read_until(&c, IPC_POST, &f, HARNESS_TIMEOUT_MS) == 1);
+	cr_assert(kill(pid, SIGKILL) == 0, "kill %d", (int)pid);
+	cr_assert(rawc_read_until(&c, IPC_EXIT, &f, HARNESS_TIMEOUT_MS) == 1);
+	cr_assert(ipc_exit_decode(f.body, f.len, &e, &why) == 0, "%s", why);
+	cr_assert(e.signal == SIGKILL && ipc_str_eq(e.reason, "crashed") &&
+	    e.message.len >= 16 && memcmp(e.message.ptr, "killed by signal",
+	    16) == 0, "signal %d, %.*s: %.*s", (int)e.signal,
+	    (int)e.reason.len, e.reason.ptr, (int)e.message.len,
+	    e.message.ptr);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/*
  * A raw client starts an echo worker, checks it answers, and hangs up;
  * returns the worker's pid (a child of wwd while it ran).
  */
