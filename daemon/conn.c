@@ -564,6 +564,7 @@ conn_close_cb(uv_handle_t *h)
 	ipc_buf_clear(&c->out);
 	ipc_buf_clear(&c->wbuf);
 	free(c->tags);
+	free(c->gone);
 	free(c);
 }
 

@@ -136,6 +136,37 @@ router_add(struct wwd *w, uint64_t id, uint64_t peer, struct conn *holder,
 
 static void	router_flush(struct wwd *, struct port *);
 
+/*
+ * Port id, draining from c, was freed (its new holder closed it or
+ * went away): c may still bounce frames for it until its PORT_DRAINED.
+ * Remembered until then; a failed allocation only forgets it.
+ */
+static void
+router_gone_add(struct conn *c, uint64_t id)
+{
+	uint64_t	*more;
+
+	if ((more = realloc(c->gone, (c->ngone + 1) * sizeof *more)) == NULL)
+		return;
+	c->gone = more;
+	c->gone[c->ngone++] = id;
+}
+
+/* Whether port id is one c gave away that was freed; forget it if end. */
+static int
+router_gone(struct conn *c, uint64_t id, int end)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ngone; i++)
+		if (c->gone[i] == id) {
+			if (end)
+				c->gone[i] = c->gone[--c->ngone];
+			return 1;
+		}
+	return 0;
+}
+
 /* Forget port p; its peer's frames to it are dropped from now on. */
 void
 router_free(struct wwd *w, struct port *p)
@@ -153,8 +184,10 @@ router_free(struct wwd *w, struct port *p)
 		LIST_REMOVE(p, hold);
 		p->holder->nports--;
 	}
-	if (p->from != NULL)
+	if (p->from != NULL) {
 		p->from->ndraining--;
+		router_gone_add(p->from, p->id);
+	}
 	w->nports--;
 	w->drained = 1;		/* senders paused on p may go on */
 	/* Ports carried by frames lost with p need not wait for them. */
@@ -521,11 +554,12 @@ router_repost(struct wwd *w, struct conn *sender, struct ipc_frame *f,
 	uint32_t	 i;
 
 	/* Freed meanwhile (its new holder closed it or went away): dropped. */
-	if ((x = router_find(w, f->port)) == NULL) {
+	if ((x = router_find(w, f->port)) == NULL &&
+	    router_gone(sender, f->port, 0)) {
 		router_drop_carried(w, sender, m);
 		return 0;
 	}
-	if (x->from != sender) {
+	if (x == NULL || x->from != sender) {
 		*why = "the port is not draining from the sender";
 		return -ENOENT;
 	}
@@ -561,7 +595,11 @@ router_drained(struct wwd *w, struct conn *sender, uint64_t id,
 	 * Freed meanwhile (closed by its new holder), or the sender was a
 	 * later holder that never received anything for it: nothing.
 	 */
-	if ((x = router_find(w, id)) == NULL || x->from != sender)
+	if ((x = router_find(w, id)) == NULL) {
+		router_gone(sender, id, 1);
+		return 0;
+	}
+	if (x->from != sender)
 		return 0;
 	x->from = NULL;
 	sender->ndraining--;

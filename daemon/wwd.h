@@ -221,6 +221,8 @@ struct conn {
 	unsigned		 nports;	/* in that list */
 	struct port_range	*range;		/* ids it mints; owner's */
 	unsigned		 ndraining;	/* ports draining from it */
+	uint64_t		*gone;		/* of those, freed meanwhile */
+	size_t			 ngone;		/* (until its PORT_DRAINED) */
 	TAILQ_ENTRY(conn)	 entry;
 	TAILQ_ENTRY(conn)	 dirty_entry;
 	TAILQ_ENTRY(conn)	 paused_entry;
