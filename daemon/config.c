@@ -307,9 +307,9 @@ config_load(struct config *c, const char *path, int optional, char *why,
 	}
 	if ((f = fopen(path, "re")) != NULL) {
 		/* A directory opens, and reads as nothing but defaults. */
-		if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
 			fclose(f);
-			snprintf(why, len, "%s: not a regular file", path);
+			snprintf(why, len, "%s: %s", path, strerror(EISDIR));
 			rc = -EINVAL;
 			goto fail;
 		}

@@ -167,7 +167,7 @@ Test(service, bad_config_names_file_and_line)
 	config_refused(path, NULL, "wwd.conf: No such file");
 	/* And one that is a directory (it read as all defaults). */
 	cr_assert(mkdir(path, 0700) == 0);
-	config_refused(path, NULL, "wwd.conf: not a regular file");
+	config_refused(path, NULL, "wwd.conf: Is a directory");
 	rmdir(path);
 	rmdir(dir);
 }
