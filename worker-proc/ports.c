@@ -191,6 +191,15 @@ drop(struct worker *w, struct ports_entry *e)
 	free(e);
 }
 
+/* Close the port of entry e here: CLOSE to wwd, the entry dropped. */
+static void
+close_entry(struct worker *w, struct ports_entry *e)
+{
+	if (ipc_empty_encode(channel_out(w), IPC_CLOSE, e->id) < 0)
+		js_error(w->J, "out of memory");
+	drop(w, e);
+}
+
 static void	give(struct worker *, uint64_t);
 
 /*
@@ -339,6 +348,36 @@ encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
 }
 
 /*
+ * A message whose transfer list holds the port it is sent to is doomed
+ * (HTML): it is serialized all the same (getters run, errors throw) and
+ * the list checked again, then nothing is sent. The ports it carried
+ * are lost with it, the target among them: each is closed here (the
+ * channel is gone, as Node warns), and its buffers are detached.
+ */
+static void
+doom(struct worker *w, int msg, int tidx, const uint64_t *ids, uint32_t n)
+{
+	js_State		*J = w->J;
+	struct ports_entry	*e;
+	struct ipc_buf		 b;
+	uint32_t		 i;
+
+	ipc_buf_init(&b);
+	if (js_try(J)) {
+		ipc_buf_clear(&b);
+		js_throw(J);
+	}
+	clone_encode_transfer(w, &b, msg, tidx);
+	clone_transfer(w, tidx, "postMessage");
+	js_endtry(J);
+	ipc_buf_clear(&b);
+	clone_detach(w, tidx);
+	for (i = 0; i < n; i++)
+		if ((e = find(w, ids[i])) != NULL)
+			close_entry(w, e);
+}
+
+/*
  * postMessage on port (the implicit one, a MessagePort or a nested
  * Worker's): the message at stack slot msg, the checked transfer list
  * at tidx (0: none). The ports in it leave this worker. May throw.
@@ -350,6 +389,7 @@ ports_post(struct worker *w, uint64_t port, int msg, int tidx)
 	struct ports_entry	*src = find(w, port);
 	uint64_t		 ids[IPC_TRANSFER_MAX] = { 0 };
 	uint32_t		 n = 0, i, len;
+	int			 doomed = 0;
 
 	if (tidx > 0) {
 		clone_transfer(w, tidx, "postMessage");
@@ -361,12 +401,12 @@ ports_post(struct worker *w, uint64_t port, int msg, int tidx)
 					events_throw(w, "DataCloneError",
 					    "too many ports in one message");
 				ids[n] = id_of(J, -1);
-				if (ids[n] == port || (src != NULL &&
-				    ids[n] == src->peer))
+				if (ids[n] == port)
 					events_throw(w, "DataCloneError",
 					    "Failed to execute 'postMessage': "
 					    "a port cannot be transferred "
-					    "through itself or its peer.");
+					    "through itself.");
+				doomed |= src != NULL && ids[n] == src->peer;
 				/* wwd keeps a connection's two ends in place. */
 				if (find(w, ids[n])->fixed)
 					events_throw(w, "DataCloneError",
@@ -377,6 +417,10 @@ ports_post(struct worker *w, uint64_t port, int msg, int tidx)
 			}
 			js_pop(J, 1);
 		}
+	}
+	if (doomed) {
+		doom(w, msg, tidx, ids, n);
+		return;
 	}
 	encode_post(w, port, ids, n, msg, tidx);
 	if (tidx > 0)
@@ -489,11 +533,8 @@ fn_close(js_State *J)
 	struct worker		*w = scope_worker(J);
 	struct ports_entry	*e = find(w, id_of(J, 1));
 
-	if (e != NULL) {
-		if (ipc_empty_encode(channel_out(w), IPC_CLOSE, e->id) < 0)
-			js_error(J, "out of memory");
-		drop(w, e);
-	}
+	if (e != NULL)
+		close_entry(w, e);
 	js_pushundefined(J);
 }
 
