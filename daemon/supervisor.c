@@ -20,6 +20,8 @@
 #include "log.h"
 #include "wwd.h"
 
+#define SUPERVISOR_INIT_SLACK	256	/* INIT beside its strings */
+
 static void	supervisor_report(struct worker *);
 static void	supervisor_orphans(struct worker *);
 static void	supervisor_refuse(struct wwd *, struct conn *, uint64_t,
@@ -580,7 +582,20 @@ supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
     const struct ipc_create *m)
 {
 	struct worker	*k;
+	uint64_t	 init = (uint64_t)m->url.len + m->name.len +
+			    m->origin.len + m->root.len + m->source.len +
+			    SUPERVISOR_INIT_SLACK;
+	char		 msg[160];
 
+	/* The worker gets it all again in INIT, which must fit a frame. */
+	if (init > IPC_FRAME_MAX) {
+		snprintf(msg, sizeof msg, "the script, URL, name, origin and "
+		    "root (%" PRIu64 " bytes) are over the %u-byte limit of "
+		    "a worker's INIT", init - SUPERVISOR_INIT_SLACK,
+		    IPC_FRAME_MAX - SUPERVISOR_INIT_SLACK);
+		supervisor_fail(c, outside, msg);
+		return 0;
+	}
 	if (ipc_str_eq(m->kind, "shared"))
 		return registry_connect(w, c, outside, m);
 	if (!ipc_str_eq(m->type, "classic")) {

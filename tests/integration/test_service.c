@@ -810,6 +810,49 @@ Test(service, ps_over_the_frame_limit_is_an_error_reply)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
+/*
+ * The largest CREATE that fits a frame: its script does not fit the
+ * worker's INIT, which carries more. It is refused with a reason that
+ * says so; it used to fail as "setup: Cannot allocate memory".
+ */
+Test(service, script_too_large_for_init_is_refused_by_name)
+{
+	size_t			 n = IPC_FRAME_MAX;
+	char			*src = malloc(n);
+	struct ipc_create	 m = {
+		ipc_str("dedicated"), ipc_str("file:///big.js"), ipc_str(""),
+		ipc_str(""), ipc_str(""), { src, (uint32_t)n },
+		ipc_str("classic")
+	};
+	struct ipc_buf		 b;
+	struct ipc_frame	 f;
+	struct ipc_exit		 e;
+	struct rawc		 c;
+	const char		*why;
+
+	cr_assert(src != NULL);
+	memset(src, ' ', n);
+	start("");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	ipc_buf_init(&b);
+	while (ipc_create_encode(&b, c.port_base, &m) < 0)
+		m.source.len--;
+	free(src);
+	rawc_send_buf(&c, &b);
+	ipc_buf_clear(&b);
+	cr_assert(rawc_read_frame(&c, &f, HARNESS_TIMEOUT_MS) == 1);
+	cr_assert(f.type == IPC_EXIT, "got %s", ipc_type_name(f.type));
+	cr_assert(ipc_exit_decode(f.body, f.len, &e, &why) == 0, "%s", why);
+	cr_assert(ipc_str_eq(e.reason, "failed") && memmem(e.message.ptr,
+	    e.message.len, "limit of a worker's INIT", 24) != NULL, "%.*s",
+	    (int)e.message.len, e.message.ptr);
+	/* The client goes on. */
+	cr_assert(try_create(&c, c.port_base + 1, NULL) == 1);
+	rawc_close(&c);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 /* Low marks of 0: a paused sender is read again once the queue is empty. */
 Test(service, backpressure_with_low_marks_of_zero)
 {
