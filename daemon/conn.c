@@ -23,6 +23,9 @@
 #define CONN_CYCLE_HOPS	8	/* longer wait cycles are not seen */
 
 static void	conn_dirty(struct conn *);
+#define CONN_STALL_TICKS	50	/* ticks a client may stall a shared
+					   worker reading nothing: 5 s */
+
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
 
@@ -266,7 +269,8 @@ conn_pause(struct conn *c, struct conn *receiver, uint64_t port)
  * worker whose output wwd stops reading soon stops reading its own
  * channel (above 1 MiB of unwritten output), so it waits in turn for
  * whatever it was paused for. Clients are not followed: one that never
- * reads must stall its own senders, and not fill the daemon instead.
+ * reads must stall its own senders, and not fill the daemon instead
+ * (unless the sender is a shared worker: conn_stalled).
  */
 static int
 conn_waits(const struct conn *r, const struct conn *c, int hops)
@@ -676,10 +680,58 @@ conn_flush(struct conn *c)
 		conn_finish(c);
 }
 
-/* Every tick: read on paused connections whose peer hung up. */
+/*
+ * Paused shared worker c may be waiting for a client that reads nothing
+ * at all: one such client would stall the worker for every other. After
+ * CONN_STALL_TICKS ticks in which it took no byte, it is cut off (what
+ * was queued for it goes with it); a client that reads, however slowly,
+ * keeps the usual backpressure.
+ */
+static int
+conn_stalled(struct conn *c)
+{
+	struct conn	*r = c->blocker;
+	struct port	*p;
+	char		 name[32];
+
+	if (c->kind != CONN_WORKER || c->owner == NULL ||
+	    !((struct worker *)c->owner)->shared)
+		return 0;
+	if (r == NULL && c->blocking != 0 &&
+	    (p = router_find(c->w, c->blocking)) != NULL)
+		r = p->holder;
+	if (r == NULL || r->kind != CONN_CLIENT || r->closing || r->closed)
+		return 0;
+	if (r->sent != r->stall_sent) {
+		r->stall_sent = r->sent;
+		r->stall_ticks = 0;
+		return 0;
+	}
+	if (++r->stall_ticks < CONN_STALL_TICKS)
+		return 0;
+	log_warnx("%s: cut off: a shared worker waited %d ms for it to read "
+	    "(%zu bytes queued)", conn_name(r, name, sizeof name),
+	    CONN_STALL_TICKS * WWD_TICK_MS, conn_queued(r));
+	/* Now: a write it never takes would hold a close back for good. */
+	conn_drop_out(r);
+	conn_finish(r);
+	return 1;
+}
+
+/*
+ * Every tick: cut off clients that stall a shared worker, and read on
+ * paused connections whose peer hung up.
+ */
 void
 conn_tick(struct wwd *w)
 {
+	struct conn	*c;
+
+	/* A cut-off client may leave the list: start over after one. */
+	for (c = TAILQ_FIRST(&w->paused); c != NULL;
+	    c = conn_stalled(c) ? TAILQ_FIRST(&w->paused) :
+	    TAILQ_NEXT(c, paused_entry))
+		;
 	if (!TAILQ_EMPTY(&w->paused))
 		conn_resume_all(w, 1);
 }

@@ -33,7 +33,6 @@
 #define WWD_SYSCONFDIR "/etc"
 #endif
 #define MAIN_CONFIG	WWD_SYSCONFDIR "/wwd/wwd.conf"
-#define MAIN_TICK_MS	100	/* limit checks, paused peers gone */
 #define MAIN_MMAP_THRESHOLD	(32 * 1024 * 1024)	/* larger blocks: mmap */
 #define MAIN_TRIM_THRESHOLD	(64 * 1024 * 1024)	/* free top kept */
 
@@ -443,7 +442,7 @@ main_setup(struct wwd *w, int fd)
 		log_fatalx("uv_signal_start: %s", uv_strerror(rc));
 	uv_timer_init(&w->loop, &w->ticker);
 	w->ticker.data = w;
-	uv_timer_start(&w->ticker, main_tick_cb, MAIN_TICK_MS, MAIN_TICK_MS);
+	uv_timer_start(&w->ticker, main_tick_cb, WWD_TICK_MS, WWD_TICK_MS);
 	uv_unref((uv_handle_t *)&w->ticker);
 	uv_timer_init(&w->loop, &w->watchdog);
 	w->watchdog.data = w;

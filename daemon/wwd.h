@@ -29,6 +29,8 @@ struct event;
 struct follower;
 struct log_about;
 struct port;
+#define WWD_TICK_MS	100	/* the tick: limit checks, paused peers */
+
 struct uid_count;
 struct worker;
 
@@ -216,6 +218,9 @@ struct conn {
 	size_t			 ntags;
 	size_t			 tag_cap;	/* 0 or a power of two */
 	uint64_t		 sent;		/* bytes that ever left out */
+	uint64_t		 stall_sent;	/* sent, when last seen moving */
+	unsigned		 stall_ticks;	/* ticks since, a shared worker
+						   waiting for it */
 
 	LIST_HEAD(, port)	 ports;		/* ports this peer holds */
 	unsigned		 nports;	/* in that list */

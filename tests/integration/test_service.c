@@ -853,6 +853,76 @@ Test(service, script_too_large_for_init_is_refused_by_name)
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
+/* CREATE on port a connection to the shared worker running script. */
+static void
+connect_shared(struct rawc *c, uint64_t port, const char *script)
+{
+	char			*src = harness_read_file(harness_js(script));
+	char			*url = harness_file_url(harness_js(script));
+	struct ipc_create	 m = {
+		ipc_str("shared"), ipc_str(url), ipc_str(""), ipc_str(""),
+		ipc_str(""), ipc_str(src), ipc_str("classic")
+	};
+	struct ipc_buf		 b;
+
+	cr_assert(src != NULL);
+	ipc_buf_init(&b);
+	cr_assert(ipc_create_encode(&b, port, &m) == 0);
+	rawc_send_buf(c, &b);
+	ipc_buf_clear(&b);
+	free(url);
+	free(src);
+	(void)rawc_started(c, port);
+}
+
+/* Read c until the message "done" on port; 1, or 0 if it ends first. */
+static int
+read_until_done(struct rawc *c, uint64_t port)
+{
+	struct ipc_frame	f;
+	struct ipc_post		m;
+	const char		*why;
+
+	while (rawc_read_frame(c, &f, HARNESS_TIMEOUT_MS) == 1)
+		if (f.type == IPC_POST && f.port == port &&
+		    ipc_post_decode(f.body, f.len, &m, &why) == 0 &&
+		    m.data.len == 5 && memcmp(m.data.ptr, "\xa4" "done", 5) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A client that stops reading must not stall a shared worker for the
+ * others: after 5 s in which it read nothing while the worker waited
+ * for it, it is cut off, and the one that reads is served (it waited
+ * for good before).
+ */
+Test(service, client_that_stops_reading_does_not_stall_a_shared_worker)
+{
+	struct rawc		 a, b;
+	struct ipc_frame	 f;
+	int			 i, rc;
+
+	start("[limits]\nconn_queue_high = 64K\nconn_queue_low = 16K\n"
+	    "port_queue_high = 64K\nport_queue_low = 16K\n");
+	rawc_connect(&a, harness.sock);
+	rawc_hello(&a);
+	rawc_connect(&b, harness.sock);
+	rawc_hello(&b);
+	connect_shared(&a, a.port_base, "shared_fanout.js");
+	connect_shared(&b, b.port_base, "shared_fanout.js");
+	for (i = 0; i < 4; i++) {
+		rawc_post_str(&a, a.port_base, "20");	/* "20" < i works */
+		cr_assert(read_until_done(&a, a.port_base), "round %d", i);
+	}
+	/* b was cut off: what reached its socket, then the end. */
+	while ((rc = rawc_read_frame(&b, &f, HARNESS_TIMEOUT_MS)) == 1)
+		;
+	cr_assert(rc == 0, "b was not cut off (%d)", rc);
+	rawc_close(&b);
+	rawc_close(&a);
+}
+
 /* Low marks of 0: a paused sender is read again once the queue is empty. */
 Test(service, backpressure_with_low_marks_of_zero)
 {
