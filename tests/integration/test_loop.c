@@ -77,6 +77,13 @@ Test(loop, webidl_conversions_and_defaults)
 	    "setTimeout(f,0)\",1]\n");
 }
 
+Test(loop, worker_options_convert_as_webidl_says)
+{
+	expect_lines("", "worker_options.js", "[[\"TypeError\",\"TypeError\","
+	    "\"TypeError\",\"TypeError\",\"TypeError\",\"ok\",\"ok\",\"ok\"],"
+	    "[\"url\",\"credentials\",\"name\",\"type\"]]\n");
+}
+
 /* A script that replaces built-ins and pokes at _listeners/_s. */
 Test(loop, dispatch_survives_broken_builtins_and_hides_its_state)
 {
