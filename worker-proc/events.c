@@ -142,12 +142,28 @@ static const char prelude[] =
 "function MessageEvent(type, init) {\n"
 "  apply(Event, this, arguments);\n"
 "  init = init == null ? {} : init;\n"
+"  var no = \"Failed to construct 'MessageEvent': \", p = init.ports, i;\n"
 "  def(this, 'data', 'data' in init ? init.data : null);\n"
 "  def(this, 'origin', 'origin' in init ? Str(init.origin) : '');\n"
 "  def(this, 'lastEventId',\n"
 "    'lastEventId' in init ? Str(init.lastEventId) : '');\n"
+"  /* WebIDL: a MessageEventSource (here only a MessagePort) or null. */\n"
+"  if (init.source != null && !native.isport(init.source))\n"
+"    throw new TypeError(no + 'The provided value is not of type ' +\n"
+"      \"'(MessagePort or ServiceWorker or WindowProxy)'.\");\n"
 "  def(this, 'source', init.source == null ? null : init.source);\n"
-"  def(this, 'ports', init.ports ? slice(init.ports) : []);\n"
+"  /* sequence<MessagePort>: an object whose every item is a port. */\n"
+"  if (p !== undefined) {\n"
+"    if (p === null || typeof p !== 'object' && typeof p !== 'function')\n"
+"      throw new TypeError(no + 'The provided value cannot be converted ' +\n"
+"        'to a sequence.');\n"
+"    p = slice(p);\n"
+"    for (i = 0; i < p.length; i++)\n"
+"      if (!native.isport(p[i]))\n"
+"        throw new TypeError(no + 'Failed to convert value to ' +\n"
+"          \"'MessagePort'.\");\n"
+"  }\n"
+"  def(this, 'ports', p || []);\n"
 "}\n"
 "inherit(MessageEvent, Event);\n"
 "var quiet = { type: 'message', bubbles: false, cancelable: false,\n"
@@ -366,6 +382,13 @@ static void
 fn_now(js_State *J)
 {
 	js_pushnumber(J, events_now(scope_worker(J)));
+}
+
+/* Whether the value is a MessagePort. */
+static void
+fn_isport(js_State *J)
+{
+	js_pushboolean(J, js_isuserdata(J, 1, PORTS_TAG));
 }
 
 /* A received message event's timeStamp; undefined for anything else. */
@@ -903,6 +926,8 @@ events_install(struct worker *w)
 	js_setproperty(J, -2, "checkpoint");
 	js_newcfunction(J, fn_stamp, "stamp", 1);
 	js_setproperty(J, -2, "stamp");
+	js_newcfunction(J, fn_isport, "isport", 1);
+	js_setproperty(J, -2, "isport");
 	if (js_pcall(J, 2)) {
 		log_warnx("events prelude: %s", js_trystring(J, -1, "?"));
 		return -1;
