@@ -700,7 +700,8 @@ conn_stalled(struct conn *c)
 	if (r == NULL && c->blocking != 0 &&
 	    (p = router_find(c->w, c->blocking)) != NULL)
 		r = p->holder;
-	if (r == NULL || r->kind != CONN_CLIENT || r->closing || r->closed)
+	/* A closing one counts too: its close waits for that same write. */
+	if (r == NULL || r->kind != CONN_CLIENT || r->closed)
 		return 0;
 	if (r->sent != r->stall_sent) {
 		r->stall_sent = r->sent;
