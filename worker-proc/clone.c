@@ -154,10 +154,7 @@ fn_structured_clone(js_State *J)
 		ipc_buf_clear(&b);
 		js_throw(J);
 	}
-	clone_encode_transfer(w, &b, 1, tidx);
-	/* Getters ran: what they closed, gave away or detached is refused. */
-	if (tidx > 0)
-		clone_transfer(w, tidx, "structuredClone");
+	clone_encode_transfer(w, &b, 1, tidx, "structuredClone");
 	js_newarray(J);
 	for (i = 0, n = tidx > 0 ? js_getlength(J, tidx) : 0; i < n; i++) {
 		js_getindex(J, tidx, i);

@@ -582,15 +582,19 @@ enc_value(struct enc *e)
 void
 clone_encode(struct worker *w, struct ipc_buf *b, int idx)
 {
-	clone_encode_transfer(w, b, idx, 0);
+	clone_encode_transfer(w, b, idx, 0, NULL);
 }
 
 /*
  * clone_encode, with the transfer list at slot xfer (0: none): the
- * MessagePorts in it are encoded by their index there.
+ * MessagePorts in it are encoded by their index there. Getters ran
+ * meanwhile, so the list is checked again once the value is encoded,
+ * as HTML's StructuredSerializeWithTransfer does: what they closed,
+ * gave away or detached is a DataCloneError, who naming the caller.
  */
 void
-clone_encode_transfer(struct worker *w, struct ipc_buf *b, int idx, int xfer)
+clone_encode_transfer(struct worker *w, struct ipc_buf *b, int idx, int xfer,
+    const char *who)
 {
 	js_State	*J = w->J;
 	struct enc	 e;
@@ -620,4 +624,6 @@ clone_encode_transfer(struct worker *w, struct ipc_buf *b, int idx, int xfer)
 	free(e.ids);
 	free(e.idx);
 	ipc_buf_clear(&e.keys);
+	if (xfer > 0)
+		clone_transfer(w, xfer, who);
 }

@@ -312,8 +312,6 @@ ports_renew(struct worker *w, int idx)
 /*
  * Pack POST on port with the message at msg, built where channel_begin
  * says (getters run while it is encoded: frames they make go before it).
- * The transfer list at tidx is checked again once it is encoded, as
- * HTML's StructuredSerializeWithTransfer does.
  */
 static void
 encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
@@ -334,10 +332,7 @@ encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
 	}
 	if (ipc_post_begin(b, port, ids, n, &m) < 0)
 		js_error(J, "out of memory");
-	clone_encode_transfer(w, b, msg, tidx);
-	/* Getters ran: what they closed, gave away or detached is refused. */
-	if (tidx > 0)
-		clone_transfer(w, tidx, "postMessage");
+	clone_encode_transfer(w, b, msg, tidx, "postMessage");
 	js_endtry(J);
 	rc = ipc_post_end(b, &m);
 	if (channel_end(w, start, rc == 0) < 0)
@@ -349,8 +344,8 @@ encode_post(struct worker *w, uint64_t port, const uint64_t *ids,
 
 /*
  * A message whose transfer list holds the port it is sent to is doomed
- * (HTML): it is serialized all the same (getters run, errors throw) and
- * the list checked again, then nothing is sent. The ports it carried
+ * (HTML): it is serialized all the same (getters run, errors throw,
+ * the list is checked again), then nothing is sent. The ports it carried
  * are lost with it, the target among them: each is closed here (the
  * channel is gone, as Node warns), and its buffers are detached.
  */
@@ -367,8 +362,7 @@ doom(struct worker *w, int msg, int tidx, const uint64_t *ids, uint32_t n)
 		ipc_buf_clear(&b);
 		js_throw(J);
 	}
-	clone_encode_transfer(w, &b, msg, tidx);
-	clone_transfer(w, tidx, "postMessage");
+	clone_encode_transfer(w, &b, msg, tidx, "postMessage");
 	js_endtry(J);
 	ipc_buf_clear(&b);
 	clone_detach(w, tidx);

@@ -210,7 +210,8 @@ double	events_now(struct worker *);
 /* clone.c, clone_enc.c, clone_dec.c */
 int	clone_install(struct worker *);
 void	clone_encode(struct worker *, struct ipc_buf *, int);
-void	clone_encode_transfer(struct worker *, struct ipc_buf *, int, int);
+void	clone_encode_transfer(struct worker *, struct ipc_buf *, int, int,
+	    const char *);
 int	clone_decode(struct worker *, const uint8_t *, size_t, const char **);
 int	clone_decode_ports(struct worker *, const uint8_t *, size_t, int,
 	    const char **);
