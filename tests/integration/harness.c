@@ -1332,10 +1332,18 @@ void
 rawc_create_named(struct rawc *c, uint64_t port, const char *path,
     const char *name)
 {
+	rawc_create_kind(c, port, path, "dedicated", name);
+}
+
+/* CREATE of kind ("dedicated", "shared") for script path, called name. */
+void
+rawc_create_kind(struct rawc *c, uint64_t port, const char *path,
+    const char *kind, const char *name)
+{
 	char			*src = harness_read_file(path);
 	char			*url = harness_file_url(path);
 	struct ipc_create	 m = {
-		ipc_str("dedicated"), ipc_str(url), ipc_str(name),
+		ipc_str(kind), ipc_str(url), ipc_str(name),
 		ipc_str(""), ipc_str(""), ipc_str(src), ipc_str("classic")
 	};
 	struct ipc_buf		 b;

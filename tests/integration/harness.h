@@ -110,6 +110,8 @@ void	rawc_close(struct rawc *);
 void	rawc_create(struct rawc *, uint64_t, const char *);
 void	rawc_create_named(struct rawc *, uint64_t, const char *,
 	    const char *);
+void	rawc_create_kind(struct rawc *, uint64_t, const char *,
+	    const char *, const char *);
 void	harness_frame(struct ipc_buf *, uint32_t, uint16_t, uint16_t,
 	    uint64_t, const void *, size_t);
 uint32_t rawc_started(struct rawc *, uint64_t);

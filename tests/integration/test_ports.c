@@ -117,6 +117,17 @@ post_num(struct wwd_worker *w, int i)
 	    wwd_errmsg(wwd_worker_conn(w)));
 }
 
+/* w still answers "ping" with "pong", message at of its inbox in. */
+static void
+expect_pong(struct wwd_conn *c, struct wwd_worker *w, struct inbox *in,
+    int at)
+{
+	cr_assert(wwd_worker_post_json(w, "\"ping\"", 6) == 0);
+	cr_assert(pump(&c, 1, &in->n, at + 1), "no pong as message %d", at);
+	cr_assert_str_eq(in->msg[at], "\"pong\"");
+	cr_assert(in->exits == 0, "the worker ended");
+}
+
 /* in holds from..from+n-1 as numbers at positions at..at+n-1. */
 static void
 expect_numbers(const struct inbox *in, int at, int from, int n)
@@ -312,10 +323,7 @@ Test(ports, worker_closing_a_port_under_a_burst_survives)
 		cr_assert(wwd_port_channel(c, &q1, &q2) == 0);
 		cr_assert(wwd_port_post_json(p1, "1", 1, &q2, 1) == 0);
 		post_num(q1, 2);
-		cr_assert(wwd_worker_post_json(w, "\"ping\"", 6) == 0);
-		cr_assert(pump(&c, 1, &win.n, 2 * r + 2), "round %d", r);
-		cr_assert_str_eq(win.msg[2 * r + 1], "\"pong\"");
-		cr_assert(win.exits == 0, "the worker ended");
+		expect_pong(c, w, &win, 2 * r + 1);
 		wwd_worker_release(q1);
 		wwd_worker_release(p1);
 	}
@@ -359,10 +367,7 @@ Test(ports, bounce_to_a_port_closed_meanwhile_is_dropped)
 	cr_assert_str_eq(win.msg[1], "\"here\"");
 	cr_assert(win.port != NULL, "no port in the message");
 	wwd_worker_release(win.port);
-	cr_assert(wwd_worker_post_json(w, "\"ping\"", 6) == 0);
-	cr_assert(pump(&c, 1, &win.n, 3), "no pong");
-	cr_assert_str_eq(win.msg[2], "\"pong\"");
-	cr_assert(win.exits == 0, "the worker ended");
+	expect_pong(c, w, &win, 2);
 	wwd_worker_release(p1);
 	wwd_worker_release(w);
 	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));

@@ -857,21 +857,7 @@ Test(service, script_too_large_for_init_is_refused_by_name)
 static void
 connect_shared(struct rawc *c, uint64_t port, const char *script)
 {
-	char			*src = harness_read_file(harness_js(script));
-	char			*url = harness_file_url(harness_js(script));
-	struct ipc_create	 m = {
-		ipc_str("shared"), ipc_str(url), ipc_str(""), ipc_str(""),
-		ipc_str(""), ipc_str(src), ipc_str("classic")
-	};
-	struct ipc_buf		 b;
-
-	cr_assert(src != NULL);
-	ipc_buf_init(&b);
-	cr_assert(ipc_create_encode(&b, port, &m) == 0);
-	rawc_send_buf(c, &b);
-	ipc_buf_clear(&b);
-	free(url);
-	free(src);
+	rawc_create_kind(c, port, harness_js(script), "shared", "");
 	(void)rawc_started(c, port);
 }
 

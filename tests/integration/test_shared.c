@@ -22,14 +22,17 @@
 TestSuite(shared, .init = harness_setup_nostart, .fini = harness_teardown,
     .timeout = 60);
 
-/* Run `wwctl connect --count 1 [opts] script` with input; its stdout. */
+/*
+ * Run `wwctl connect --count count [opt val] script` with input; its
+ * stdout.
+ */
 static void
-connect_with(const char *input, const char *script, const char *opt,
-    const char *val, struct proc *p)
+connect_with(const char *count, const char *input, const char *script,
+    const char *opt, const char *val, struct proc *p)
 {
 	char	*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
-	    harness.sock, "--count", "1", (char *)harness_js(script),
-	    NULL, NULL, NULL };
+	    harness.sock, "--count", (char *)count,
+	    (char *)harness_js(script), NULL, NULL, NULL };
 
 	if (opt != NULL) {
 		argv[6] = (char *)opt;
@@ -47,7 +50,7 @@ connect_with(const char *input, const char *script, const char *opt,
 static void
 connect_once_script(const char *input, const char *script, struct proc *p)
 {
-	connect_with(input, script, NULL, NULL, p);
+	connect_with("1", input, script, NULL, NULL, p);
 }
 
 /* The same on shared_counter.js. */
@@ -139,18 +142,19 @@ Test(shared, another_type_is_an_error_and_starts_no_worker)
 	connect_once("5\n", &a);
 	cr_assert_str_eq(a.obuf, "5\n", "%s", proc_describe(&a));
 	/* The running worker is classic: a module connect is refused. */
-	connect_with("1\n", "shared_counter.js", "--type", "module", &b);
+	connect_with("1", "1\n", "shared_counter.js", "--type", "module", &b);
 	cr_assert(proc_exit_code(&b) != 0 && strstr(b.ebuf,
 	    "options mismatch") != NULL, "%s", proc_describe(&b));
 	cr_assert_str_eq(b.obuf, "", "%s", proc_describe(&b));
 	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
 	/* With no worker under the key, module is not supported. */
-	connect_with("1\n", "shared_relay.js", "--type", "module", &c);
+	connect_with("1", "1\n", "shared_relay.js", "--type", "module", &c);
 	cr_assert(proc_exit_code(&c) != 0 && strstr(c.ebuf,
 	    "module workers are not supported") != NULL, "%s",
 	    proc_describe(&c));
 	/* The classic worker kept its state. */
-	connect_with("2\n", "shared_counter.js", "--type", "classic", &d);
+	connect_with("1", "2\n", "shared_counter.js", "--type", "classic",
+	    &d);
 	cr_assert_str_eq(d.obuf, "7\n", "%s", proc_describe(&d));
 	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
 	proc_clear(&a);
@@ -333,7 +337,7 @@ Test(shared, another_uid_or_origin_never_reaches_the_same_worker)
 	connect_as(pw->pw_uid, "7\n", &p[1]);
 	cr_assert_str_eq(p[1].obuf, "7\n", "%s", proc_describe(&p[1]));
 	/* Same uid, name and URL, another origin: its own worker. */
-	connect_with("11\n", "shared_counter.js", "--origin",
+	connect_with("1", "11\n", "shared_counter.js", "--origin",
 	    "https://other.example", &p[2]);
 	cr_assert_str_eq(p[2].obuf, "11\n", "%s", proc_describe(&p[2]));
 	/* Each one kept its own total. */
@@ -398,17 +402,10 @@ Test(shared, nested_error_reaches_worker_object_then_scope_then_owner)
  */
 Test(shared, console_and_uncaught_errors_are_logged_and_it_carries_on)
 {
-	char		*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
-	    harness.sock, "--count", "2",
-	    (char *)harness_js("shared_noisy.js"), NULL };
 	struct proc	 a, b, logs;
 
 	harness_start(&harness);
-	proc_start(&a, argv);
-	proc_write(&a, "1\n0\n2\n");
-	proc_close_stdin(&a);
-	cr_assert(proc_finish(&a, HARNESS_TIMEOUT_MS) == 0, "%s",
-	    proc_describe(&a));
+	connect_with("2", "1\n0\n2\n", "shared_noisy.js", NULL, NULL, &a);
 	cr_assert_str_eq(a.obuf, "1\n3\n", "%s", proc_describe(&a));
 	cr_assert_eq(proc_exit_code(&a), 0, "%s", proc_describe(&a));
 	/* The same worker, its total intact. */
@@ -428,17 +425,10 @@ Test(shared, console_and_uncaught_errors_are_logged_and_it_carries_on)
 /* Its connect port cannot leave it: an error it catches, not its end. */
 Test(shared, connect_port_transfer_is_a_data_clone_error)
 {
-	char		*argv[] = { WWD_BIN_DIR "/wwctl", "connect", "--socket",
-	    harness.sock, "--count", "2",
-	    (char *)harness_js("shared_pass.js"), NULL };
 	struct proc	 p;
 
 	harness_start(&harness);
-	proc_start(&p, argv);
-	proc_write(&p, "1\n2\n");
-	proc_close_stdin(&p);
-	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0, "%s",
-	    proc_describe(&p));
+	connect_with("2", "1\n2\n", "shared_pass.js", NULL, NULL, &p);
 	cr_assert_str_eq(p.obuf, "\"DataCloneError\"\n\"DataCloneError\"\n",
 	    "%s", proc_describe(&p));
 	cr_assert_eq(proc_exit_code(&p), 0, "%s", proc_describe(&p));
