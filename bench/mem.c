@@ -36,8 +36,8 @@ struct mem_file {
 struct mem_walk {
 	struct mem_file	*file;
 	size_t		 nfile;
-	long		 anon_kib;	/* summed Pss of anonymous pages */
-	long		 pages;		/* distinct file pages mapped */
+	long		 anon_kib;	/* summed Pss_Anon */
+	long		 pages;		/* file pages mapped, once */
 };
 
 /* One field ("Pss:", "Pss_Anon:") of pid's smaps_rollup in KiB, or -1. */

@@ -334,8 +334,8 @@ config_load(struct config *c, const char *path, int optional, char *why,
 		goto fail;
 	}
 	if ((rc = config_worker_id(c)) < 0) {
-		snprintf(why, len, "%s: workers.user: no user %s on this system",
-		    path, c->worker_user);
+		snprintf(why, len, "%s: workers.user: no user %s on this "
+		    "system", path, c->worker_user);
 		goto fail;
 	}
 	return 0;

@@ -243,8 +243,9 @@ conn_queued(const struct conn *c)
 /*
  * Backpressure: stop reading c until the receiver connection (over
  * conn_high, or NULL) is down to conn_low and the port (over port_high,
- * or 0) down to port_low, or gone (a low mark of 0: empty). Frames already read stay in c->in and
- * are cut on resume, so nothing accepted is dropped.
+ * or 0) down to port_low, or gone (a low mark of 0: empty). Frames
+ * already read stay in c->in and are cut on resume, so nothing accepted
+ * is dropped.
  */
 void
 conn_pause(struct conn *c, struct conn *receiver, uint64_t port)

@@ -376,8 +376,9 @@ supervisor_eof(struct conn *c, int status)
 			supervisor_protocol(k, "bad-frame", "truncated frame "
 			    "at end of stream");
 		else	/* as supervisor_protocol says */
-			supervisor_set_end(k, WORKER_END_PROTOCOL, "protocol "
-			    "error: bad-frame: truncated frame at end of stream");
+			supervisor_set_end(k, WORKER_END_PROTOCOL,
+			    "protocol error: bad-frame: truncated frame at "
+			    "end of stream");
 	} else if (status != UV_EOF)
 		log_debug("worker[%llu]: read: %s", (unsigned long long)k->id,
 		    uv_strerror(status));

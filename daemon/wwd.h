@@ -54,7 +54,8 @@ struct config {
 	char		*socket_group;	/* NULL: unchanged */
 	char		*worker_user;	/* workers run as this when root */
 	int		 worker_setid;	/* root: switch to worker_uid/gid */
-	uint32_t	 worker_uid, worker_gid;	/* config_load's lookup */
+	uint32_t	 worker_uid;	/* config_load's lookup */
+	uint32_t	 worker_gid;
 	char		*admin_group;	/* members see and manage all */
 	uint32_t	 workers_max;
 	uint32_t	 workers_per_user;
@@ -218,7 +219,7 @@ struct conn {
 	size_t			 ntags;
 	size_t			 tag_cap;	/* 0 or a power of two */
 	uint64_t		 sent;		/* bytes that ever left out */
-	uint64_t		 stall_sent;	/* sent, when last seen moving */
+	uint64_t		 stall_sent;	/* sent, last seen moving */
 	unsigned		 stall_ticks;	/* ticks since, a shared worker
 						   waiting for it */
 

@@ -383,8 +383,9 @@ Test(ports, bounce_to_a_port_closed_meanwhile_is_dropped)
 Test(ports, channels_past_the_limit_throw_in_the_worker)
 {
 	struct proc	 p;
-	char		*want = harness_read_file(harness_js("ports_limit.out"));
+	char		*want;
 
+	want = harness_read_file(harness_js("ports_limit.out"));
 	cr_assert(want != NULL);
 	wwctl_run(&harness, "", &p, harness_js("ports_limit.js"), NULL);
 	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));

@@ -872,7 +872,8 @@ read_until_done(struct rawc *c, uint64_t port)
 	while (rawc_read_frame(c, &f, HARNESS_TIMEOUT_MS) == 1)
 		if (f.type == IPC_POST && f.port == port &&
 		    ipc_post_decode(f.body, f.len, &m, &why) == 0 &&
-		    m.data.len == 5 && memcmp(m.data.ptr, "\xa4" "done", 5) == 0)
+		    m.data.len == 5 &&
+		    memcmp(m.data.ptr, "\xa4" "done", 5) == 0)
 			return 1;
 	return 0;
 }
