@@ -47,6 +47,7 @@ config_defaults(struct config *c)
 	c->workers_max = 1024;
 	c->workers_per_user = 64;
 	c->frame_max = IPC_FRAME_MAX;
+	c->input_per_user = 64u * 1024 * 1024;
 	c->conn_high = 8u * 1024 * 1024;
 	c->conn_low = 1u * 1024 * 1024;
 	c->port_high = 4u * 1024 * 1024;
@@ -174,12 +175,15 @@ config_limits(struct config *c, const char *key, const char *val)
 		return config_uint(val, 86400 * 365, &c->worker_wall);
 	if (config_size(val, &v) < 0)
 		return strstr(key, "queue") != NULL || strcmp(key, "memory") ==
-		    0 || strcmp(key, "frame_size") == 0 ? -EINVAL : -ENOENT;
+		    0 || strcmp(key, "frame_size") == 0 ||
+		    strcmp(key, "input_per_user") == 0 ? -EINVAL : -ENOENT;
 	if (strcmp(key, "frame_size") == 0) {
 		if (v < 1024 || v > IPC_FRAME_MAX)
 			return -EINVAL;
 		c->frame_max = (uint32_t)v;
-	} else if (strcmp(key, "memory") == 0)
+	} else if (strcmp(key, "input_per_user") == 0)
+		c->input_per_user = v;
+	else if (strcmp(key, "memory") == 0)
 		c->worker_memory = v;
 	else if (strcmp(key, "conn_queue_high") == 0)
 		c->conn_high = v;

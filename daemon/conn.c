@@ -28,6 +28,8 @@ static void	conn_dirty(struct conn *);
 
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
+static int	conn_charge(struct conn *);
+static void	conn_hold(struct conn *);
 
 /*
  * A new connection of the given kind, registered with w; the caller then
@@ -178,6 +180,8 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 		if (ipc_buf_used(&c->in) == 0 && ((size_t)nread < ub->len ||
 		    c->in.cap > CONN_KEEP_MAX))
 			ipc_buf_clear(&c->in);
+		if (conn_charge(c) < 0 && c->reading)
+			conn_hold(c);
 		return;
 	}
 	if (nread == 0)
@@ -240,6 +244,17 @@ conn_queued(const struct conn *c)
 	return ipc_buf_used(&c->out) + ipc_buf_used(&c->wbuf);
 }
 
+/* Stop reading c and put it on the paused list. */
+static void
+conn_stop_reading(struct conn *c)
+{
+	uv_read_stop((uv_stream_t *)&c->pipe);
+	c->reading = 0;
+	c->paused = 1;
+	TAILQ_INSERT_TAIL(&c->w->paused, c, paused_entry);
+	c->w->stats.pauses++;
+}
+
 /*
  * Backpressure: stop reading c until the receiver connection (over
  * conn_high, or NULL) is down to conn_low and the port (over port_high,
@@ -254,15 +269,69 @@ conn_pause(struct conn *c, struct conn *receiver, uint64_t port)
 
 	if (!c->reading || c->closing)
 		return;
-	uv_read_stop((uv_stream_t *)&c->pipe);
-	c->reading = 0;
-	c->paused = 1;
+	conn_stop_reading(c);
 	c->blocker = receiver;
 	c->blocking = port;
-	TAILQ_INSERT_TAIL(&c->w->paused, c, paused_entry);
-	c->w->stats.pauses++;
 	log_debug("%s: paused: a %s is over its high mark",
 	    conn_name(c, name, sizeof name), port != 0 ? "port" : "receiver");
+}
+
+/*
+ * The size of the unfinished frame at the head of c's input, header
+ * included, once its header is in; else 0.
+ */
+static size_t
+conn_unfinished(const struct conn *c)
+{
+	size_t	used = ipc_buf_used(&c->in), size;
+
+	if (used < IPC_HEADER_SIZE || c->closing || c->closed)
+		return 0;
+	size = IPC_HEADER_SIZE + (size_t)ipc_get32(ipc_buf_head(&c->in));
+	return used < size ? size : 0;
+}
+
+/*
+ * The input budget: a client's unfinished frame is charged to its
+ * principal while wwd reads it, so that one user's half-sent frames
+ * cannot fill the daemon (limits.input_per_user). Charge c's current
+ * one in place of what it had charged. -1 if that would take the
+ * principal over its budget while its other connections hold some: c
+ * must not read on until they finish (conn_hold, conn_resume_all). A
+ * principal's first frame is always let through, so a frame up to
+ * frame_size never waits for good.
+ */
+static int
+conn_charge(struct conn *c)
+{
+	struct principal	*p;
+	size_t			 size = conn_unfinished(c);
+
+	if (c->kind != CONN_CLIENT || size == c->charged ||
+	    (p = supervisor_principal(c->w, supervisor_uid(c))) == NULL)
+		return 0;
+	if (c->charged > 0) {
+		p->input -= c->charged;
+		c->charged = 0;
+		c->w->drained = 1;	/* a held one may fit now */
+	}
+	if (size > 0 && p->input > 0 &&
+	    p->input + size > c->w->cfg.input_per_user)
+		return -1;
+	p->input += size;
+	c->charged = size;
+	return 0;
+}
+
+/* c's frame is over its principal's input budget: read it later. */
+static void
+conn_hold(struct conn *c)
+{
+	char	name[32];
+
+	conn_stop_reading(c);
+	log_debug("%s: paused: its user's unfinished frames are over "
+	    "limits.input_per_user", conn_name(c, name, sizeof name));
 }
 
 /*
@@ -331,10 +400,11 @@ conn_hung_up(struct conn *c)
  * Resume the paused connections whose receiver and port drained (or are
  * gone), and, if hangups, those whose peer hung up: what such a peer
  * left is bounded by its socket's buffer, and wwd must read to its end
- * to see that it left. Otherwise a client that gave a port away and
- * left before acknowledging it (PORT_DRAINED) kept its workers for
- * good, paused for a port that waited on it. They leave the list before
- * any is cut: cutting one may close or pause others.
+ * to see that it left (a client that gave a port away and left before
+ * acknowledging it, PORT_DRAINED, kept its workers for good, paused for
+ * a port that waited on it). Either way, only if the input budget lets
+ * its unfinished frame in (conn_charge). They leave the list before any
+ * is cut: cutting one may close or pause others.
  */
 static void
 conn_resume_all(struct wwd *w, int hangups)
@@ -345,7 +415,8 @@ conn_resume_all(struct wwd *w, int hangups)
 	w->drained = 0;
 	for (c = TAILQ_FIRST(&w->paused); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, paused_entry);
-		if (conn_blocked(c) && !(hangups && conn_hung_up(c)))
+		if ((conn_blocked(c) && !(hangups && conn_hung_up(c))) ||
+		    conn_charge(c) < 0)
 			continue;
 		conn_unpause(c);
 		TAILQ_INSERT_TAIL(&ready, c, paused_entry);
@@ -585,6 +656,7 @@ conn_finish(struct conn *c)
 	}
 	conn_stop(c);
 	c->closed = 1;
+	(void)conn_charge(c);	/* gives its frame's charge back */
 	/* Its queued bytes are no port's now; senders paused on c look again. */
 	c->sent += ipc_buf_used(&c->out);
 	conn_untag_written(c);

@@ -702,51 +702,45 @@ supervisor_frame(struct conn *c, struct ipc_frame *f)
 	}
 }
 
-/* One principal's workers that are not reported yet. */
-struct uid_count {
-	uint32_t	uid;
-	uint32_t	n;
-};
-
-/* uid's entry in w->uids, or NULL; a handful of principals at most. */
-static struct uid_count *
-supervisor_uid_count(const struct wwd *w, uint32_t uid)
+/* uid's record, made on first use; NULL only if out of memory. */
+struct principal *
+supervisor_principal(struct wwd *w, uint32_t uid)
 {
-	size_t	i;
+	struct principal	*p;
+	size_t			 i;
 
-	for (i = 0; i < w->nuids; i++)
-		if (w->uids[i].uid == uid)
-			return &w->uids[i];
-	return NULL;
+	for (i = 0; i < w->nprincipals; i++)
+		if (w->principals[i].uid == uid)
+			return &w->principals[i];
+	if ((p = realloc(w->principals, (w->nprincipals + 1) *
+	    sizeof *p)) == NULL)
+		return NULL;
+	w->principals = p;
+	p = &w->principals[w->nprincipals++];
+	memset(p, 0, sizeof *p);
+	p->uid = uid;
+	return p;
 }
 
 /* Count k in (delta 1) or out (-1) of its principal's workers. */
 static void
 supervisor_count(struct worker *k, int delta)
 {
-	struct wwd		*w = k->w;
-	struct uid_count	*u, *more;
+	struct principal	*p;
 
-	if ((u = supervisor_uid_count(w, k->uid)) == NULL) {
-		if (delta < 0 || (more = realloc(w->uids, (w->nuids + 1) *
-		    sizeof *more)) == NULL)
-			return;	/* not counted: the limit is not applied */
-		w->uids = more;
-		u = &w->uids[w->nuids++];
-		u->uid = k->uid;
-		u->n = 0;
-	}
-	u->n += (uint32_t)delta;
+	if ((p = supervisor_principal(k->w, k->uid)) == NULL)
+		return;	/* not counted: the limit is not applied */
+	p->workers += (uint32_t)delta;
 	k->counted = delta > 0;
 }
 
-/* Free the per-principal counts (at exit). */
+/* Free the principals' records (at exit). */
 void
 supervisor_clear(struct wwd *w)
 {
-	free(w->uids);
-	w->uids = NULL;
-	w->nuids = 0;
+	free(w->principals);
+	w->principals = NULL;
+	w->nprincipals = 0;
 }
 
 /*
@@ -754,10 +748,10 @@ supervisor_clear(struct wwd *w)
  * so, else the message (in buf, len bytes) naming the limit.
  */
 const char *
-supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
+supervisor_limit(struct wwd *w, uint32_t uid, char *buf, size_t len)
 {
-	const struct uid_count	*u = supervisor_uid_count(w, uid);
-	uint32_t		 mine = u != NULL ? u->n : 0;
+	const struct principal	*p = supervisor_principal(w, uid);
+	uint32_t		 mine = p != NULL ? p->workers : 0;
 
 	if (w->nworkers >= w->cfg.workers_max) {
 		snprintf(buf, len, "limit reached: workers (%" PRIu32 ")",

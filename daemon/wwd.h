@@ -31,7 +31,6 @@ struct log_about;
 struct port;
 #define WWD_TICK_MS	100	/* the tick: limit checks, paused peers */
 
-struct uid_count;
 struct worker;
 
 /*
@@ -60,6 +59,7 @@ struct config {
 	uint32_t	 workers_max;
 	uint32_t	 workers_per_user;
 	uint32_t	 frame_max;
+	uint64_t	 input_per_user; /* unfinished frames, bytes */
 	uint64_t	 conn_high;	/* backpressure marks, bytes */
 	uint64_t	 conn_low;
 	uint64_t	 port_high;	/* the same, per port */
@@ -109,9 +109,10 @@ struct wwd {
 	struct wwd_stats stats;
 	struct template	*tmpl;		/* template.c; NULL: none running */
 	unsigned	 nworkers;	/* live worker records */
-	struct uid_count *uids;		/* workers not yet reported, */
-	size_t		 nuids;		/* by principal (supervisor.c) */
-	int		 drained;	/* some output drained: resume */
+	struct principal *principals;	/* supervisor.c; a handful */
+	size_t		 nprincipals;
+	int		 drained;	/* output drained or input freed:
+					   resume */
 
 	uint64_t	 next_serial;	/* connection serials: port ranges */
 	uint64_t	 next_worker;	/* worker ids, from 1 */
@@ -211,6 +212,8 @@ struct conn {
 	unsigned		 closed:1;	/* uv_close called */
 	unsigned		 in_dirty:1;
 	unsigned		 paused:1;	/* reads stopped: backpressure */
+	size_t			 charged;	/* client: its unfinished frame,
+						   charged to its principal */
 	struct conn		*blocker;	/* paused: the full receiver */
 	uint64_t		 blocking;	/* paused: the full port, or 0 */
 
@@ -377,7 +380,19 @@ struct worker {
 
 int	supervisor_create(struct wwd *, struct conn *, uint64_t,
 	    const struct ipc_create *);
+/*
+ * One principal (a client's uid) and what it holds: workers not yet
+ * reported (limits.workers_per_user) and its clients' unfinished frames
+ * (limits.input_per_user, conn.c).
+ */
+struct principal {
+	uint32_t	uid;
+	uint32_t	workers;
+	uint64_t	input;
+};
+
 uint32_t supervisor_uid(const struct conn *);
+struct principal *supervisor_principal(struct wwd *, uint32_t);
 void	supervisor_fail(struct conn *, uint64_t, const char *);
 /* Why a CREATE of type "module" fails: wwd runs classic scripts only. */
 #define SUPERVISOR_NO_MODULES \
@@ -393,7 +408,7 @@ void	supervisor_client_gone(struct wwd *, struct conn *);
 void	supervisor_kill_all(struct wwd *);
 void	supervisor_exit_info(const struct worker *, struct ipc_exit *,
 	    char *, size_t);
-const char *supervisor_limit(const struct wwd *, uint32_t, char *, size_t);
+const char *supervisor_limit(struct wwd *, uint32_t, char *, size_t);
 /*
  * ps re-reads a busy worker's usage (CPU, RSS) when it is
  * SUPERVISOR_USAGE_MS old, an idle one's when SUPERVISOR_USAGE_IDLE_MS.
