@@ -378,7 +378,7 @@ enc_regexp(struct enc *e, uint32_t k)
 	js_pop(J, 5);
 }
 
-/* An Error: its standard name (else "Error") and message if any. */
+/* An Error: its standard name (else "Error") and own message if any. */
 static void
 enc_error(struct enc *e, uint32_t k)
 {
@@ -393,8 +393,9 @@ enc_error(struct enc *e, uint32_t k)
 		for (i = 0; i < CLONE_NERRORS; i++)
 			if (strcmp(js_tostring(J, -1), clone_errors[i]) == 0)
 				name = clone_errors[i];
-	js_getproperty(J, -2, "message");
-	has = !js_isundefined(J, -1);
+	/* Only an own data property: a getter is not called. */
+	if (!(has = fixes_own_data(J, js_gettop(J) - 2, "message")))
+		js_pushundefined(J);
 	pack_marker(e, has ? 3 : 2, CLONE_REC_ERROR);
 	check(e, msgpack_pack_str_with_body(&e->pk, name, strlen(name)));
 	if (has)

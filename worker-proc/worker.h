@@ -276,6 +276,7 @@ int	promise_notify(struct worker *);
 
 /* fixes.c */
 void	 fixes_install(struct worker *);
+int	 fixes_own_data(js_State *, int, const char *);
 void	*fixes_libmujs(const char *);
 int	 fixes_global_prototype(struct worker *);
 
