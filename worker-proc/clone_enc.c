@@ -39,7 +39,6 @@ static const struct {
 	enum clone_kind	 kind;
 } clone_classes[] = {
 	{ "[object Object]", KIND_PLAIN },
-	{ "[object Arguments]", KIND_PLAIN },
 	{ "[object Math]", KIND_PLAIN },
 	{ "[object JSON]", KIND_PLAIN },
 	{ "[object Array]", KIND_ARRAY },

@@ -188,7 +188,8 @@ loop_task_done(struct worker *w)
 	if (w->done)
 		return;
 	loop_checkpoint(w);
-	while (!w->done && promise_notify(w))
+	/* Its tasks are discarded once close() set the closing flag. */
+	while (!w->done && !w->closing && promise_notify(w))
 		loop_checkpoint(w);
 	if (w->closing && !w->done)
 		main_finish(w);
@@ -273,6 +274,9 @@ timer_set(js_State *J, int repeat)
 	int			 i, top = js_gettop(J);
 	int32_t			 delay = 0;
 
+	/* WebIDL converts left to right: a string handler first. */
+	if (top > 1 && !js_iscallable(J, 1))
+		(void)js_tostring(J, 1);	/* in place */
 	/* WebIDL long: ToInt32, so 2^31 wraps negative and becomes 0. */
 	if (top > 2)
 		delay = js_toint32(J, 2);

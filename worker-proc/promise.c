@@ -904,10 +904,11 @@ promise_install(struct worker *w)
 
 /*
  * HTML's "notify about rejected promises" after a checkpoint: fire
+ * rejectionhandled for each reported promise handled since (HTML queues
+ * those tasks when the handler is added, so they come first), then
  * unhandledrejection for each rejected promise still unhandled (an
- * uncancelled one reaches wwd as an error) and rejectionhandled for
- * each reported one handled since. Returns whether it ran any script,
- * so the caller runs another checkpoint.
+ * uncancelled one reaches wwd as an error). Returns whether it ran any
+ * script, so the caller runs another checkpoint.
  */
 int
 promise_notify(struct worker *w)
@@ -916,7 +917,7 @@ promise_notify(struct worker *w)
 	struct promise	*p;
 	volatile int	 ran = 0;
 	int		 i, n;
-	const char	*reg[2] = { REG_NOTIFY, REG_HANDLED };
+	const char	*reg[2] = { REG_HANDLED, REG_NOTIFY };
 	int		 k;
 
 	/* Nothing was listed since the last look: the common task. */
@@ -941,15 +942,15 @@ promise_notify(struct worker *w)
 		for (i = 0; i < n && !w->done; i++) {
 			js_getindex(J, -1, i);
 			p = promise_of(J, -1);
-			if (p == NULL || (k == 0 && p->handled)) {
+			if (p == NULL || (k == 1 && p->handled)) {
 				js_pop(J, 1);
 				continue;
 			}
 			js_getproperty(J, -1, PROMISE_RESULT);
 			ran = 1;
-			events_rejection(w, k == 0 ? "unhandledrejection" :
+			events_rejection(w, k == 1 ? "unhandledrejection" :
 			    "rejectionhandled");
-			if (k == 0 && !p->handled)
+			if (k == 1 && !p->handled)
 				p->outstanding = 1;
 		}
 		js_pop(J, 1);

@@ -1103,6 +1103,29 @@ wwctl_run_argv(const char *input, struct proc *p, char *const args[])
 	    proc_describe(p));
 }
 
+/* Run tests/js/<name>.js and compare its stdout with <name>.out. */
+void
+wwctl_expect_output(const char *name)
+{
+	struct proc	 p;
+	char		*js, *out, *want;
+
+	cr_assert(asprintf(&js, "%s.js", name) >= 0);
+	cr_assert(asprintf(&out, "%s.out", name) >= 0);
+	want = harness_read_file(harness_js(out));
+	cr_assert(want != NULL, "tests/js/%s is missing", out);
+	wwctl_run(&harness, "", &p, harness_js(js), NULL);
+	cr_assert(proc_exit_code(&p) == 0, "wwctl should exit 0; %s",
+	    proc_describe(&p));
+	cr_assert_str_eq(p.obuf, want, "%s should print %s; %s", js, out,
+	    proc_describe(&p));
+	free(want);
+	free(js);
+	free(out);
+	proc_clear(&p);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
 /* How many complete ('\n'-terminated) lines s holds. */
 size_t
 lines_count(const char *s)

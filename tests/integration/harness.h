@@ -84,6 +84,7 @@ void	wwctl_start(struct harness *, struct proc *, ...);
 void	wwctl_run(struct harness *, const char *, struct proc *, ...);
 void	wwctl_cmd(struct harness *, struct proc *, const char *, ...);
 void	wwctl_run_argv(const char *, struct proc *, char *const []);
+void	wwctl_expect_output(const char *);
 
 size_t	 lines_count(const char *);
 char	*lines_nth(const char *, size_t);

@@ -258,3 +258,13 @@ Test(loop, unhandled_rejections_reach_the_owner_unless_cancelled)
 	    proc_describe(&p));
 	proc_clear(&p);
 }
+
+/*
+ * The task-order cases where Node is not a browser: rejectionhandled
+ * before a later unhandledrejection, no rejection task after close(),
+ * a port started by onmessage = null, WebIDL's conversion order.
+ */
+Test(loop, spec_task_order_where_node_differs)
+{
+	wwctl_expect_output("spec_tasks");
+}
