@@ -715,19 +715,26 @@ element_function(js_State *J, js_CFunction f, int rec, int i, int c)
 	hide(J, -2, "c");
 }
 
-/* The loop of PerformPromiseAll & co over an array-like at 1. */
+/*
+ * The loop of PerformPromiseAll & co over an array-like at 1. As an
+ * array iterator does, each step reads the length again: a getter the
+ * loop runs may add or remove elements.
+ */
 static void
 combine(js_State *J, enum combinator kind, int rec, int resolve_fn)
 {
-	int	n, i, next;
+	int	i, next;
 
 	if (!js_isobject(J, 1) && !js_isstring(J, 1))
 		js_typeerror(J, "%s is not iterable (wwd accepts arrays and "
 		    "array-likes)", js_tostring(J, 1));
-	n = js_getlength(J, 1);
-	js_pushnumber(J, n + 1);
+	js_pushnumber(J, 1);
 	js_setproperty(J, rec, "left");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < js_getlength(J, 1); i++) {
+		js_getproperty(J, rec, "left");
+		js_pushnumber(J, js_tonumber(J, -1) + 1);
+		js_setproperty(J, rec, "left");
+		js_pop(J, 1);
 		js_getproperty(J, rec, "values");
 		js_pushundefined(J);
 		js_setindex(J, -2, i);
