@@ -472,6 +472,9 @@ wwctl_connect(struct wwd_conn **c, const char *sock)
 		return 0;
 	fprintf(stderr, "wwctl: %s\n", *c != NULL ? wwd_errmsg(*c) :
 	    wwd_strerror(rc));
+	if (rc == -ENOENT || rc == -ECONNREFUSED)
+		fprintf(stderr, "wwctl: is wwd running? Name its socket with "
+		    "--socket PATH or WWD_SOCKET.\n");
 	wwd_free(*c);
 	*c = NULL;
 	return EXIT_NODAEMON;
@@ -709,6 +712,14 @@ parse_long(const char *s, long min, long *v)
 	return errno == 0 && end != s && *end == '\0' && *v >= min ? 0 : -1;
 }
 
+/* After a usage error: the pointer to --help, not the whole text. */
+static int
+run_usage_hint(const char *cmd)
+{
+	fprintf(stderr, "Try '%s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
 /* wwctl run and connect: see usage_run. */
 static int
 cmd_start(int argc, char **argv, int shared)
@@ -775,16 +786,15 @@ cmd_start(int argc, char **argv, int shared)
 			usage_run(stdout);
 			return 0;
 		default:
-			usage_run(stderr);
-			return EXIT_USAGE;
+			return run_usage_hint(argv[0]);
 		}
 	}
 	if (optind < argc)
 		script = argv[optind++];
 	if ((script == NULL) == (code == NULL) || optind < argc) {
-		fprintf(stderr, "wwctl run: give one SCRIPT or --eval CODE\n");
-		usage_run(stderr);
-		return EXIT_USAGE;
+		fprintf(stderr, "%s: give one SCRIPT or --eval CODE\n",
+		    argv[0]);
+		return run_usage_hint(argv[0]);
 	}
 	if (root != NULL) {
 		const char	*dir = root;
@@ -875,10 +885,12 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
+	static char			cmd[32];
 	size_t				i;
 	int				ch;
 
 	setlocale(LC_ALL, "");
+	argv[0] = "wwctl";	/* getopt's messages name it so */
 	while ((ch = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -888,7 +900,9 @@ main(int argc, char **argv)
 			printf("wwctl %s\n", WWD_VERSION);
 			return 0;
 		default:
-			usage_main(stderr);
+			fprintf(stderr, "Options other than --help and "
+			    "--version go after the command: wwctl COMMAND "
+			    "[OPTIONS].\nTry 'wwctl --help'.\n");
 			return EXIT_USAGE;
 		}
 	}
@@ -897,9 +911,13 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[optind], commands[i].name) == 0)
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			/* "wwctl run: ..." in getopt's and our messages. */
+			snprintf(cmd, sizeof cmd, "wwctl %s", commands[i].name);
+			argv[optind] = cmd;
 			return commands[i].fn(argc - optind, argv + optind);
-	fprintf(stderr, "wwctl: unknown command %s\n", argv[optind]);
-	usage_main(stderr);
+		}
+	fprintf(stderr, "wwctl: unknown command %s\nTry 'wwctl --help'.\n",
+	    argv[optind]);
 	return EXIT_USAGE;
 }

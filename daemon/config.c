@@ -293,7 +293,7 @@ config_worker_id(struct config *c)
  * Load path into *c (defaults, then the file). A missing file is fine
  * when optional (the default path); then c holds the defaults. On
  * failure *c is cleared and why (len bytes) says "file:line: problem".
- * 0 or a negative errno.
+ * 0, 1 if the optional file was missing, or a negative errno.
  */
 int
 config_load(struct config *c, const char *path, int optional, char *why,
@@ -303,7 +303,7 @@ config_load(struct config *c, const char *path, int optional, char *why,
 	struct stat		 st;
 	const char		*bad;
 	FILE			*f;
-	int			 rc;
+	int			 rc, absent = 0;
 
 	if ((rc = config_defaults(c)) < 0) {
 		snprintf(why, len, "out of memory");
@@ -331,7 +331,8 @@ config_load(struct config *c, const char *path, int optional, char *why,
 		rc = -errno;
 		snprintf(why, len, "%s: %s", path, strerror(-rc));
 		goto fail;
-	}
+	} else
+		absent = 1;
 	if ((bad = config_check(c)) != NULL) {
 		snprintf(why, len, "%s: %s", path, bad);
 		rc = -EINVAL;
@@ -342,7 +343,7 @@ config_load(struct config *c, const char *path, int optional, char *why,
 		    "system", path, c->worker_user);
 		goto fail;
 	}
-	return 0;
+	return absent;
 fail:
 	config_clear(c);
 	return rc;

@@ -346,9 +346,10 @@ main_reload(struct wwd *w, char *why, size_t len)
 	config_clear(&w->cfg);
 	w->cfg = c;
 	main_apply(w);
-	log_info("reloaded %s", w->config_path);
+	snprintf(why, len, "reloaded %s%s", w->config_path, rc == 1 ?
+	    " (no such file: the built-in settings)" : "");
+	log_info("%s", why);
 	sd_notifyf(0, "READY=1\nSTATUS=Serving on %s", w->socket_path);
-	snprintf(why, len, "reloaded %s", w->config_path);
 	return 0;
 }
 

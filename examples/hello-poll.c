@@ -45,13 +45,14 @@ main(int argc, char **argv)
 	cb.message = on_message;
 	cb.exit = on_exit_event;
 	if (wwd_connect(&c, argc > 1 ? argv[1] : NULL) < 0) {
-		fprintf(stderr, "%s\n", c ? wwd_errmsg(c) : "out of memory");
+		fprintf(stderr, "hello-poll: %s\n", c ? wwd_errmsg(c) :
+		    "out of memory");
 		wwd_free(c);
 		return 1;
 	}
 	if (wwd_worker_create_source(c, src, sizeof src - 1, NULL, &cb, NULL,
 	    &w) < 0 || wwd_worker_post_json(w, "21", 2) < 0) {
-		fprintf(stderr, "%s\n", wwd_errmsg(c));
+		fprintf(stderr, "hello-poll: %s\n", wwd_errmsg(c));
 		wwd_free(c);
 		return 1;
 	}
@@ -59,7 +60,7 @@ main(int argc, char **argv)
 		struct pollfd	pfd = { wwd_fd(c), (short)wwd_events(c), 0 };
 
 		if (poll(&pfd, 1, -1) < 0 || wwd_process(c) < 0) {
-			fprintf(stderr, "%s\n", wwd_errmsg(c));
+			fprintf(stderr, "hello-poll: %s\n", wwd_errmsg(c));
 			break;
 		}
 	}

@@ -168,7 +168,9 @@ scope_run(struct worker *w, const char *url, const char *text)
 	if ((copy = strdup(text)) == NULL || keep_source(w, url, copy) < 0)
 		return -ENOMEM;
 	if (js_ploadstring(J, url, text)) {
-		snprintf(msg, sizeof msg, "%s",
+		/* mujs names the token, not the cause a newcomer hits most. */
+		snprintf(msg, sizeof msg, "%s (workers run ES5: no let, const, "
+		    "arrow functions, classes or template literals)",
 		    js_trystring(J, -1, "SyntaxError"));
 		js_pop(J, 1);
 		log_info("script failed to compile: %s", msg);

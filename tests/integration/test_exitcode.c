@@ -24,7 +24,7 @@ expect_status(const struct proc *p, int want)
 	    proc_describe(p));
 }
 
-Test(exitcode, unknown_option_is_2)
+Test(exitcode, unknown_option_is_2_and_short)
 {
 	struct proc	p;
 
@@ -32,6 +32,10 @@ Test(exitcode, unknown_option_is_2)
 	    harness_js("echo.js"), NULL);
 	expect_status(&p, 2);
 	cr_assert_str_eq(p.obuf, "", "%s", proc_describe(&p));
+	/* The error and where to look, not forty lines of usage. */
+	cr_assert_str_eq(p.ebuf, "wwctl run: unrecognized option "
+	    "'--no-such-option'\nTry 'wwctl run --help'.\n", "%s",
+	    proc_describe(&p));
 	proc_clear(&p);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
@@ -45,7 +49,7 @@ Test(exitcode, missing_script_argument_is_2)
 	proc_clear(&p);
 }
 
-Test(exitcode, unreachable_daemon_is_3_and_names_the_socket)
+Test(exitcode, unreachable_daemon_is_3_names_the_socket_and_hints)
 {
 	struct proc	 p;
 	char		*path;
@@ -59,8 +63,9 @@ Test(exitcode, unreachable_daemon_is_3_and_names_the_socket)
 	args[4] = NULL;
 	wwctl_run_argv("", &p, args);
 	expect_status(&p, 3);
-	cr_assert(strstr(p.ebuf, path) != NULL, "stderr should name %s; %s",
-	    path, proc_describe(&p));
+	cr_assert(strstr(p.ebuf, path) != NULL && strstr(p.ebuf,
+	    "is wwd running?") != NULL, "stderr should name %s and ask "
+	    "whether wwd runs; %s", path, proc_describe(&p));
 	free(path);
 	proc_clear(&p);
 }

@@ -302,8 +302,10 @@ Test(run, syntax_error_fails_to_start)
 
 	wwctl_run(&harness, "", &p, harness_js("syntax_error.js"), NULL);
 	expect_status(&p, 1);
-	cr_assert(strstr(p.ebuf, "SyntaxError") != NULL,
-	    "stderr should give the reason; %s", proc_describe(&p));
+	cr_assert(strstr(p.ebuf, "SyntaxError") != NULL &&
+	    strstr(p.ebuf, "workers run ES5") != NULL,
+	    "stderr should give the reason and the hint; %s",
+	    proc_describe(&p));
 	finish(&p);
 }
 
