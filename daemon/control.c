@@ -177,6 +177,16 @@ control_stats(struct conn *c, msgpack_packer *pk, struct ipc_buf *data)
 	control_reply(c, "ok", "", data);
 }
 
+/* REPLY "not-found" for worker id. */
+static void
+control_not_found(struct conn *c, uint64_t id)
+{
+	char	msg[64];
+
+	snprintf(msg, sizeof msg, "no worker %llu", (unsigned long long)id);
+	control_reply(c, "not-found", msg, NULL);
+}
+
 static void
 control_kill(struct conn *c, uint64_t id)
 {
@@ -189,9 +199,7 @@ control_kill(struct conn *c, uint64_t id)
 			break;
 	if (k == NULL) {
 		/* Another principal's worker looks just like a missing one. */
-		snprintf(msg, sizeof msg, "no worker %llu",
-		    (unsigned long long)id);
-		control_reply(c, "not-found", msg, NULL);
+		control_not_found(c, id);
 		return;
 	}
 	snprintf(msg, sizeof msg, "killed by wwctl (uid %u)", server_uid(c));
@@ -224,6 +232,10 @@ control_request(struct conn *c, const struct ipc_control *m)
 		control_stats(c, &pk, &data);
 	else if (ipc_str_eq(m->command, "kill"))
 		control_kill(c, m->id);
+	else if ((ipc_str_eq(m->command, "logs") ||
+	    ipc_str_eq(m->command, "logs-follow")) &&
+	    m->id >= c->w->next_worker)
+		control_not_found(c, m->id);	/* never started */
 	else if (ipc_str_eq(m->command, "logs"))
 		eventlog_request(c, m->id, 0);
 	else if (ipc_str_eq(m->command, "logs-follow"))

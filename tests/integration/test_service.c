@@ -1193,6 +1193,11 @@ Test(service, logs_scoped_filtered_and_followed)
 	snprintf(id, sizeof id, "%.0f", num(e, "worker"));
 	logs_free(ev, n);
 	proc_clear(&p);
+	/* A worker never started is not found, as for kill. */
+	wwctl_cmd(&harness, &p, "logs", "999999", NULL);
+	cr_assert(proc_exit_code(&p) == 1 && strstr(p.ebuf,
+	    "no worker 999999") != NULL, "%s", proc_describe(&p));
+	proc_clear(&p);
 	/* The readable form: a timestamp, then the log line. */
 	wwctl_cmd(&harness, &p, "logs", NULL);
 	cr_assert(proc_exit_code(&p) == 0 && strstr(p.obuf,
