@@ -198,15 +198,57 @@ push_mem(struct enc *e, uint32_t k)
 
 static void	enc_value(struct enc *);
 
-/* Encode memory[k][key] (a value, not the key); key is not used after
- * the getter ran, so it may point into e->keys. */
-static void
-enc_member(struct enc *e, uint32_t k, const char *key)
+/*
+ * Push memory[k][key] and return 1, or return 0 if it has no such key
+ * now: a getter run for an earlier key may have deleted it, and HTML
+ * then leaves it out.
+ */
+static int
+get_member(struct enc *e, uint32_t k, const char *key)
 {
 	push_mem(e, k);
-	js_getproperty(e->J, -1, key);
+	if (!js_hasproperty(e->J, -1, key)) {
+		js_pop(e->J, 1);
+		return 0;
+	}
 	js_rot2pop1(e->J);
-	enc_value(e);
+	return 1;
+}
+
+/* The output's length now: where the next header goes (patch_count). */
+static size_t
+out_at(const struct enc *e)
+{
+	return ipc_buf_used(e->pk.data);
+}
+
+/*
+ * The map or array header at offset at was written for more items than
+ * came (keys a getter deleted): rewrite its count as n, in the same
+ * width, so nothing after it moves.
+ */
+static void
+patch_count(struct enc *e, size_t at, uint32_t n)
+{
+	uint8_t	*p = ipc_buf_head(e->pk.data) + at;
+
+	switch (p[0]) {
+	case 0xdc:	/* array 16 */
+	case 0xde:	/* map 16 */
+		p[1] = (uint8_t)(n >> 8);
+		p[2] = (uint8_t)n;
+		break;
+	case 0xdd:	/* array 32 */
+	case 0xdf:	/* map 32 */
+		p[1] = (uint8_t)(n >> 24);
+		p[2] = (uint8_t)(n >> 16);
+		p[3] = (uint8_t)(n >> 8);
+		p[4] = (uint8_t)n;
+		break;
+	default:	/* fixmap, fixarray: the count was under 16 too */
+		p[0] = (uint8_t)((p[0] & 0xf0) | n);
+		break;
+	}
 }
 
 /*
@@ -266,8 +308,8 @@ next_key(struct enc *e, size_t *pos)
 static void
 enc_plain(struct enc *e, uint32_t k)
 {
-	size_t		start = e->keys.len, pos = start;
-	uint32_t	i, n, nidx;
+	size_t		start = e->keys.len, pos = start, at = out_at(e);
+	uint32_t	i, n, nidx, got = 0;
 
 	n = collect_keys(e, k, &nidx);
 	check(e, msgpack_pack_map(&e->pk, n));
@@ -275,9 +317,14 @@ enc_plain(struct enc *e, uint32_t k)
 		/* Only deeper levels grow e->keys: key is good until then. */
 		const char	*key = next_key(e, &pos);
 
+		if (!get_member(e, k, key))
+			continue;
 		check(e, text_pack(&e->pk, key));
-		enc_member(e, k, key);
+		enc_value(e);
+		got++;
 	}
+	if (got < n)
+		patch_count(e, at, got);
 	e->keys.len = start;
 }
 
@@ -289,8 +336,8 @@ static void
 enc_array(struct enc *e, uint32_t k)
 {
 	js_State	*J = e->J;
-	size_t		 start = e->keys.len, pos = start;
-	uint32_t	 i, n, nidx, len;
+	size_t		 start = e->keys.len, pos = start, at;
+	uint32_t	 i, n, nidx, len, got = 0;
 	double		 idx;
 
 	push_mem(e, k);
@@ -308,17 +355,24 @@ enc_array(struct enc *e, uint32_t k)
 		e->keys.len = start;
 		return;
 	}
+	at = out_at(e);
 	pack_marker(e, 2 + 2 * n, CLONE_REC_ARRAY);
 	check(e, msgpack_pack_uint32(&e->pk, len));
 	for (i = 0; i < n; i++) {
 		const char	*key = next_key(e, &pos);
 
+		if (!get_member(e, k, key))
+			continue;
+		/* The value waits on the stack while the key goes out. */
 		if (is_index(key, &idx))
 			check(e, msgpack_pack_uint32(&e->pk, (uint32_t)idx));
 		else
 			check(e, text_pack(&e->pk, key));
-		enc_member(e, k, key);
+		enc_value(e);
+		got++;
 	}
+	if (got < n)
+		patch_count(e, at, 2 + 2 * got);
 	e->keys.len = start;
 }
 
