@@ -186,11 +186,12 @@ admin_call(const struct admin_opts *o, const char *command, uint64_t id,
 
 /*
  * Parse --socket, --help and what allow permits (ADMIN_JSON: --json,
- * ADMIN_FOLLOW: --follow); optind after them.
+ * ADMIN_FOLLOW: --follow), before or after the arguments, of which
+ * there may be at most nargs (-1: any); optind at the first.
  */
 static int
 admin_parse(int argc, char **argv, struct admin_opts *o, int allow,
-    const char *usage)
+    int nargs, const char *usage)
 {
 	static const struct option	 opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -202,7 +203,7 @@ admin_parse(int argc, char **argv, struct admin_opts *o, int allow,
 	int				 ch;
 
 	memset(o, 0, sizeof *o);
-	optind = 1;
+	optind = 0;	/* glibc: start over, permuting again */
 	while ((ch = getopt_long(argc, argv, "s:jfh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -224,6 +225,11 @@ admin_parse(int argc, char **argv, struct admin_opts *o, int allow,
 		default:
 			goto bad;
 		}
+	}
+	if (nargs >= 0 && argc - optind > nargs) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0],
+		    argv[optind + nargs]);
+		goto bad;
 	}
 	return 0;
 bad:
@@ -605,7 +611,8 @@ admin_ps(int argc, char **argv)
 	struct wwd_reply	 r;
 	int			 rc;
 
-	if (admin_parse(argc, argv, &o, 1, "ps [--socket PATH] [--json]") < 0)
+	if (admin_parse(argc, argv, &o, ADMIN_JSON, 0,
+	    "ps [--socket PATH] [--json]") < 0)
 		return EXIT_USAGE;
 	if ((rc = admin_request(&o, "ps", 0, &r, NULL)) != 0)
 		return rc;
@@ -630,7 +637,7 @@ admin_kill(int argc, char **argv)
 	char			*end;
 	int			 i, rc, status = 0;
 
-	if (admin_parse(argc, argv, &o, 0, usage) < 0)
+	if (admin_parse(argc, argv, &o, 0, -1, usage) < 0)
 		return EXIT_USAGE;
 	if (optind >= argc) {
 		fprintf(stderr, "usage: wwctl %s\n", usage);
@@ -682,7 +689,7 @@ admin_totals(int argc, char **argv, const char *usage)
 	size_t			 i;
 	int			 rc;
 
-	if (admin_parse(argc, argv, &o, 1, usage) < 0)
+	if (admin_parse(argc, argv, &o, ADMIN_JSON, 0, usage) < 0)
 		return EXIT_USAGE;
 	if ((rc = admin_call(&o, "stats", 0, &j, NULL)) != 0)
 		return rc;
@@ -739,7 +746,7 @@ admin_plain(int argc, char **argv, const char *command, const char *usage)
 {
 	struct admin_opts	o;
 
-	if (admin_parse(argc, argv, &o, 0, usage) < 0 || optind != argc)
+	if (admin_parse(argc, argv, &o, 0, 0, usage) < 0)
 		return EXIT_USAGE;
 	return admin_call(&o, command, 0, NULL, NULL);
 }
@@ -824,6 +831,11 @@ admin_follow(struct wwd_conn *c, int json)
 			return rc;
 		admin_events(j, json);
 		json_decref(j);
+		if (ferror(stdout)) {
+			fprintf(stderr, "wwctl: logs: stdout: %s\n",
+			    strerror(errno));
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -845,10 +857,9 @@ admin_logs(int argc, char **argv)
 	char			*end;
 	int			 rc;
 
-	if (admin_parse(argc, argv, &o, ADMIN_JSON | ADMIN_FOLLOW, usage) < 0)
+	if (admin_parse(argc, argv, &o, ADMIN_JSON | ADMIN_FOLLOW, 1,
+	    usage) < 0)
 		return EXIT_USAGE;
-	if (argc - optind > 1)
-		goto usage;
 	if (optind < argc) {
 		errno = 0;
 		id = strtoull(argv[optind], &end, 10);
@@ -869,7 +880,4 @@ admin_logs(int argc, char **argv)
 	rc = admin_follow(c, o.json);
 	wwd_free(c);
 	return rc;
-usage:
-	fprintf(stderr, "usage: wwctl %s\n", usage);
-	return EXIT_USAGE;
 }

@@ -47,6 +47,7 @@ struct wwd_worker {
 	unsigned			 exited:1;
 	unsigned			 released:1;
 	unsigned			 port_only:1;
+	unsigned			 shared:1;	/* a shared worker's */
 	unsigned			 started:1;
 	unsigned			 moving:1;
 	uint64_t			 peer;	/* minted pair: the other */
@@ -91,6 +92,7 @@ struct wwd_conn {
 	size_t			 msg_nports;
 	struct wwd_reply	*reply;		/* wwd_control waiting */
 	int			 reply_done;
+	unsigned		 replies_owed;	/* to waits that gave up */
 	char			 msg[CLIENT_MSG_MAX];
 	char			 fatal_msg[CLIENT_MSG_MAX];
 };

@@ -32,6 +32,10 @@ wwd_control_dispatch(struct wwd_conn *c, const struct ipc_frame *f)
 	    &why) < 0)
 		return wwd_set_error(c, -EPROTO, "bad REPLY data from wwd: %s",
 		    why);
+	if (c->replies_owed > 0) {
+		c->replies_owed--;	/* the answer to a wait that gave up */
+		return 0;
+	}
 	if (r == NULL || c->reply_done)
 		return 0;	/* an answer nobody waits for any more */
 	r->status = ipc_str_dup(m.status);
@@ -57,11 +61,13 @@ control_ms_left(const struct timespec *end)
 
 /*
  * Wait for the next REPLY into r, at most timeout_ms (negative: no
- * limit). A signal ends the wait with -EINTR when intr is set.
+ * limit). A signal ends the wait with -EINTR when intr is set. If sent,
+ * the wait is for the command just sent: should it fail, that command's
+ * REPLY, when it comes, is dropped rather than taken for the next one.
  */
 static int
 control_wait(struct wwd_conn *c, struct wwd_reply *r, int timeout_ms,
-    int intr)
+    int intr, int sent)
 {
 	struct timespec	 end;
 	struct pollfd	 pfd;
@@ -98,6 +104,8 @@ control_wait(struct wwd_conn *c, struct wwd_reply *r, int timeout_ms,
 		}
 		rc = wwd_process(c);
 	}
+	if (rc < 0 && sent && !c->reply_done)
+		c->replies_owed++;
 	c->reply = NULL;
 	if (rc < 0)
 		wwd_reply_clear(r);
@@ -114,19 +122,23 @@ wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
 	memset(r, 0, sizeof *r);
 	if (c->fd < 0)
 		return c->fatal ? c->fatal : -ENOTCONN;
+	/* It could not wait: nothing is sent. */
+	if (c->depth > 0)
+		return wwd_set_error(c, -EBUSY, "wwd_control: called from a "
+		    "callback");
 	m.command = ipc_str(command);
 	m.id = id;
 	if (ipc_control_encode(&c->out, &m) < 0)
 		return -ENOMEM;
 	wwd_queued(c);
-	return control_wait(c, r, timeout_ms, 0);
+	return control_wait(c, r, timeout_ms, 0, 1);
 }
 
 /* Wait for one more REPLY without sending anything; see wwd.h. */
 int
 wwd_control_next(struct wwd_conn *c, struct wwd_reply *r, int timeout_ms)
 {
-	return control_wait(c, r, timeout_ms, 1);
+	return control_wait(c, r, timeout_ms, 1, 0);
 }
 
 /* Release what wwd_control stored in r. */

@@ -70,7 +70,7 @@ wwd_attach_uv(struct wwd_conn *c, struct uv_loop_s *loop)
 		return wwd_set_error(c, c->fatal ? c->fatal : -EBADF,
 		    "the connection is closed");
 	if (c->watch != NULL)
-		return wwd_set_error(c, -EBUSY, "already attached");
+		return wwd_set_error(c, -EALREADY, "already attached");
 	if ((w = calloc(1, sizeof *w)) == NULL)
 		return wwd_set_error(c, -ENOMEM, "out of memory");
 	if ((rc = uv_poll_init(loop, &w->poll, c->fd)) < 0) {

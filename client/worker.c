@@ -174,6 +174,8 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 {
 	struct wwd_worker	*w = NULL;
 	struct ipc_create	 m;
+	const char		*type = o != NULL && o->type != NULL ?
+				    o->type : "classic";
 	int			 rc;
 
 	*out = NULL;
@@ -181,6 +183,16 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 		return wwd_set_error(c, c->fatal, "%s", c->fatal_msg);
 	if (len > IPC_FRAME_MAX / 2)
 		return wwd_set_error(c, -EFBIG, "the script is too large");
+	/* What wwd would refuse by closing the connection, refused here. */
+	if (strcmp(type, "classic") != 0 && strcmp(type, "module") != 0)
+		return wwd_set_error(c, -EINVAL, "type \"%.40s\" is neither "
+		    "\"classic\" nor \"module\"", type);
+	if (!ipc_str_utf8(ipc_str(url)) || (o != NULL &&
+	    (!ipc_str_utf8(ipc_str(o->name)) ||
+	    !ipc_str_utf8(ipc_str(o->origin)) ||
+	    !ipc_str_utf8(ipc_str(o->root)))))
+		return wwd_set_error(c, -EINVAL, "url, name, origin and root "
+		    "must be UTF-8");
 	if ((w = calloc(1, sizeof *w)) == NULL ||
 	    (w->url = strdup(url)) == NULL) {
 		rc = wwd_set_error(c, -ENOMEM, "out of memory");
@@ -200,7 +212,7 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 	m.root = ipc_str(o != NULL ? o->root : NULL);
 	m.source.ptr = source;
 	m.source.len = (uint32_t)len;
-	m.type = ipc_str(o != NULL && o->type != NULL ? o->type : "classic");
+	m.type = ipc_str(type);
 	if ((rc = ipc_create_encode(&c->out, w->port, &m)) < 0) {
 		rc = wwd_set_error(c, rc, "cannot encode CREATE: %s",
 		    wwd_strerror(rc));
@@ -211,6 +223,7 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 		w->cb = *cb;
 	w->data = data;
 	w->started = 1;
+	w->shared = strcmp(kind, "shared") == 0;
 	*out = w;
 	wwd_queued(c);
 	return 0;
@@ -378,6 +391,9 @@ wwd_worker_terminate(struct wwd_worker *w)
 	if (w->port_only)
 		return wwd_set_error(c, -EINVAL, "a MessagePort has no "
 		    "worker to terminate");
+	if (w->shared)
+		return wwd_set_error(c, -EINVAL, "a shared worker outlives "
+		    "its clients: release the connection instead");
 	if (w->terminated)
 		return 0;
 	if ((rc = ipc_empty_encode(&c->out, IPC_TERMINATE, w->port)) < 0)

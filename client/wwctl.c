@@ -526,9 +526,9 @@ run_event_line(struct run *r, const char *s, size_t n, const char **why)
 	}
 	if (type != NULL && tlen == 10 && memcmp(type, "\xa9" "terminate",
 	    10) == 0) {
-		if (r->worker != NULL)
-			wwd_worker_terminate(r->worker);
 		rc = 0;
+		if (r->worker != NULL && wwd_worker_terminate(r->worker) < 0)
+			*why = wwd_errmsg(r->conn), rc = -EINVAL;
 	} else if (type != NULL && tlen == 8 && memcmp(type, "\xa7" "message",
 	    8) == 0) {
 		if (data == NULL) {
@@ -564,7 +564,9 @@ run_line(struct run *r, char *s, size_t n)
 	}
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	for (k = 0; k < n && strchr(" \t\r", s[k]) != NULL; k++)
+	/* Blank: only spaces and tabs (strchr would match the NUL too). */
+	for (k = 0; k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r');
+	    k++)
 		;
 	if (k == n || r->stopping || r->worker == NULL)
 		return;
@@ -887,7 +889,7 @@ main(int argc, char **argv)
 	};
 	static char			cmd[32];
 	size_t				i;
-	int				ch;
+	int				ch, rc;
 
 	setlocale(LC_ALL, "");
 	argv[0] = "wwctl";	/* getopt's messages name it so */
@@ -915,7 +917,15 @@ main(int argc, char **argv)
 			/* "wwctl run: ..." in getopt's and our messages. */
 			snprintf(cmd, sizeof cmd, "wwctl %s", commands[i].name);
 			argv[optind] = cmd;
-			return commands[i].fn(argc - optind, argv + optind);
+			rc = commands[i].fn(argc - optind, argv + optind);
+			/* An answer that could not be written is a failure. */
+			if (rc == 0 && (fflush(stdout) == EOF ||
+			    ferror(stdout))) {
+				fprintf(stderr, "%s: stdout: %s\n", cmd,
+				    strerror(errno));
+				rc = 1;
+			}
+			return rc;
 		}
 	fprintf(stderr, "wwctl: unknown command %s\nTry 'wwctl --help'.\n",
 	    argv[optind]);

@@ -314,15 +314,39 @@ wwd_fd(const struct wwd_conn *c)
 	return c->fd;
 }
 
+/* Whether a whole frame waits in the read buffer. */
+static int
+conn_frame_ready(const struct wwd_conn *c)
+{
+	size_t	used = ipc_buf_used(&c->in);
+
+	return used >= IPC_HEADER_SIZE && used - IPC_HEADER_SIZE >=
+	    ipc_get32(ipc_buf_head(&c->in));
+}
+
+/* Whether the next frame in the read buffer is a REPLY. */
+static int
+conn_reply_next(const struct wwd_conn *c)
+{
+	const uint8_t	*h = ipc_buf_head(&c->in);
+
+	return ipc_buf_used(&c->in) >= IPC_HEADER_SIZE &&
+	    ipc_get_be(h + 4, 2) == IPC_REPLY;
+}
+
 /* The events wanted on wwd_fd(). */
 int
 wwd_events(const struct wwd_conn *c)
 {
 	if (c->fd < 0)
 		return 0;
-	/* Queued port messages: POLLOUT makes the next poll return. */
-	return POLLIN | (ipc_buf_used(&c->out) > 0 || wwd_port_runnable(c) ?
-	    POLLOUT : 0);
+	/*
+	 * Queued port messages, or whole frames already read (a wait for a
+	 * REPLY stops at the next REPLY): POLLOUT makes the next poll
+	 * return at once.
+	 */
+	return POLLIN | (ipc_buf_used(&c->out) > 0 || wwd_port_runnable(c) ||
+	    conn_frame_ready(c) ? POLLOUT : 0);
 }
 
 /* Bytes queued for writing. */
@@ -436,8 +460,12 @@ conn_dispatch_all(struct wwd_conn *c)
 	int			rc;
 
 	while (!c->freeing && c->fd >= 0) {
-		/* One REPLY per wait: later ones stay for the next wait. */
-		if (c->reply != NULL && c->reply_done)
+		/*
+		 * One REPLY per wait: a later one stays for the next wait,
+		 * and what follows it with it, in order; the frames before
+		 * it are dispatched now (else no poll would report them).
+		 */
+		if (c->reply != NULL && c->reply_done && conn_reply_next(c))
 			return 0;
 		rc = ipc_frame_next(&c->in, IPC_FRAME_MAX, &f, &why);
 		if (rc < 0)

@@ -37,8 +37,10 @@ struct wwd_exit {
 	int		 code;		/* exit status or -1 */
 	int		 signal;	/* 0 if it exited */
 	const char	*reason;	/* "closed", "failed", "killed",
-					   "crashed", or "disconnected" when
-					   the daemon connection was lost */
+					   "crashed", "cpu-limit",
+					   "time-limit", or "disconnected"
+					   when the daemon connection was
+					   lost */
 	const char	*message;	/* details, "" if none */
 };
 
@@ -147,6 +149,8 @@ int		 wwd_attach_uv(struct wwd_conn *, struct uv_loop_s *);
  * url defaults to file://<cwd>/eval.js), or a data: or file: URL (url
  * defaults to that URL). The handle is valid until its exit callback
  * returns. Messages may be posted at once: the daemon queues them.
+ * -EINVAL (nothing sent) for a type other than "classic" or "module",
+ * or a url, name, origin or root that is not UTF-8.
  */
 int		 wwd_worker_create_file(struct wwd_conn *, const char *,
 		    const struct wwd_worker_options *,
@@ -166,7 +170,8 @@ int		 wwd_worker_create_url(struct wwd_conn *, const char *,
  * bytes). The handle is the connection's port: post, receive, and
  * wwd_worker_release() to disconnect (the worker stays, lingering when
  * it was the last connection). Its exit callback means the shared
- * worker ended (closed itself, crashed, was killed).
+ * worker ended (closed itself, crashed, was killed). It outlives its
+ * clients: wwd_worker_terminate is -EINVAL.
  */
 int		 wwd_shared_connect(struct wwd_conn *, const char *, size_t,
 		    const struct wwd_worker_options *,
@@ -182,7 +187,10 @@ int		 wwd_worker_post(struct wwd_worker *, const void *, size_t);
 /* Post one message given as JSON text; -EINVAL if it is not JSON. */
 int		 wwd_worker_post_json(struct wwd_worker *, const char *,
 		    size_t);
-/* Kill the worker; an exit callback with reason "killed" follows. */
+/*
+ * Kill the worker; an exit callback with reason "killed" follows.
+ * -EINVAL for a plain MessagePort or a shared worker's connection.
+ */
 int		 wwd_worker_terminate(struct wwd_worker *);
 /*
  * Forget the worker: no more callbacks, the daemon kills it if it
@@ -261,10 +269,13 @@ struct wwd_reply {
 };
 
 /*
- * Send control command (ps, stats, kill, reload, shutdown; id is the
- * worker id for kill, else 0) and wait at most timeout_ms for the reply,
- * driving the connection meanwhile. 0 with *r filled (a refused command
- * is a status other than "ok"), or a negative errno (see wwd_errmsg).
+ * Send control command (ps, stats, kill, logs, logs-follow, reload,
+ * shutdown; id is the worker id for kill and logs, else 0) and wait at
+ * most timeout_ms for the reply, driving the connection meanwhile (the
+ * workers' callbacks run). 0 with *r filled (a refused command is a
+ * status other than "ok"), or a negative errno (see wwd_errmsg): the
+ * answer of a wait that timed out is dropped when it comes, never taken
+ * for the next command's. -EBUSY, and nothing sent, from a callback.
  * The caller releases *r with wwd_reply_clear.
  */
 int		 wwd_control(struct wwd_conn *, const char *, uint64_t,

@@ -2,7 +2,9 @@
  * test_exitcode.c: the exit statuses of `wwctl run` that other tests do
  * not already cover: 2 usage, 3 daemon unreachable, 124 --timeout and
  * 130 SIGINT (the worker must be gone afterwards in both). 0 and 1 are
- * checked by test_run.c and test_lifecycle.c. Each test has its own wwd.
+ * checked by test_run.c and test_lifecycle.c. Also how the control
+ * commands parse and report, and stdin lines that are not blank. Each
+ * test has its own wwd.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -102,5 +104,63 @@ Test(exitcode, sigint_is_130_and_kills_the_worker)
 	expect_status(&p, 130);
 	cr_assert_str_eq(p.obuf, "\"ready\"\n", "%s", proc_describe(&p));
 	proc_clear(&p);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * The control commands: options go before or after the arguments (kill
+ * took "--socket" for a worker id), an argument too many is named, and
+ * an answer that could not be written is exit 1 (it was 0).
+ */
+Test(exitcode, control_commands_parse_and_report_like_run)
+{
+	struct proc	 p;
+	char		*kill_after[] = { "kill", "999999", "--socket",
+			    harness.sock, NULL };
+	char		*full[] = { "/bin/sh", "-c", NULL, NULL };
+	char		*cmd;
+
+	wwctl_run_argv("", &p, kill_after);
+	expect_status(&p, 1);
+	cr_assert(strstr(p.ebuf, "no worker 999999") != NULL, "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+	wwctl_cmd(&harness, &p, "ps", "extra", NULL);
+	expect_status(&p, 2);
+	cr_assert(strstr(p.ebuf, "unexpected argument 'extra'") != NULL,
+	    "%s", proc_describe(&p));
+	proc_clear(&p);
+	cr_assert(asprintf(&cmd, "'%s/wwctl' stats --json --socket '%s' "
+	    ">/dev/full", WWD_BIN_DIR, harness.sock) >= 0);
+	full[2] = cmd;
+	proc_start(&p, full);
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
+	expect_status(&p, 1);
+	cr_assert(strstr(p.ebuf, "No space left on device") != NULL, "%s",
+	    proc_describe(&p));
+	proc_clear(&p);
+	free(cmd);
+}
+
+/* A stdin line of NUL bytes is not blank: it is reported, not skipped. */
+Test(exitcode, nul_line_is_reported)
+{
+	struct proc	 p;
+	char		*argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char		*cmd;
+
+	cr_assert(asprintf(&cmd, "printf '\\000\\n1\\n' | '%s/wwctl' run "
+	    "--socket '%s' --count 1 '%s'", WWD_BIN_DIR, harness.sock,
+	    harness_js("echo.js")) >= 0);
+	argv[2] = cmd;
+	proc_start(&p, argv);
+	proc_close_stdin(&p);
+	cr_assert(proc_finish(&p, HARNESS_TIMEOUT_MS) == 0);
+	expect_status(&p, 0);
+	cr_assert(strstr(p.ebuf, "stdin line 1:") != NULL &&
+	    strcmp(p.obuf, "1\n") == 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+	free(cmd);
 	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }

@@ -4,9 +4,9 @@
  * client -> worker -> client with messages posted while it travels, a
  * channel between two dedicated workers and one into a nested worker,
  * and a port passed through a shared worker from one client to another
- * while both ends post numbered messages in a tight loop; and the limit
- * of ports one connection may hold, from a worker, libwwd and a raw
- * client.
+ * while both ends post numbered messages in a tight loop; the limit of
+ * ports one connection may hold, from a worker, libwwd and a raw client;
+ * and libwwd's contract around control calls and refused options.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -442,6 +442,165 @@ Test(ports, libwwd_channels_stop_short_of_the_limit)
 	post_num(w, 5);
 	cr_assert(pump(&c, 1, &win.n, 1), "no echo");
 	cr_assert_str_eq(win.msg[0], "5");
+	wwd_free(c);
+	inbox_clear(&win);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/* Count the messages of a handle; arg points at the count. */
+static void
+on_count(struct wwd_worker *w, const void *p, size_t len, void *arg)
+{
+	(void)w;
+	(void)p;
+	(void)len;
+	(*(int *)arg)++;
+}
+
+/* Count STARTED the same way. */
+static void
+on_started_count(struct wwd_worker *w, void *arg)
+{
+	(void)w;
+	(*(int *)arg)++;
+}
+
+/*
+ * Messages that came in the same read as a control REPLY were left in
+ * libwwd's buffer, and no poll reported them: a program that polls
+ * without a timeout waited for good. Here the worker's console line (a
+ * REPLY to "logs-follow") and its two messages leave wwd in one write;
+ * after the wait for that REPLY, the next poll must not sleep.
+ */
+Test(ports, libwwd_frames_after_a_control_reply_are_reported)
+{
+	static const char	 src[] = "onmessage = function () { "
+				    "console.log('x'); postMessage(1); "
+				    "postMessage(2); };";
+	struct wwd_worker_callbacks cb = { .started = on_started_count,
+				    .message = on_count };
+	struct wwd_conn		*c;
+	struct wwd_worker	*w;
+	struct wwd_reply	 r;
+	struct pollfd		 pfd;
+	int			 got = 0;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_source(c, src, sizeof src - 1, NULL, &cb,
+	    &got, &w) == 0, "%s", wwd_errmsg(c));
+	cr_assert(pump(&c, 1, &got, 1), "not started");
+	got = 0;
+	cr_assert(wwd_control(c, "logs-follow", 0, &r, HARNESS_TIMEOUT_MS) ==
+	    0, "%s", wwd_errmsg(c));
+	wwd_reply_clear(&r);
+	post_num(w, 0);
+	cr_assert(wwd_control_next(c, &r, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    wwd_errmsg(c));
+	wwd_reply_clear(&r);
+	while (got < 2) {
+		pfd.fd = wwd_fd(c);
+		pfd.events = (short)wwd_events(c);
+		cr_assert(poll(&pfd, 1, HARNESS_TIMEOUT_MS) == 1,
+		    "poll slept with %d of 2 messages delivered", got);
+		cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	}
+	wwd_free(c);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/* Whether r's data is a msgpack array (ps) rather than a map (stats). */
+static int
+reply_is_array(const struct wwd_reply *r)
+{
+	const uint8_t	*d = r->data;
+
+	return r->len > 0 && ((d[0] & 0xf0) == 0x90 || d[0] == 0xdc ||
+	    d[0] == 0xdd);
+}
+
+static int	busy_rc;
+
+/* A message callback that asks for stats: it cannot wait there. */
+static void
+on_message_control(struct wwd_worker *w, const void *p, size_t len,
+    void *arg)
+{
+	struct wwd_reply	r;
+
+	(void)p;
+	(void)len;
+	busy_rc = wwd_control(wwd_worker_conn(w), "stats", 0, &r, 1000);
+	(*(int *)arg)++;
+}
+
+/*
+ * The answer to a control call that gave up (a timeout) or could not
+ * wait (inside a callback) was taken as the answer to the next call:
+ * ps returned stats' data. It is dropped now, and the callback's call
+ * sends nothing.
+ */
+Test(ports, libwwd_late_reply_is_not_the_next_answer)
+{
+	struct wwd_worker_callbacks cb = { .message = on_message_control };
+	struct wwd_conn		*c;
+	struct wwd_worker	*w;
+	struct wwd_reply	 r;
+	int			 got = 0;
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	/* Sent with the wait, which ends before anything can come back. */
+	cr_assert(wwd_control(c, "stats", 0, &r, 0) == -ETIMEDOUT);
+	cr_assert(wwd_control(c, "ps", 0, &r, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    wwd_errmsg(c));
+	cr_assert(reply_is_array(&r), "ps answered with stats' data");
+	wwd_reply_clear(&r);
+	cr_assert(wwd_worker_create_file(c, harness_js("echo.js"), NULL, &cb,
+	    &got, &w) == 0, "%s", wwd_errmsg(c));
+	post_num(w, 1);
+	cr_assert(pump(&c, 1, &got, 1), "no echo");
+	cr_assert(busy_rc == -EBUSY, "wwd_control in a callback: %d", busy_rc);
+	cr_assert(wwd_control(c, "ps", 0, &r, HARNESS_TIMEOUT_MS) == 0, "%s",
+	    wwd_errmsg(c));
+	cr_assert(reply_is_array(&r), "ps answered with stats' data");
+	wwd_reply_clear(&r);
+	wwd_free(c);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * Options wwd would answer by closing the connection (and every worker
+ * on it) are refused by the call; terminating a shared worker, which
+ * outlives its clients, is -EINVAL rather than a silent no-op.
+ */
+Test(ports, libwwd_refuses_what_wwd_would_not_take)
+{
+	struct wwd_worker_options o = { 0 };
+	struct wwd_conn		*c;
+	struct wwd_worker	*w, *bad;
+	struct inbox		 win = { 0 };
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("echo.js"), NULL,
+	    &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	o.type = "Classic";
+	cr_assert(wwd_worker_create_file(c, harness_js("echo.js"), &o, &cbs,
+	    &win, &bad) == -EINVAL && bad == NULL);
+	cr_assert(strstr(wwd_errmsg(c), "\"Classic\"") != NULL, "%s",
+	    wwd_errmsg(c));
+	o.type = NULL;
+	o.name = "\xff";
+	cr_assert(wwd_worker_create_file(c, harness_js("echo.js"), &o, &cbs,
+	    &win, &bad) == -EINVAL && bad == NULL);
+	o.name = "totals";
+	cr_assert(wwd_shared_connect_file(c, harness_js("shared_closer.js"),
+	    &o, &cbs, &win, &bad) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_terminate(bad) == -EINVAL);
+	post_num(w, 7);
+	cr_assert(pump(&c, 1, &win.n, 1), "no echo");
+	cr_assert_str_eq(win.msg[0], "7");
+	cr_assert(win.exits == 0, "a worker ended");
+	post_num(bad, 0);	/* the shared worker closes itself */
+	cr_assert(pump(&c, 1, &win.exits, 1), "the shared worker lives on");
 	wwd_free(c);
 	inbox_clear(&win);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
