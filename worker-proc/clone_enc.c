@@ -199,19 +199,22 @@ push_mem(struct enc *e, uint32_t k)
 static void	enc_value(struct enc *);
 
 /*
- * Push memory[k][key] and return 1, or return 0 if it has no such key
- * now: a getter run for an earlier key may have deleted it, and HTML
- * then leaves it out.
+ * Push memory[k][key] and return 1, or return 0 if it is no longer an
+ * own property: a getter run for an earlier key may have deleted it,
+ * and HTML then leaves it out (an inherited one of the same name too).
  */
 static int
 get_member(struct enc *e, uint32_t k, const char *key)
 {
+	js_State	*J = e->J;
+
 	push_mem(e, k);
-	if (!js_hasproperty(e->J, -1, key)) {
-		js_pop(e->J, 1);
+	if (!fixes_own(J, js_gettop(J) - 1, key)) {
+		js_pop(J, 1);
 		return 0;
 	}
-	js_rot2pop1(e->J);
+	js_getproperty(J, -1, key);
+	js_rot2pop1(J);
 	return 1;
 }
 

@@ -22,14 +22,8 @@
  *   slash, so a RegExp rebuilt from another's source (as structured
  *   clone does) is not the same. The constructor drops the backslash of
  *   an escaped '/' before mujs puts it back.
- * - Object.getOwnPropertyDescriptor describes inherited properties
- *   ({}, "toString") and not the own ones mujs keeps outside its
- *   property tree (a dense array's elements and length, a String
- *   object's, a RegExp's source, flags and lastIndex), and
- *   hasOwnProperty denies those but the elements. ES5 15.2.3.3,
- *   15.2.4.5.
- * - Error.prototype and the NativeError prototypes have no message ""
- *   (new Error().message is undefined). ES5 15.11.4.3, 15.11.7.10.
+ * - Own properties (getOwnPropertyDescriptor, hasOwnProperty) and
+ *   Error messages: see fixes_props.c.
  * - Deleting a property could swap the accessors of another one (the
  *   next by name): see fixes_delete.c.
  * - Numbers: see fixes_number.c.
@@ -283,8 +277,8 @@ original(js_State *J, const char *name)
 }
 
 /* Whether s is an array index (canonical, below 2^32 - 1): *out. */
-static int
-array_index(const char *s, uint32_t *out)
+int
+fixes_array_index(const char *s, uint32_t *out)
 {
 	uint64_t	v = 0;
 	const char	*p;
@@ -320,7 +314,7 @@ order_fill(js_State *J, int arr, int n, uint32_t *idx)
 
 	for (i = 0; i < n; i++) {
 		js_getindex(J, arr, i);
-		if (array_index(js_tostring(J, -1), &v))
+		if (fixes_array_index(js_tostring(J, -1), &v))
 			idx[k++] = v;
 		js_pop(J, 1);
 	}
@@ -336,7 +330,7 @@ order_fill(js_State *J, int arr, int n, uint32_t *idx)
 	}
 	for (i = 0; i < n; i++) {
 		js_getindex(J, arr, i);
-		if (array_index(js_tostring(J, -1), &v))
+		if (fixes_array_index(js_tostring(J, -1), &v))
 			js_pop(J, 1);
 		else
 			js_setindex(J, -2, out++);
@@ -367,8 +361,8 @@ order_keys(js_State *J)
 }
 
 /* ToObject for Object.keys & co (ES2015): primitives are wrapped. */
-static void
-to_object(js_State *J, int idx)
+void
+fixes_to_object(js_State *J, int idx)
 {
 	if (!js_iscoercible(J, idx))
 		js_typeerror(J, "Cannot convert undefined or null to object");
@@ -390,11 +384,11 @@ fn_keys(js_State *J)
 	int		 n = 0, i, len, elems = 0;
 	uint32_t	 v;
 
-	to_object(J, 1);
+	fixes_to_object(J, 1);
 	js_newarray(J);
 	js_pushiterator(J, 1, 1);
 	while ((k = js_nextiterator(J, -1)) != NULL) {
-		elems |= array_index(k, &v);
+		elems |= fixes_array_index(k, &v);
 		js_pushstring(J, k);
 		js_setindex(J, -3, n++);
 	}
@@ -420,7 +414,7 @@ fn_keys(js_State *J)
 static void
 fn_own_names(js_State *J)
 {
-	to_object(J, 1);
+	fixes_to_object(J, 1);
 	original(J, "getOwnPropertyNames");
 	js_pushundefined(J);
 	js_copy(J, 1);
@@ -459,7 +453,7 @@ fn_last_index_of(js_State *J)
 	double	len, from;
 	int	i;
 
-	to_object(J, 0);
+	fixes_to_object(J, 0);
 	len = js_getlength(J, 0);
 	from = js_gettop(J) > 2 ? js_tointeger(J, 2) : len - 1;
 	from = from < 0 ? len + from : fmin(from, len - 1);
@@ -491,7 +485,7 @@ fn_splice(js_State *J)
 	for (i = 1; i < top; i++)
 		js_copy(J, i);
 	if (top == 2) {
-		to_object(J, 0);
+		fixes_to_object(J, 0);
 		js_pushnumber(J, js_getlength(J, 0));
 		top++;
 	}
@@ -588,9 +582,6 @@ fn_split(js_State *J)
 	js_call(J, 2);
 	js_setindex(J, arr, n);
 }
-
-/* Exported by libmujs (jsi.h), not declared in mujs.h. */
-struct js_Object	*js_toobject(js_State *, int);
 
 #define PROTO_SLOTS	6	/* words of a js_Object searched */
 
@@ -705,142 +696,6 @@ replace(js_State *J, const char *name, const char *as, js_CFunction f,
 	js_defproperty(J, -2, name, JS_DONTENUM);
 }
 
-/*
- * Whether the object at idx has name as an own property that mujs keeps
- * outside its property tree, with *atts its JS_READONLY, JS_DONTENUM
- * and JS_DONTCONF bits (ES5 15.4.5, 15.5.5, 15.10.7).
- */
-static int
-virtual_own(js_State *J, int idx, const char *name, int *atts)
-{
-	static const char *const flags[] = { "source", "global", "ignoreCase",
-				    "multiline" };
-	uint32_t		 i;
-	size_t			 k;
-	int			 is;
-
-	if (js_isarray(J, idx)) {
-		*atts = JS_DONTENUM | JS_DONTCONF;
-		if (strcmp(name, "length") == 0)
-			return 1;
-		*atts = 0;	/* an element of a dense array */
-		if (!array_index(name, &i) || i >= (uint32_t)js_getlength(J,
-		    idx) || i > INT32_MAX || !(is = js_hasindex(J, idx,
-		    (int)i)))
-			return 0;
-		js_pop(J, 1);
-		return is;
-	}
-	*atts = JS_READONLY | JS_DONTENUM | JS_DONTCONF;
-	if (js_isstringobject(J, idx)) {
-		if (strcmp(name, "length") == 0)
-			return 1;
-		*atts = JS_READONLY | JS_DONTCONF;
-		return array_index(name, &i) &&
-		    i < (uint32_t)js_getlength(J, idx);
-	}
-	if (!js_isregexp(J, idx))
-		return 0;
-	for (k = 0; k < sizeof flags / sizeof flags[0]; k++)
-		if (strcmp(name, flags[k]) == 0)
-			return 1;
-	*atts = JS_DONTENUM | JS_DONTCONF;
-	return strcmp(name, "lastIndex") == 0;
-}
-
-/*
- * Whether the object at slot obj (counted from the bottom) has name in
- * mujs's property tree: the original hasOwnProperty.
- */
-static int
-tree_own(js_State *J, int obj, const char *name)
-{
-	int	own;
-
-	original(J, "hasOwnProperty");
-	js_copy(J, obj);
-	js_pushstring(J, name);
-	js_call(J, 1);
-	own = js_toboolean(J, -1);
-	js_pop(J, 1);
-	return own;
-}
-
-/* Object.prototype.hasOwnProperty(V) */
-static void
-fn_has_own(js_State *J)
-{
-	const char	*name = js_tostring(J, 1);
-	int		 atts;
-
-	to_object(J, 0);
-	js_pushboolean(J, tree_own(J, 0, name) || virtual_own(J, 0, name,
-	    &atts));
-}
-
-/* Object.getOwnPropertyDescriptor(O, P) */
-static void
-fn_own_descriptor(js_State *J)
-{
-	const char	*name;
-	int		 atts;
-
-	if (!js_isobject(J, 1))
-		js_typeerror(J, "Object.getOwnPropertyDescriptor: not an "
-		    "object");
-	name = js_tostring(J, 2);
-	if (tree_own(J, 1, name)) {
-		original(J, "getOwnPropertyDescriptor");
-		js_pushundefined(J);
-		js_copy(J, 1);
-		js_copy(J, 2);
-		js_call(J, 2);
-		if (js_isdefined(J, -1))
-			return;
-		js_pop(J, 1);	/* an element of a dense array */
-	}
-	if (!virtual_own(J, 1, name, &atts)) {
-		js_pushundefined(J);
-		return;
-	}
-	js_newobject(J);
-	js_getproperty(J, 1, name);
-	js_setproperty(J, -2, "value");
-	js_pushboolean(J, !(atts & JS_READONLY));
-	js_setproperty(J, -2, "writable");
-	js_pushboolean(J, !(atts & JS_DONTENUM));
-	js_setproperty(J, -2, "enumerable");
-	js_pushboolean(J, !(atts & JS_DONTCONF));
-	js_setproperty(J, -2, "configurable");
-}
-
-/*
- * If the object at slot obj (counted from the bottom) has name as an own
- * data property in mujs's tree, push its value and return 1, without
- * calling a getter; else 0, nothing pushed. Structured clone reads an
- * Error's message so (HTML, StructuredSerializeInternal).
- */
-int
-fixes_own_data(js_State *J, int obj, const char *name)
-{
-	int	data;
-
-	if (!tree_own(J, obj, name))
-		return 0;
-	original(J, "getOwnPropertyDescriptor");
-	js_pushundefined(J);
-	js_copy(J, obj);
-	js_pushstring(J, name);
-	js_call(J, 2);
-	if (!(data = tree_own(J, js_gettop(J) - 1, "value"))) {
-		js_pop(J, 1);
-		return 0;
-	}
-	js_getproperty(J, -1, "value");
-	js_rot2pop1(J);
-	return 1;
-}
-
 /* Push the prototype of the global constructor name. */
 static void
 prototype_of(js_State *J, const char *name)
@@ -922,26 +777,13 @@ fixes_libmujs(const char *name)
 void
 fixes_install(struct worker *w)
 {
-	static const char *const errors[] = { "Error", "EvalError",
-				    "RangeError", "ReferenceError",
-				    "SyntaxError", "TypeError", "URIError" };
-	js_State		*J = w->J;
-	size_t			 i;
+	js_State	*J = w->J;
 
 	prototype_of(J, "Object");
 	replace(J, "toString", "toString", fn_object_to_string, 0);
-	replace(J, "hasOwnProperty", "hasOwnProperty", fn_has_own, 1);
 	js_pop(J, 1);
-	for (i = 0; i < sizeof errors / sizeof errors[0]; i++) {
-		prototype_of(J, errors[i]);
-		js_pushliteral(J, "");
-		js_defproperty(J, -2, "message", JS_DONTENUM);
-		js_pop(J, 1);
-	}
 	js_getglobal(J, "Object");
 	replace(J, "keys", "keys", fn_keys, 1);
-	replace(J, "getOwnPropertyDescriptor", "getOwnPropertyDescriptor",
-	    fn_own_descriptor, 2);
 	replace(J, "getOwnPropertyNames", "getOwnPropertyNames",
 	    fn_own_names, 1);
 	js_pop(J, 1);
@@ -966,6 +808,7 @@ fixes_install(struct worker *w)
 	replace(J, "splice", "splice", fn_splice, 0);
 	js_pop(J, 1);
 	fixes_number_install(w);
+	fixes_props_install(w);
 	if (fixes_delete_install(w) < 0)
 		log_warnx("mujs's property nodes are not as expected: "
 		    "delete keeps its 1.3.2 defect");

@@ -30,7 +30,6 @@ enum {
 };
 
 /* Exported by libmujs (jsi.h, jsvalue.h), not declared in mujs.h. */
-struct js_Object	*js_toobject(js_State *, int);
 void			 jsV_delproperty(js_State *, struct js_Object *,
 			    const char *);
 

@@ -937,7 +937,12 @@ promise_notify(struct worker *w)
 		return ran;
 	}
 
-	for (k = 0; k < 2 && !w->done; k++) {
+	/*
+	 * Each rejectionhandled is a task of its own, and the
+	 * unhandledrejection list one task: close() in a handler discards
+	 * the tasks after its own.
+	 */
+	for (k = 0; k < 2 && !w->done && !w->closing; k++) {
 		js_getregistry(J, reg[k]);
 		n = js_getlength(J, -1);
 		if (n == 0) {
@@ -946,7 +951,7 @@ promise_notify(struct worker *w)
 		}
 		js_newarray(J);
 		js_setregistry(J, reg[k]);
-		for (i = 0; i < n && !w->done; i++) {
+		for (i = 0; i < n && !w->done && (k == 1 || !w->closing); i++) {
 			js_getindex(J, -1, i);
 			p = promise_of(J, -1);
 			if (p == NULL || (k == 1 && p->handled)) {

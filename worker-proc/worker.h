@@ -276,19 +276,26 @@ int	promise_notify(struct worker *);
 
 /* fixes.c */
 void	 fixes_install(struct worker *);
-int	 fixes_own_data(js_State *, int, const char *);
+int	 fixes_array_index(const char *, uint32_t *);
+void	 fixes_to_object(js_State *, int);
 void	*fixes_libmujs(const char *);
 int	 fixes_global_prototype(struct worker *);
 
 /* fixes_delete.c */
 int	 fixes_delete_install(struct worker *);
 
-/* props.c; jsV_getownproperty is libmujs's (jsvalue.h), not in mujs.h */
+/* libmujs's own (jsi.h, jsvalue.h), exported but not in mujs.h */
 struct js_Object;
+struct js_Object *js_toobject(js_State *, int);
 void	**jsV_getownproperty(js_State *, struct js_Object *, const char *);
 
 /* fixes_number.c */
 void	 fixes_number_install(struct worker *);
+
+/* fixes_props.c */
+void	 fixes_props_install(struct worker *);
+int	 fixes_own(js_State *, int, const char *);
+int	 fixes_own_data(js_State *, int, const char *);
 
 /* console.c */
 int	console_install(struct worker *);

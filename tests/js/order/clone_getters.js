@@ -29,6 +29,16 @@ t('sparse array', function () {
   var c = structuredClone(a);
   return [c.length, keys(c), 5 in c, 'x' in c];
 });
+t('inherited after delete', function () {
+  var o = {};
+  Object.defineProperty(o, 'a', { enumerable: true,
+    get: function () { delete o.b; return 'A'; } });
+  o.b = 'B';
+  Object.prototype.b = 'INHERITED';
+  var c = structuredClone(o);
+  delete Object.prototype.b;
+  return [keys(c), c.hasOwnProperty('b')];
+});
 t('via postMessage', function () { return 'see the next line'; });
 var o = {};
 Object.defineProperty(o, 'a', { enumerable: true,

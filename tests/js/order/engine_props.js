@@ -34,6 +34,21 @@ t('names agree', function () {
     });
   });
 });
+t('inherited index', function () {
+  var sp = [], calls = 0, r;
+  sp[5] = 1;
+  Array.prototype[1] = 'P';
+  String.prototype[0] = 'S';
+  Object.defineProperty(Array.prototype, 7, { configurable: true,
+    get: function () { calls++; return 'G'; } });
+  r = [sp.hasOwnProperty(1), sp.hasOwnProperty(5), desc(sp, 1), desc(sp, 5),
+    [5, 6].hasOwnProperty(7), desc([5, 6], 0), desc(new String('ab'), 0),
+    calls];
+  delete Array.prototype[1];
+  delete Array.prototype[7];
+  delete String.prototype[0];
+  return r;
+});
 t('not an object', function () {
   try { Object.getOwnPropertyDescriptor(undefined, 'x'); }
   catch (e) { return e.name; }
