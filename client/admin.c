@@ -832,8 +832,7 @@ admin_follow(struct wwd_conn *c, int json)
 		admin_events(j, json);
 		json_decref(j);
 		if (ferror(stdout)) {
-			fprintf(stderr, "wwctl: logs: stdout: %s\n",
-			    strerror(errno));
+			fprintf(stderr, "wwctl logs: cannot write to stdout\n");
 			return 1;
 		}
 	}

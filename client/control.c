@@ -1,10 +1,13 @@
 /*
  * control.c: libwwd's control calls (what "wwctl ps", "kill", "stats",
- * "reload" and "shutdown" use): one CONTROL frame out, wait for the
- * REPLY (REPLYs come in request order, one per CONTROL), hand its status,
- * message and msgpack data (validated by ipc_check) to the caller, who owns the struct wwd_reply
- * contents until wwd_reply_clear. Runs its own poll() on the connection,
- * so it is meant for programs that do nothing else meanwhile.
+ * "logs", "reload" and "shutdown" use): one CONTROL frame out, wait for
+ * the REPLY (REPLYs come in request order, one per CONTROL but for
+ * "logs-follow", which keeps sending them), hand its status, message
+ * and msgpack data (validated by ipc_check) to the caller, who owns the
+ * struct wwd_reply contents until wwd_reply_clear. Runs its own poll()
+ * on the connection, so it is meant for programs that do nothing else
+ * meanwhile. The REPLY of a wait that gave up is dropped when it comes
+ * (replies_owed); of a "logs-follow", only the first.
  */
 #include <errno.h>
 #include <poll.h>

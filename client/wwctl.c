@@ -564,7 +564,7 @@ run_line(struct run *r, char *s, size_t n)
 	}
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	/* Blank: only spaces and tabs (strchr would match the NUL too). */
+	/* Blank: only spaces, tabs, CRs (strchr would match a NUL too). */
 	for (k = 0; k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r');
 	    k++)
 		;
@@ -921,8 +921,8 @@ main(int argc, char **argv)
 			/* An answer that could not be written is a failure. */
 			if (rc == 0 && (fflush(stdout) == EOF ||
 			    ferror(stdout))) {
-				fprintf(stderr, "%s: stdout: %s\n", cmd,
-				    strerror(errno));
+				fprintf(stderr, "%s: cannot write to stdout\n",
+				    cmd);
 				rc = 1;
 			}
 			return rc;

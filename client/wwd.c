@@ -318,20 +318,21 @@ wwd_fd(const struct wwd_conn *c)
 static int
 conn_frame_ready(const struct wwd_conn *c)
 {
-	size_t	used = ipc_buf_used(&c->in);
+	uint16_t	type;
+	size_t		size;
 
-	return used >= IPC_HEADER_SIZE && used - IPC_HEADER_SIZE >=
-	    ipc_get32(ipc_buf_head(&c->in));
+	return ipc_frame_peek(&c->in, &type, &size) &&
+	    ipc_buf_used(&c->in) >= size;
 }
 
 /* Whether the next frame in the read buffer is a REPLY. */
 static int
 conn_reply_next(const struct wwd_conn *c)
 {
-	const uint8_t	*h = ipc_buf_head(&c->in);
+	uint16_t	type;
+	size_t		size;
 
-	return ipc_buf_used(&c->in) >= IPC_HEADER_SIZE &&
-	    ipc_get_be(h + 4, 2) == IPC_REPLY;
+	return ipc_frame_peek(&c->in, &type, &size) && type == IPC_REPLY;
 }
 
 /* The events wanted on wwd_fd(). */

@@ -96,7 +96,10 @@ int		 wwd_connect(struct wwd_conn **, const char *);
 void		 wwd_free(struct wwd_conn *);
 /* The socket to poll, -1 once the connection failed. */
 int		 wwd_fd(const struct wwd_conn *);
-/* The poll events wanted: POLLIN, | POLLOUT when output is queued. */
+/*
+ * The poll events wanted: POLLIN, | POLLOUT when there is work to do
+ * without waiting (output or port messages queued, whole frames read).
+ */
 int		 wwd_events(const struct wwd_conn *);
 /*
  * Read what is there, run callbacks, write what is queued; never blocks.
@@ -137,7 +140,8 @@ void		 wwd_watch(struct wwd_conn *,
  * Drive the connection from a libuv loop with a uv_poll_t on wwd_fd().
  * Failures go to the wwd_on_error() callback. The poll handle closes
  * itself when the connection fails or is freed; the loop must run
- * once more after wwd_free() to finish that close. 0 or -errno.
+ * once more after wwd_free() to finish that close. 0 or -errno
+ * (-EALREADY if attached already).
  */
 int		 wwd_attach_uv(struct wwd_conn *, struct uv_loop_s *);
 

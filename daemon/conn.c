@@ -28,7 +28,8 @@ static void	conn_dirty(struct conn *);
 
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
-static int	conn_charge(struct conn *);
+static size_t	conn_unfinished(const struct conn *);
+static int	conn_charge(struct conn *, size_t, int);
 static void	conn_hold(struct conn *);
 
 /*
@@ -180,7 +181,8 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *ub)
 		if (ipc_buf_used(&c->in) == 0 && ((size_t)nread < ub->len ||
 		    c->in.cap > CONN_KEEP_MAX))
 			ipc_buf_clear(&c->in);
-		if (conn_charge(c) < 0 && c->reading)
+		/* A paused c takes no more bytes: it holds no charge. */
+		if (conn_charge(c, c->reading ? conn_unfinished(c) : 0, 0) < 0)
 			conn_hold(c);
 		return;
 	}
@@ -223,6 +225,7 @@ conn_unpause(struct conn *c)
 		return;
 	TAILQ_REMOVE(&c->w->paused, c, paused_entry);
 	c->paused = 0;
+	c->held = 0;
 	c->blocker = NULL;
 	c->blocking = 0;
 }
@@ -277,35 +280,39 @@ conn_pause(struct conn *c, struct conn *receiver, uint64_t port)
 }
 
 /*
- * The size of the unfinished frame at the head of c's input, header
- * included, once its header is in; else 0.
+ * The size of client c's unfinished frame at the head of its input,
+ * header included, once its header is in; else 0. One over frame_size
+ * counts nothing: cutting it will fault c.
  */
 static size_t
 conn_unfinished(const struct conn *c)
 {
-	size_t	used = ipc_buf_used(&c->in), size;
+	uint16_t	type;
+	size_t		size;
 
-	if (used < IPC_HEADER_SIZE || c->closing || c->closed)
+	if (c->closing || c->closed || !ipc_frame_peek(&c->in, &type,
+	    &size) || size > IPC_HEADER_SIZE + (size_t)c->w->cfg.frame_max)
 		return 0;
-	size = IPC_HEADER_SIZE + (size_t)ipc_get32(ipc_buf_head(&c->in));
-	return used < size ? size : 0;
+	return ipc_buf_used(&c->in) < size ? size : 0;
 }
 
 /*
  * The input budget: a client's unfinished frame is charged to its
  * principal while wwd reads it, so that one user's half-sent frames
- * cannot fill the daemon (limits.input_per_user). Charge c's current
- * one in place of what it had charged. -1 if that would take the
- * principal over its budget while its other connections hold some: c
- * must not read on until they finish (conn_hold, conn_resume_all). A
- * principal's first frame is always let through, so a frame up to
- * frame_size never waits for good.
+ * cannot fill the daemon (limits.input_per_user). Charge size (c's
+ * unfinished frame, or 0) in place of what c had charged; a paused
+ * connection takes no more bytes, so it holds none. -1 if that would
+ * take the principal over its budget while its other connections hold
+ * some: c must not read on until they finish (conn_hold,
+ * conn_resume_all). A principal's first frame is always let through,
+ * so a frame up to frame_size never waits for good; with force, any
+ * frame is (its peer hung up: what is left is bounded by the socket's
+ * buffer).
  */
 static int
-conn_charge(struct conn *c)
+conn_charge(struct conn *c, size_t size, int force)
 {
 	struct principal	*p;
-	size_t			 size = conn_unfinished(c);
 
 	if (c->kind != CONN_CLIENT || size == c->charged ||
 	    (p = supervisor_principal(c->w, supervisor_uid(c))) == NULL)
@@ -315,7 +322,7 @@ conn_charge(struct conn *c)
 		c->charged = 0;
 		c->w->drained = 1;	/* a held one may fit now */
 	}
-	if (size > 0 && p->input > 0 &&
+	if (size > 0 && p->input > 0 && !force &&
 	    p->input + size > c->w->cfg.input_per_user)
 		return -1;
 	p->input += size;
@@ -330,6 +337,7 @@ conn_hold(struct conn *c)
 	char	name[32];
 
 	conn_stop_reading(c);
+	c->held = 1;
 	log_debug("%s: paused: its user's unfinished frames are over "
 	    "limits.input_per_user", conn_name(c, name, sizeof name));
 }
@@ -402,21 +410,23 @@ conn_hung_up(struct conn *c)
  * left is bounded by its socket's buffer, and wwd must read to its end
  * to see that it left (a client that gave a port away and left before
  * acknowledging it, PORT_DRAINED, kept its workers for good, paused for
- * a port that waited on it). Either way, only if the input budget lets
- * its unfinished frame in (conn_charge). They leave the list before any
- * is cut: cutting one may close or pause others.
+ * a port that waited on it). The input budget must let its unfinished
+ * frame in (conn_charge), unless its peer hung up. They leave the list
+ * before any is cut: cutting one may close or pause others.
  */
 static void
 conn_resume_all(struct wwd *w, int hangups)
 {
 	TAILQ_HEAD(, conn)	 ready = TAILQ_HEAD_INITIALIZER(ready);
 	struct conn		*c, *next;
+	int			 hung;
 
 	w->drained = 0;
 	for (c = TAILQ_FIRST(&w->paused); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, paused_entry);
-		if ((conn_blocked(c) && !(hangups && conn_hung_up(c))) ||
-		    conn_charge(c) < 0)
+		hung = hangups && conn_hung_up(c);
+		if ((conn_blocked(c) && !hung) ||
+		    conn_charge(c, conn_unfinished(c), hung) < 0)
 			continue;
 		conn_unpause(c);
 		TAILQ_INSERT_TAIL(&ready, c, paused_entry);
@@ -656,7 +666,7 @@ conn_finish(struct conn *c)
 	}
 	conn_stop(c);
 	c->closed = 1;
-	(void)conn_charge(c);	/* gives its frame's charge back */
+	(void)conn_charge(c, 0, 0);	/* gives its charge back */
 	/* Its queued bytes are no port's now; senders paused on c look again. */
 	c->sent += ipc_buf_used(&c->out);
 	conn_untag_written(c);
@@ -773,9 +783,15 @@ conn_stalled(struct conn *c)
 	if (r == NULL && c->blocking != 0 &&
 	    (p = router_find(c->w, c->blocking)) != NULL)
 		r = p->holder;
-	/* A closing one counts too: its close waits for that same write. */
-	if (r == NULL || r->kind != CONN_CLIENT || r->closed)
+	/*
+	 * A closing one counts too: its close waits for that same write.
+	 * One held for the input budget waits for wwd, not the reverse.
+	 */
+	if (r == NULL || r->kind != CONN_CLIENT || r->closed || r->held) {
+		if (r != NULL)
+			r->stall_ticks = 0;
 		return 0;
+	}
 	if (r->sent != r->stall_sent) {
 		r->stall_sent = r->sent;
 		r->stall_ticks = 0;

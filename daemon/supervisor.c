@@ -702,16 +702,26 @@ supervisor_frame(struct conn *c, struct ipc_frame *f)
 	}
 }
 
+/* uid's record, or NULL; a handful of principals at most. */
+static struct principal *
+supervisor_find(const struct wwd *w, uint32_t uid)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nprincipals; i++)
+		if (w->principals[i].uid == uid)
+			return &w->principals[i];
+	return NULL;
+}
+
 /* uid's record, made on first use; NULL only if out of memory. */
 struct principal *
 supervisor_principal(struct wwd *w, uint32_t uid)
 {
 	struct principal	*p;
-	size_t			 i;
 
-	for (i = 0; i < w->nprincipals; i++)
-		if (w->principals[i].uid == uid)
-			return &w->principals[i];
+	if ((p = supervisor_find(w, uid)) != NULL)
+		return p;
 	if ((p = realloc(w->principals, (w->nprincipals + 1) *
 	    sizeof *p)) == NULL)
 		return NULL;
@@ -748,9 +758,9 @@ supervisor_clear(struct wwd *w)
  * so, else the message (in buf, len bytes) naming the limit.
  */
 const char *
-supervisor_limit(struct wwd *w, uint32_t uid, char *buf, size_t len)
+supervisor_limit(const struct wwd *w, uint32_t uid, char *buf, size_t len)
 {
-	const struct principal	*p = supervisor_principal(w, uid);
+	const struct principal	*p = supervisor_find(w, uid);
 	uint32_t		 mine = p != NULL ? p->workers : 0;
 
 	if (w->nworkers >= w->cfg.workers_max) {

@@ -212,6 +212,7 @@ struct conn {
 	unsigned		 closed:1;	/* uv_close called */
 	unsigned		 in_dirty:1;
 	unsigned		 paused:1;	/* reads stopped: backpressure */
+	unsigned		 held:1;	/* of them, for the input budget */
 	size_t			 charged;	/* client: its unfinished frame,
 						   charged to its principal */
 	struct conn		*blocker;	/* paused: the full receiver */
@@ -408,7 +409,7 @@ void	supervisor_client_gone(struct wwd *, struct conn *);
 void	supervisor_kill_all(struct wwd *);
 void	supervisor_exit_info(const struct worker *, struct ipc_exit *,
 	    char *, size_t);
-const char *supervisor_limit(struct wwd *, uint32_t, char *, size_t);
+const char *supervisor_limit(const struct wwd *, uint32_t, char *, size_t);
 /*
  * ps re-reads a busy worker's usage (CPU, RSS) when it is
  * SUPERVISOR_USAGE_MS old, an idle one's when SUPERVISOR_USAGE_IDLE_MS.

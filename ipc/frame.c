@@ -101,6 +101,23 @@ ipc_frame_next(struct ipc_buf *b, uint32_t max, struct ipc_frame *f,
 }
 
 /*
+ * The header of the frame at the head of b, which stays: 1 with *type
+ * and *size (the whole frame's, header included), or 0 while the header
+ * is incomplete. Nothing is checked.
+ */
+int
+ipc_frame_peek(const struct ipc_buf *b, uint16_t *type, size_t *size)
+{
+	const uint8_t	*h = ipc_buf_head(b);
+
+	if (ipc_buf_used(b) < IPC_HEADER_SIZE)
+		return 0;
+	*type = (uint16_t)ipc_get_be(h + 4, 2);
+	*size = IPC_HEADER_SIZE + (size_t)ipc_get32(h);
+	return 1;
+}
+
+/*
  * How many bytes the frame at the head of b still needs (the header's
  * when that is incomplete), so a reader can reserve room for a large
  * frame in one step. Call only after ipc_frame_next returned 0.
@@ -108,11 +125,12 @@ ipc_frame_next(struct ipc_buf *b, uint32_t max, struct ipc_frame *f,
 size_t
 ipc_frame_want(const struct ipc_buf *b)
 {
-	size_t	used = ipc_buf_used(b);
+	uint16_t	type;
+	size_t		size;
 
-	if (used < IPC_HEADER_SIZE)
-		return IPC_HEADER_SIZE - used;
-	return IPC_HEADER_SIZE + (size_t)ipc_get32(ipc_buf_head(b)) - used;
+	if (!ipc_frame_peek(b, &type, &size))
+		return IPC_HEADER_SIZE - ipc_buf_used(b);
+	return size - ipc_buf_used(b);
 }
 
 /*

@@ -39,6 +39,7 @@ struct ipc_frame {
 
 int	 ipc_frame_next(struct ipc_buf *, uint32_t, struct ipc_frame *,
 	    const char **);
+int	 ipc_frame_peek(const struct ipc_buf *, uint16_t *, size_t *);
 size_t	 ipc_frame_want(const struct ipc_buf *);
 ssize_t	 ipc_frame_room(struct ipc_buf *, size_t);
 ssize_t	 ipc_frame_read(int, struct ipc_buf *);

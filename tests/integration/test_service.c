@@ -922,6 +922,19 @@ Test(service, backpressure_with_low_marks_of_zero)
 #define HALF_N		4		/* root's connections */
 #define HALF_BIG	(768 * 1024)	/* each one's string */
 
+/*
+ * Keep c's socket buffer small, so that what wwd leaves unread stalls
+ * the writer whatever net.core.wmem_default allows.
+ */
+static void
+small_sndbuf(struct rawc *c)
+{
+	int	size = 64 * 1024;
+
+	cr_assert(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &size,
+	    sizeof size) == 0, "SO_SNDBUF: %s", strerror(errno));
+}
+
 /* A POST to port of a msgpack string of HALF_BIG bytes of ch. */
 static void
 half_frame(struct ipc_buf *b, uint64_t port, char ch)
@@ -980,6 +993,7 @@ Test(service, input_per_user_bounds_unfinished_frames)
 	open_socket_dir();
 	for (i = 0; i < HALF_N; i++) {
 		rawc_connect(&c[i], harness.sock);
+		small_sndbuf(&c[i]);
 		rawc_hello(&c[i]);
 		rawc_create(&c[i], c[i].port_base, harness_js("echo.js"));
 		(void)rawc_started(&c[i], c[i].port_base);
@@ -1031,6 +1045,36 @@ Test(service, input_per_user_bounds_unfinished_frames)
 		ipc_buf_clear(&b[i]);
 		rawc_close(&c[i]);
 	}
+}
+
+/*
+ * A client held for the input budget that leaves is still read to its
+ * end, so that wwd sees it left and ends its worker; it stayed held
+ * while another connection of the user kept a frame unfinished.
+ */
+Test(service, input_budget_reads_a_held_client_that_left)
+{
+	struct rawc	 a, b;
+	struct ipc_buf	 fa, fb;
+
+	start_worker("[limits]\ninput_per_user = 1M\n", &a, "echo.js");
+	half_frame(&fa, a.port_base, 'a');
+	cr_assert(write_until_stalled(&a, ipc_buf_head(&fa),
+	    ipc_buf_used(&fa) / 2) == ipc_buf_used(&fa) / 2);
+	rawc_connect(&b, harness.sock);
+	small_sndbuf(&b);
+	rawc_hello(&b);
+	rawc_create(&b, b.port_base, harness_js("echo.js"));
+	(void)rawc_started(&b, b.port_base);
+	half_frame(&fb, b.port_base, 'b');
+	cr_assert(write_until_stalled(&b, ipc_buf_head(&fb),
+	    ipc_buf_used(&fb)) < ipc_buf_used(&fb), "b was not held");
+	rawc_close(&b);
+	harness_wait_workers(&harness, 1, HARNESS_TIMEOUT_MS);
+	ipc_buf_clear(&fa);
+	ipc_buf_clear(&fb);
+	rawc_close(&a);
+	harness_wait_workers_gone(&harness, HARNESS_TIMEOUT_MS);
 }
 
 /* NOTIFY_SOCKET: wwd says READY=1 (and its STATUS) once it listens. */
