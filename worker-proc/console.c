@@ -139,6 +139,43 @@ static const char prelude[] =
 "})";
 
 /*
+ * One CONSOLE frame to the channel: level, the mujs string s as its
+ * text, and args (a packed array). One too big for a frame keeps the
+ * start of its text and no values. 0, or -1 when out of memory.
+ */
+int
+console_frame(struct worker *w, const char *level, const char *s,
+    const struct ipc_buf *args)
+{
+	struct ipc_console	 c;
+	size_t			 len;
+	char			*text;
+	int			 rc;
+
+	if ((text = text_wire_dup(s, &len)) == NULL)
+		return -1;
+	c.level = ipc_str(level);
+	c.text.ptr = text;
+	c.text.len = (uint32_t)len;
+	c.args.ptr = (const char *)ipc_buf_head(args);
+	c.args.len = (uint32_t)ipc_buf_used(args);
+	rc = ipc_console_encode(channel_out(w), w->port, &c);
+	if (rc == -EMSGSIZE) {
+		/* Too big for one frame: the start of the text, no values. */
+		c.text.len = c.text.len < CONSOLE_TEXT_MAX ? c.text.len :
+		    CONSOLE_TEXT_MAX;
+		while (c.text.len > 0 &&
+		    (text[c.text.len] & 0xc0) == 0x80)
+			c.text.len--;	/* not inside a UTF-8 sequence */
+		c.args.ptr = "\x90";
+		c.args.len = 1;
+		rc = ipc_console_encode(channel_out(w), w->port, &c);
+	}
+	free(text);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
  * send(level, text, args, texts): the args payload goes to out (an
  * argument that cannot be cloned is sent as its text), then one
  * CONSOLE frame to the channel. Encoding runs getters, which may log
@@ -148,11 +185,9 @@ static const char prelude[] =
 static void
 send_line(js_State *J, struct worker *w, struct ipc_buf *out)
 {
-	struct ipc_console	 c;
-	msgpack_packer		 pk;
-	size_t			 mark, len;
-	char			*text;
-	int			 i, rc, n = js_getlength(J, 3);
+	msgpack_packer	pk;
+	size_t		mark;
+	int		i, n = js_getlength(J, 3);
 
 	msgpack_packer_init(&pk, out, ipc_buf_write);
 	if (msgpack_pack_array(&pk, (size_t)n) < 0)
@@ -173,27 +208,7 @@ send_line(js_State *J, struct worker *w, struct ipc_buf *out)
 		js_pop(J, 1);
 		js_endtry(J);
 	}
-	c.level = ipc_str(js_tostring(J, 1));
-	if ((text = text_wire_dup(js_tostring(J, 2), &len)) == NULL)
-		js_error(J, "out of memory");
-	c.text.ptr = text;
-	c.text.len = (uint32_t)len;
-	c.args.ptr = (const char *)ipc_buf_head(out);
-	c.args.len = (uint32_t)ipc_buf_used(out);
-	rc = ipc_console_encode(channel_out(w), w->port, &c);
-	if (rc == -EMSGSIZE) {
-		/* Too big for one frame: the start of the text, no values. */
-		c.text.len = c.text.len < CONSOLE_TEXT_MAX ? c.text.len :
-		    CONSOLE_TEXT_MAX;
-		while (c.text.len > 0 &&
-		    (text[c.text.len] & 0xc0) == 0x80)
-			c.text.len--;	/* not inside a UTF-8 sequence */
-		c.args.ptr = "\x90";
-		c.args.len = 1;
-		rc = ipc_console_encode(channel_out(w), w->port, &c);
-	}
-	free(text);
-	if (rc < 0)
+	if (console_frame(w, js_tostring(J, 1), js_tostring(J, 2), out) < 0)
 		js_error(J, "out of memory");
 }
 

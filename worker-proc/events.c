@@ -627,27 +627,14 @@ describe(js_State *J, const char *prefix, int err, char *msg, size_t msize,
 static void
 console_only(struct worker *w, const char *msg)
 {
-	struct ipc_console	 c;
-	struct ipc_buf		 args;
-	msgpack_packer		 pk;
-	char			*text;
-	size_t			 len;
-	int			 rc = -1;
+	struct ipc_buf	args;
+	msgpack_packer	pk;
 
 	ipc_buf_init(&args);
 	msgpack_packer_init(&pk, &args, ipc_buf_write);
-	if ((text = text_wire_dup(msg, &len)) != NULL &&
-	    msgpack_pack_array(&pk, 1) == 0 && text_pack(&pk, msg) == 0) {
-		c.level = ipc_str("error");
-		c.text.ptr = text;
-		c.text.len = (uint32_t)len;
-		c.args.ptr = (const char *)ipc_buf_head(&args);
-		c.args.len = (uint32_t)ipc_buf_used(&args);
-		rc = ipc_console_encode(channel_out(w), w->port, &c);
-	}
-	if (rc < 0)
+	if (msgpack_pack_array(&pk, 1) < 0 || text_pack(&pk, msg) < 0 ||
+	    console_frame(w, "error", msg, &args) < 0)
 		log_warnx("out of memory for CONSOLE");
-	free(text);
 	ipc_buf_clear(&args);
 }
 

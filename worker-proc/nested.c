@@ -285,16 +285,13 @@ utf8_decode(const uint8_t *p, size_t n, char *out)
 static void
 fn_encode(js_State *J)
 {
-	size_t	 n, i;
-	uint8_t	*u = (uint8_t *)text_wire_dup(js_tostring(J, 1), &n);
+	size_t	 n;
+	char	*u = text_wire_dup(js_tostring(J, 1), &n);
 
 	if (u == NULL)
 		js_error(J, "out of memory");
-	/* Pairs are joined on the wire: ED A0..BF is a lone surrogate. */
-	for (i = 0; i + 2 < n; i++)
-		if (u[i] == 0xed && u[i + 1] >= 0xa0)
-			memcpy(u + i, "\xef\xbf\xbd", 3);
-	push_binary(J, u, n, u);
+	text_wire_usv(u, n);
+	push_binary(J, (const uint8_t *)u, n, u);
 }
 
 /* native.decode(bytes): the text of a binary string of UTF-8. */

@@ -180,16 +180,41 @@ text_wire(const char *s, char *out)
 	return (size_t)(o - out);
 }
 
-/* Whether wire bytes hold a lone surrogate (ED A0..BF after pairing). */
+/*
+ * Whether the wire bytes at p (n of them) start a lone surrogate: ED
+ * A0..BF, pairs being joined in the wire form.
+ */
+static int
+wire_lone_at(const unsigned char *p, size_t n)
+{
+	return n >= 2 && p[0] == 0xed && p[1] >= 0xa0;
+}
+
+/* Whether wire bytes hold a lone surrogate. */
 static int
 wire_lone(const unsigned char *p, size_t n)
 {
 	size_t	i;
 
-	for (i = 0; i + 1 < n; i++)
-		if (p[i] == 0xed && p[i + 1] >= 0xa0)
+	for (i = 0; i < n; i++)
+		if (wire_lone_at(p + i, n - i))
 			return 1;
 	return 0;
+}
+
+/*
+ * Make n wire bytes UTF-8 in place: each lone surrogate becomes U+FFFD,
+ * three bytes as it was (WHATWG's UTF-8 encode of a JS string).
+ */
+void
+text_wire_usv(char *s, size_t n)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 i;
+
+	for (i = 0; i + 3 <= n; i++)
+		if (wire_lone_at(p + i, n - i))
+			memcpy(p + i, "\xef\xbf\xbd", 3);
 }
 
 /*

@@ -269,6 +269,7 @@ int	 text_wtf8_valid(const uint8_t *, size_t);
 size_t	 text_wire(const char *, char *);
 int	 text_pack(msgpack_packer *, const char *);
 char	*text_wire_dup(const char *, size_t *);
+void	 text_wire_usv(char *, size_t);
 
 /* promise.c */
 int	promise_install(struct worker *);
@@ -299,5 +300,7 @@ int	 fixes_own_data(js_State *, int, const char *);
 
 /* console.c */
 int	console_install(struct worker *);
+int	console_frame(struct worker *, const char *, const char *,
+	    const struct ipc_buf *);
 
 #endif

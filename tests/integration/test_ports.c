@@ -128,6 +128,15 @@ expect_pong(struct wwd_conn *c, struct wwd_worker *w, struct inbox *in,
 	cr_assert(in->exits == 0, "the worker ended");
 }
 
+/* Let w go, send that to wwd, then free the connection. */
+static void
+release_and_free(struct wwd_conn *c, struct wwd_worker *w)
+{
+	wwd_worker_release(w);
+	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	wwd_free(c);
+}
+
 /* in holds from..from+n-1 as numbers at positions at..at+n-1. */
 static void
 expect_numbers(const struct inbox *in, int at, int from, int n)
@@ -198,9 +207,7 @@ Test(ports, client_to_worker_to_client_keeps_messages_in_flight)
 	post_num(p1, 8);
 	post_num(w, 9);		/* no port: port_back.js ignores it */
 	wwd_worker_release(p1);
-	wwd_worker_release(w);
-	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
-	wwd_free(c);
+	release_and_free(c, w);
 	inbox_clear(&win);
 	inbox_clear(&pin);
 	inbox_clear(&back);
@@ -327,9 +334,7 @@ Test(ports, worker_closing_a_port_under_a_burst_survives)
 		wwd_worker_release(q1);
 		wwd_worker_release(p1);
 	}
-	wwd_worker_release(w);
-	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
-	wwd_free(c);
+	release_and_free(c, w);
 	inbox_clear(&win);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
 }
@@ -369,9 +374,7 @@ Test(ports, bounce_to_a_port_closed_meanwhile_is_dropped)
 	wwd_worker_release(win.port);
 	expect_pong(c, w, &win, 2);
 	wwd_worker_release(p1);
-	wwd_worker_release(w);
-	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
-	wwd_free(c);
+	release_and_free(c, w);
 	inbox_clear(&win);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
 }
