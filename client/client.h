@@ -72,6 +72,7 @@ struct wwd_conn {
 	uint64_t		 port_base;
 	uint64_t		 port_count;
 	uint64_t		 port_next;	/* offset of the next id */
+	uint32_t		 frame_max;	/* largest body wwd takes */
 	struct wwd_worker	*workers;
 	struct wwd_worker	**slots;	/* by port: hash chains */
 	size_t			 nslots;	/* 0 or a power of two */
@@ -101,6 +102,9 @@ struct wwd_conn {
 CLIENT_HIDDEN int	wwd_set_error(struct wwd_conn *, int, const char *,
 			    ...) __attribute__((format(printf, 3, 4)));
 CLIENT_HIDDEN int	wwd_mint_port(struct wwd_conn *, uint64_t *);
+CLIENT_HIDDEN int	wwd_too_large(struct wwd_conn *, const char *, size_t);
+CLIENT_HIDDEN int	wwd_frame_fits(struct wwd_conn *, size_t,
+			    const char *);
 CLIENT_HIDDEN void	wwd_queued(struct wwd_conn *);
 
 /* control.c */

@@ -121,6 +121,8 @@ wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
     struct wwd_reply *r, int timeout_ms)
 {
 	struct ipc_control	 m;
+	size_t			 start = ipc_buf_used(&c->out);
+	int			 rc;
 
 	memset(r, 0, sizeof *r);
 	if (c->fd < 0)
@@ -133,6 +135,8 @@ wwd_control(struct wwd_conn *c, const char *command, uint64_t id,
 	m.id = id;
 	if (ipc_control_encode(&c->out, &m) < 0)
 		return -ENOMEM;
+	if ((rc = wwd_frame_fits(c, start, "the command")) < 0)
+		return rc;
 	wwd_queued(c);
 	return control_wait(c, r, timeout_ms, 0, 1);
 }

@@ -148,21 +148,25 @@ wwd_port_post(struct wwd_worker *w, const void *p, size_t len,
 	struct wwd_conn	*c = w->conn;
 	struct ipc_post	 m;
 	const char	*why = NULL;
+	size_t		 start;
 	int		 rc;
 
 	if ((rc = wwd_worker_usable(w)) < 0 ||
 	    (rc = port_check(w, ports, n, m.transfer)) < 0)
 		return rc;
-	if (len > IPC_FRAME_MAX - 64 - 9 * n)
-		return wwd_set_error(c, -EMSGSIZE, "the message is too large");
+	if (len > c->frame_max)
+		return wwd_too_large(c, "the message", len);
 	if (ipc_check(p, len, IPC_CLONE_DEPTH, &why) < 0)
 		return wwd_set_error(c, -EINVAL, "invalid message: %s", why);
 	m.ntransfer = (uint32_t)n;
 	m.data.ptr = p;
 	m.data.len = (uint32_t)len;
+	start = ipc_buf_used(&c->out);
 	if ((rc = ipc_post_encode(&c->out, w->port, &m)) < 0)
 		return wwd_set_error(c, rc, "cannot queue the message: %s",
 		    wwd_strerror(rc));
+	if ((rc = wwd_frame_fits(c, start, "the message")) < 0)
+		return rc;
 	wwd_queued(c);
 	return port_gone(c, m.transfer, n);
 }
@@ -176,7 +180,7 @@ wwd_port_post_json(struct wwd_worker *w, const char *json, size_t len,
 	struct ipc_mark	 mark;
 	uint64_t	 ids[IPC_TRANSFER_MAX];
 	const char	*why = NULL;
-	size_t		 pos = 0, bin;
+	size_t		 pos = 0;
 	int		 rc;
 
 	if ((rc = wwd_worker_usable(w)) < 0 ||
@@ -185,18 +189,17 @@ wwd_port_post_json(struct wwd_worker *w, const char *json, size_t len,
 	if ((rc = ipc_post_begin(&c->out, w->port, ids, (uint32_t)n,
 	    &mark)) < 0)
 		return wwd_set_error(c, rc, "out of memory");
-	bin = ipc_buf_used(&c->out);
 	rc = wwd_json_pack(&c->out, json, len, IPC_CLONE_DEPTH, &why, &pos);
-	if (rc == 0 && ipc_buf_used(&c->out) - bin > IPC_FRAME_MAX - 64)
-		rc = -EMSGSIZE;
 	if (rc < 0) {
 		c->out.len = c->out.off + mark.frame;
 		if (rc == -EINVAL)
 			return wwd_set_error(c, rc,
 			    "invalid JSON at byte %zu: %s", pos + 1, why);
-		return wwd_set_error(c, rc, "%s", rc == -EMSGSIZE ?
-		    "the message is too large" : "out of memory");
+		return wwd_set_error(c, rc, "out of memory");
 	}
+	/* The body is whole: measured before the lengths are patched. */
+	if ((rc = wwd_frame_fits(c, mark.frame, "the message")) < 0)
+		return rc;
 	if ((rc = ipc_post_end(&c->out, &mark)) < 0)
 		return wwd_set_error(c, rc, "the message is too large");
 	wwd_queued(c);

@@ -176,6 +176,7 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 	struct ipc_create	 m;
 	const char		*type = o != NULL && o->type != NULL ?
 				    o->type : "classic";
+	size_t			 start;
 	int			 rc;
 
 	*out = NULL;
@@ -213,9 +214,13 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 	m.source.ptr = source;
 	m.source.len = (uint32_t)len;
 	m.type = ipc_str(type);
-	if ((rc = ipc_create_encode(&c->out, w->port, &m)) < 0) {
+	start = ipc_buf_used(&c->out);
+	if ((rc = ipc_create_encode(&c->out, w->port, &m)) < 0)
 		rc = wwd_set_error(c, rc, "cannot encode CREATE: %s",
 		    wwd_strerror(rc));
+	else
+		rc = wwd_frame_fits(c, start, "the script");
+	if (rc < 0) {
 		wwd_worker_free(w);
 		return rc;
 	}

@@ -39,6 +39,31 @@ wwd_set_error(struct wwd_conn *c, int err, const char *fmt, ...)
 	return err;
 }
 
+/* -EMSGSIZE: what (size bytes framed) is over wwd's frame_size. */
+int
+wwd_too_large(struct wwd_conn *c, const char *what, size_t size)
+{
+	return wwd_set_error(c, -EMSGSIZE, "%s is too large: %zu bytes, and "
+	    "wwd takes at most %u in a frame (its frame_size)", what, size,
+	    c->frame_max);
+}
+
+/*
+ * Whether the frame queued from start on (an offset from c->out's head)
+ * fits the frame_size wwd's HELLO gave: 0, or the frame is taken back
+ * out and wwd_too_large says why. wwd would close the connection.
+ */
+int
+wwd_frame_fits(struct wwd_conn *c, size_t start, const char *what)
+{
+	size_t	len = ipc_buf_used(&c->out) - start - IPC_HEADER_SIZE;
+
+	if (len <= c->frame_max)
+		return 0;
+	c->out.len = c->out.off + start;
+	return wwd_too_large(c, what, len);
+}
+
 /* Tell the watcher about a changed events mask (or -1: stop). */
 static void
 conn_notify(struct wwd_conn *c)
@@ -182,7 +207,7 @@ static int
 conn_hello(struct wwd_conn *c)
 {
 	struct ipc_hello	h = { IPC_VERSION, ipc_str("client"),
-				    ipc_str(SOFTWARE), 0, 0 };
+				    ipc_str(SOFTWARE), 0, 0, 0 };
 	struct ipc_frame	f;
 	const char		*why = NULL;
 	int			rc;
@@ -229,6 +254,8 @@ conn_hello(struct wwd_conn *c)
 		return wwd_set_error(c, -ENOMEM, "out of memory");
 	c->port_base = h.port_base;
 	c->port_count = h.port_count;
+	c->frame_max = h.frame_max < IPC_FRAME_MAX ? h.frame_max :
+	    IPC_FRAME_MAX;
 	return 0;
 io:
 	if (rc == -ETIMEDOUT)

@@ -49,6 +49,7 @@ conn_create(struct wwd *w, enum conn_kind kind, uint64_t id,
 	c->id = id;
 	c->ops = ops;
 	c->owner = owner;
+	c->frame_max = kind == CONN_CLIENT ? w->cfg.frame_max : IPC_FRAME_MAX;
 	c->pipe.data = c;
 	c->wreq.data = c;
 	ipc_buf_init(&c->in);
@@ -152,8 +153,8 @@ conn_cut(struct conn *c)
 	int			 rc;
 
 	while (c->reading && !c->closing) {
-		if ((rc = ipc_frame_next(&c->in, c->kind == CONN_CLIENT ?
-		    c->w->cfg.frame_max : IPC_FRAME_MAX, &f, &why)) == 0)
+		if ((rc = ipc_frame_next(&c->in, c->frame_max, &f,
+		    &why)) == 0)
 			break;
 		if (rc < 0) {
 			conn_fault(c, conn_frame_code(rc), "%s", why);
@@ -291,7 +292,7 @@ conn_unfinished(const struct conn *c)
 	size_t		size;
 
 	if (c->closing || c->closed || !ipc_frame_peek(&c->in, &type,
-	    &size) || size > IPC_HEADER_SIZE + (size_t)c->w->cfg.frame_max)
+	    &size) || size > IPC_HEADER_SIZE + (size_t)c->frame_max)
 		return 0;
 	return ipc_buf_used(&c->in) < size ? size : 0;
 }

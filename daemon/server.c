@@ -131,6 +131,7 @@ server_hello(struct conn *c, const struct ipc_hello *in)
 	h.software = ipc_str(WWD_SOFTWARE);
 	h.port_base = cl->range.base;
 	h.port_count = cl->range.count;
+	h.frame_max = c->frame_max;
 	if ((b = conn_out(c)) != NULL && ipc_hello_encode(b, &h) < 0)
 		conn_abort(c);
 }

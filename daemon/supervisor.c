@@ -432,6 +432,7 @@ supervisor_greet(struct worker *k, const struct ipc_create *m)
 	h.software = ipc_str(WWD_SOFTWARE);
 	h.port_base = k->range.base;
 	h.port_count = k->range.count;
+	h.frame_max = k->conn->frame_max;
 	in.worker_id = k->id;
 	in.kind = m->kind;
 	in.url = m->url;

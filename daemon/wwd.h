@@ -197,6 +197,9 @@ struct conn {
 	uint64_t		 id;		/* client serial or worker id */
 	const struct conn_ops	*ops;
 	void			*owner;		/* struct client or worker */
+	uint32_t		 frame_max;	/* largest body it may send: a
+						   client's frame_size when it
+						   connected (its HELLO says) */
 
 	uv_pipe_t		 pipe;
 	uv_write_t		 wreq;

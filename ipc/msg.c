@@ -288,7 +288,8 @@ out:
 	U32("version", &(m)->version), STR("role", &(m)->role),		\
 	STR("software", &(m)->software),				\
 	U64("port_base", &(m)->port_base),				\
-	U64("port_count", &(m)->port_count) }
+	U64("port_count", &(m)->port_count),				\
+	U32("frame_max", &(m)->frame_max) }
 #define FIELDS_ERROR(m) {						\
 	STR("code", &(m)->code), STR("message", &(m)->message) }
 #define FIELDS_CREATE(m) {						\

@@ -19,7 +19,7 @@
 
 #include "buf.h"
 
-#define IPC_VERSION	4
+#define IPC_VERSION	5
 
 /* Directions: C client, D daemon (wwd), W worker process. */
 #define IPC_C2D	0x1
@@ -78,6 +78,8 @@ struct ipc_hello {
 	struct ipc_str	software;	/* e.g. "wwd 0.1.0" */
 	uint64_t	port_base;	/* daemon -> peer: ids it may mint */
 	uint64_t	port_count;
+	uint32_t	frame_max;	/* daemon -> peer: largest body it
+					   takes from the peer; peers send 0 */
 };
 
 /* ERROR, daemon -> peer, just before the daemon closes the connection. */

@@ -103,6 +103,7 @@ on_hello(struct worker *w, const struct ipc_frame *f)
 	h.role = ipc_str("worker");
 	h.software = ipc_str(soft);
 	h.port_base = h.port_count = 0;
+	h.frame_max = 0;
 	if (ipc_hello_encode(&w->out, &h) < 0)
 		return -ENOMEM;
 	w->state = WORKER_INIT;

@@ -118,7 +118,7 @@ static void
 start(void)
 {
 	struct ipc_hello	 h = { IPC_VERSION, ipc_str("daemon"),
-	    ipc_str("fuzz_clone"), 0, 0 };
+	    ipc_str("fuzz_clone"), 0, 0, 0 };
 	struct ipc_init		 init;
 	struct ipc_frame	 f;
 	struct ipc_buf		 out;

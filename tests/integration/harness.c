@@ -1215,7 +1215,7 @@ rawc_hello(struct rawc *c)
 {
 	struct ipc_hello	hello = {
 		IPC_VERSION, ipc_str("client"), ipc_str("wwd-itest 0.1.0"),
-		0, 0
+		0, 0, 0
 	};
 	struct ipc_buf		b;
 	struct ipc_frame	f;

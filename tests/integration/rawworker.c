@@ -102,7 +102,7 @@ int
 main(int argc, char *argv[])
 {
 	struct ipc_hello	 h = { IPC_VERSION, { "worker", 6 },
-	    { "wwd-rawworker", 13 }, 0, 0 };
+	    { "wwd-rawworker", 13 }, 0, 0, 0 };
 	struct ipc_init		 init;
 	struct ipc_frame	 f;
 	struct ipc_buf		 out;

@@ -336,7 +336,7 @@ static void
 build_hello(struct ipc_buf *b, uint64_t base)
 {
 	struct ipc_hello	m = {
-		IPC_VERSION, ipc_str("client"), ipc_str("wwd-itest"), 0, 0
+		IPC_VERSION, ipc_str("client"), ipc_str("wwd-itest"), 0, 0, 0
 	};
 
 	(void)base;
@@ -353,7 +353,7 @@ build_hello_version(struct ipc_buf *b, uint64_t base)
 {
 	struct ipc_hello	m = {
 		IPC_VERSION + 998, ipc_str("client"), ipc_str("wwd-itest"),
-		0, 0
+		0, 0, 0
 	};
 
 	(void)base;
@@ -512,11 +512,11 @@ BAD(post_with_transfer_not_array_is_bad_body, 1, IPC_POST, 0, 1, 0,
 BAD(post_with_negative_transfer_is_bad_body, 1, IPC_POST, 0, 1, 0,
     "\x92\x91\xff\xc4\x01\xc0", "bad-body")
 BAD(hello_with_wrong_field_types_is_bad_body, 0, IPC_HELLO, 0, 0, 0,
-    "\x95\xa1" "1\x01\x02\x03\x04", "bad-body")
+    "\x96\xa1" "1\x01\x02\x03\x04\x05", "bad-body")
 /* The right version, so that only the role is wrong. */
-_Static_assert(IPC_VERSION == 4, "update the version byte below");
+_Static_assert(IPC_VERSION == 5, "update the version byte below");
 BAD(hello_as_a_worker_is_handshake, 0, IPC_HELLO, 0, 0, 0,
-    "\x95\x04\xa6worker\xa1x\x00\x00", "handshake")
+    "\x96\x05\xa6worker\xa1x\x00\x00\x00", "handshake")
 BAD(error_from_a_client_is_wrong_direction, 1, IPC_ERROR, 0, 0, 0,
     "\x92\xa1x\xa1y", "wrong-direction")
 BAD(init_from_a_client_is_wrong_direction, 1, IPC_INIT, 0, 1, 0,

@@ -152,7 +152,7 @@ WBAD(console_with_wrong_types_is_bad_body, "all", IPC_CONSOLE, 0, 0,
 WBAD(closing_with_wrong_types_is_bad_body, "all", IPC_CLOSING, 0, 0,
     "\x92\x01\x02", "bad-body")
 WBAD(hello_twice_is_handshake, "all", IPC_HELLO, 0, 0,
-    "\x95\x01\xa6worker\xa1x\x00\x00", "handshake")
+    "\x96\x05\xa6worker\xa1x\x00\x00\x00", "handshake")
 WBAD(fault_nested_33_deep_is_bad_body, "all", IPC_FAULT, 0, 0,
     "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"
     "\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91\x91"

@@ -608,3 +608,79 @@ Test(ports, libwwd_refuses_what_wwd_would_not_take)
 	inbox_clear(&win);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
 }
+
+/* A JSON string of n characters, and its text echoed back. */
+static char *
+json_string(size_t n)
+{
+	char	*s = malloc(n + 3);
+
+	cr_assert(s != NULL);
+	s[0] = '"';
+	memset(s + 1, 'x', n);
+	s[n + 1] = '"';
+	s[n + 2] = '\0';
+	return s;
+}
+
+/*
+ * wwd's HELLO gives the connection its frame_size: what is larger is
+ * -EMSGSIZE from the call, not a closed connection. A connection keeps
+ * the limit it was given across a reload; new ones get the new limit.
+ */
+Test(ports, libwwd_keeps_to_the_frame_size_wwd_gave,
+    .init = harness_setup_nostart)
+{
+	struct wwd_conn		*c, *d;
+	struct wwd_worker	*w, *v, *bad;
+	struct inbox		 win = { 0 }, vin = { 0 };
+	char			*big = json_string(70000);
+	char			*mid = json_string(60000);
+	char			*src = malloc(70000);
+	struct proc		 p;
+
+	harness_start_config(&harness, "[limits]\nframe_size = 64K\n");
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("echo.js"), NULL,
+	    &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_post_json(w, big, strlen(big)) == -EMSGSIZE);
+	cr_assert(strstr(wwd_errmsg(c), "at most 65536") != NULL, "%s",
+	    wwd_errmsg(c));
+	cr_assert(wwd_worker_post(w, big, 70000) == -EMSGSIZE);
+	cr_assert(src != NULL);
+	memset(src, ' ', 70000);
+	cr_assert(wwd_worker_create_source(c, src, 70000, NULL, &cbs, &win,
+	    &bad) == -EMSGSIZE && bad == NULL);
+	/* Nothing was sent: the connection and its worker carry on. */
+	cr_assert(wwd_worker_post_json(w, mid, strlen(mid)) == 0, "%s",
+	    wwd_errmsg(c));
+	cr_assert(pump(&c, 1, &win.n, 1), "no echo");
+	cr_assert_str_eq(win.msg[0], mid);
+
+	harness_write_config(&harness, "[limits]\nframe_size = 16K\n");
+	wwctl_cmd(&harness, &p, "reload", NULL);
+	cr_assert(proc_exit_code(&p) == 0, "%s", proc_describe(&p));
+	proc_clear(&p);
+	cr_assert(wwd_connect(&d, harness.sock) == 0, "%s", wwd_errmsg(d));
+	cr_assert(wwd_worker_create_file(d, harness_js("echo.js"), NULL,
+	    &cbs, &vin, &v) == 0, "%s", wwd_errmsg(d));
+	cr_assert(wwd_worker_post_json(v, mid, strlen(mid)) == -EMSGSIZE);
+	cr_assert(strstr(wwd_errmsg(d), "at most 16384") != NULL, "%s",
+	    wwd_errmsg(d));
+	post_num(v, 5);
+	cr_assert(wwd_worker_post_json(w, mid, strlen(mid)) == 0, "%s",
+	    wwd_errmsg(c));
+	cr_assert(pump(&c, 1, &win.n, 2), "the old connection was cut");
+	cr_assert_str_eq(win.msg[1], mid);
+	cr_assert(pump(&d, 1, &vin.n, 1), "no echo on the new connection");
+	cr_assert_str_eq(vin.msg[0], "5");
+	cr_assert(win.exits == 0 && vin.exits == 0, "a worker ended");
+	release_and_free(c, w);
+	release_and_free(d, v);
+	inbox_clear(&win);
+	inbox_clear(&vin);
+	free(big);
+	free(mid);
+	free(src);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}

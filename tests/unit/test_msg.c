@@ -52,11 +52,11 @@ Test(msg, hello_round_trip)
 {
 	const struct ipc_hello	in[] = {
 		{ IPC_VERSION, ipc_str("client"), ipc_str("libwwd 0.1.0"),
-		    0, 0 },
+		    0, 0, 0 },
 		{ IPC_VERSION, ipc_str("daemon"), ipc_str("wwd 0.1.0"),
-		    7ull << 32, 1ull << 32 },
+		    7ull << 32, 1ull << 32, 1u << 24 },
 		{ UINT32_MAX, ipc_str(""), ipc_str(NULL), UINT64_MAX,
-		    UINT64_MAX },
+		    UINT64_MAX, UINT32_MAX },
 	};
 	struct ipc_hello	out;
 	struct ipc_buf		b;
@@ -76,6 +76,7 @@ Test(msg, hello_round_trip)
 		EXPECT_STR(out.software, in[i].software);
 		cr_assert_eq(out.port_base, in[i].port_base);
 		cr_assert_eq(out.port_count, in[i].port_count);
+		cr_assert_eq(out.frame_max, in[i].frame_max);
 	}
 	/* The empty role decodes to a slice that compares equal to "". */
 	cr_assert(ipc_str_eq(out.role, ""));
@@ -525,7 +526,7 @@ Test(msg, frames_of_every_type_back_to_back)
 {
 	static struct ipc_post	post;
 	struct ipc_hello	hello = { IPC_VERSION, ipc_str("worker"),
-	    ipc_str("wwd-worker 0.1.0"), 0, 0 };
+	    ipc_str("wwd-worker 0.1.0"), 0, 0, 0 };
 	struct ipc_error	error = { ipc_str("x"), ipc_str("y") };
 	struct ipc_create	create = { ipc_str("dedicated"), ipc_str("u"),
 	    ipc_str(""), ipc_str(""), ipc_str(""), ipc_str("s"),
@@ -635,9 +636,10 @@ WRAP(console)
 #undef WRAP
 
 static const struct spec	specs[] = {
-	{ "HELLO", dec_hello, 5, { { "version", K_U32 },
+	{ "HELLO", dec_hello, 6, { { "version", K_U32 },
 	    { "role", K_STR }, { "software", K_STR },
-	    { "port_base", K_U64 }, { "port_count", K_U64 } } },
+	    { "port_base", K_U64 }, { "port_count", K_U64 },
+	    { "frame_max", K_U32 } } },
 	{ "ERROR", dec_error, 2, { { "code", K_STR },
 	    { "message", K_STR } } },
 	{ "CREATE", dec_create, 7, { { "kind", K_STR }, { "url", K_STR },
@@ -1002,16 +1004,18 @@ Test(msg, decoders_accept_integer_edges_in_any_form)
 	/* A signed form of a non-negative number is still unsigned. */
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_array(&pk, 5);
+	msgpack_pack_array(&pk, 6);
 	msgpack_pack_fix_int32(&pk, 1);
 	msgpack_pack_str_with_body(&pk, "client", 6);
 	msgpack_pack_str_with_body(&pk, "x", 1);
 	msgpack_pack_fix_int64(&pk, 0);
 	msgpack_pack_fix_int8(&pk, 5);
+	msgpack_pack_fix_int16(&pk, 1024);
 	cr_assert_eq(ipc_hello_decode((const uint8_t *)sb.data, sb.size, &h,
 	    &why), 0, "%s", why);
 	cr_assert_eq(h.version, 1);
 	cr_assert_eq(h.port_count, 5);
+	cr_assert_eq(h.frame_max, 1024);
 	msgpack_sbuffer_destroy(&sb);
 }
 
