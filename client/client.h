@@ -77,6 +77,7 @@ struct wwd_conn {
 	struct wwd_worker	**slots;	/* by port: hash chains */
 	size_t			 nslots;	/* 0 or a power of two */
 	size_t			 nworkers;	/* handles in workers */
+	size_t			 nmoving;	/* of them, given away */
 	struct wwd_worker	*queued;	/* handles with a queue */
 	int			 fatal;
 	int			 reported;
@@ -131,6 +132,7 @@ CLIENT_HIDDEN int	wwd_port_route(struct wwd_conn *,
 CLIENT_HIDDEN int	wwd_port_deliver(struct wwd_worker *,
 			    const struct ipc_frame *);
 CLIENT_HIDDEN void	wwd_port_run(struct wwd_conn *);
+CLIENT_HIDDEN void	wwd_port_unqueue(struct wwd_worker *);
 CLIENT_HIDDEN int	wwd_port_runnable(const struct wwd_conn *);
 
 /* json.c: shared by json_read.c and json_write.c */

@@ -79,6 +79,8 @@ port_give(struct wwd_conn *c, uint64_t id)
 
 	if (w == NULL && (w = port_add(c, id)) == NULL)
 		return -ENOMEM;
+	if (!w->moving)
+		c->nmoving++;
 	w->moving = 1;
 	w->released = 1;
 	while (off < ipc_buf_used(&w->queue)) {
@@ -376,6 +378,58 @@ wwd_port_run(struct wwd_conn *c)
 }
 
 /*
+ * Close the ports in the list ids (emptied here): ones carried by
+ * messages that reach no one, which wwd moved to this connection, so
+ * that their records go and their peers' posts are dropped. A handle
+ * adopted for one (its message was queued) is released, and the ports
+ * its own queue carries join the list: a work list, not recursion, as
+ * the chain can be as long as the ports a connection holds.
+ */
+static void
+port_close_carried(struct wwd_conn *c, struct ipc_buf *ids)
+{
+	struct wwd_worker	*w;
+	uint64_t		 id;
+
+	while (ipc_buf_used(ids) > 0) {
+		memcpy(&id, ipc_buf_head(ids), sizeof id);
+		ipc_buf_consume(ids, sizeof id);
+		if ((w = wwd_worker_find(c, id)) != NULL) {
+			/* Out of memory: they stay until the connection ends. */
+			(void)ipc_queue_ports(ids, &w->queue);
+			wwd_worker_queue_note(w);
+			wwd_worker_release(w);
+		} else if (c->fd >= 0 &&
+		    ipc_empty_encode(&c->out, IPC_CLOSE, id) == 0)
+			wwd_queued(c);
+	}
+	ipc_buf_clear(ids);
+}
+
+/* Handle w is released: the messages it queued reach no one. */
+void
+wwd_port_unqueue(struct wwd_worker *w)
+{
+	struct ipc_buf	ids;
+
+	ipc_buf_init(&ids);
+	(void)ipc_queue_ports(&ids, &w->queue);
+	wwd_worker_queue_note(w);
+	port_close_carried(w->conn, &ids);
+}
+
+/* A POST for a port closed here: close what it carries. */
+static void
+port_discard(struct wwd_conn *c, const struct ipc_frame *f)
+{
+	struct ipc_buf	ids;
+
+	ipc_buf_init(&ids);
+	(void)ipc_post_ports(&ids, f->body, f->len);
+	port_close_carried(c, &ids);
+}
+
+/*
  * A frame about a port (not ERROR, HELLO or REPLY): PORT_MOVED is
  * answered with PORT_DRAINED and ends a given-away handle; a frame for
  * a moving port is bounced; others go to their handle's dispatcher.
@@ -394,11 +448,11 @@ wwd_port_route(struct wwd_conn *c, const struct ipc_frame *f)
 			wwd_worker_free(w);
 		return 0;
 	}
-	if (w == NULL)
-		return 0;
-	if (w->moving)
+	if (w != NULL && w->moving)
 		return f->type == IPC_POST ? port_bounce(c, f->raw) : 0;
-	if (!w->released)
+	if (w != NULL && !w->released)
 		wwd_worker_dispatch(w, f);
+	else if (f->type == IPC_POST)
+		port_discard(c, f);
 	return 0;
 }

@@ -115,6 +115,8 @@ wwd_worker_free(struct wwd_worker *w)
 			break;
 		}
 	c->nworkers--;
+	if (w->moving)
+		c->nmoving--;
 	ipc_buf_clear(&w->queue);
 	wwd_worker_queue_note(w);
 	free(w->url);
@@ -417,6 +419,7 @@ wwd_worker_release(struct wwd_worker *w)
 	w->released = 1;
 	if (!w->exited)
 		worker_send_close(w);
+	wwd_port_unqueue(w);
 	if (w->busy == 0)
 		wwd_worker_free(w);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include "path.h"
 
 #define HELLO_TIMEOUT	30000	/* ms for the daemon's HELLO */
+#define HANDOVER_TIMEOUT 5000	/* ms wwd_free waits to hand over */
 #define SOFTWARE	"libwwd " WWD_LIB_VERSION
 
 /*
@@ -313,6 +315,57 @@ fail:
 	    strerror(-rc));
 }
 
+static int	conn_write(struct wwd_conn *);
+
+/* Milliseconds on the monotonic clock. */
+static int64_t
+conn_now_ms(void)
+{
+	struct timespec	t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * Before the connection closes: write what is queued, and hand the
+ * ports given away over whole, bouncing what still arrives for them
+ * until each one's PORT_MOVED (docs/architecture.md, "Moving a port").
+ * Every other frame is dropped and no callback runs. Blocks for at most
+ * HANDOVER_TIMEOUT ms, and only while there is something to finish.
+ */
+static void
+conn_hand_over(struct wwd_conn *c)
+{
+	struct pollfd		 pfd = { .fd = c->fd };
+	struct ipc_frame	 f;
+	struct wwd_worker	*w;
+	const char		*why;
+	int64_t			 end = conn_now_ms() + HANDOVER_TIMEOUT, left;
+	ssize_t			 n;
+	int			 rc = 0;
+
+	while (c->fd >= 0 && (c->nmoving > 0 || ipc_buf_used(&c->out) > 0)) {
+		while (c->nmoving > 0 && (rc = ipc_frame_next(&c->in,
+		    IPC_FRAME_MAX, &f, &why)) == 1)
+			if (f.type == IPC_PORT_MOVED || (f.type == IPC_POST &&
+			    (w = wwd_worker_find(c, f.port)) != NULL &&
+			    w->moving))
+				(void)wwd_port_route(c, &f);
+		if (rc < 0 || (left = end - conn_now_ms()) <= 0)
+			return;
+		pfd.events = (short)((c->nmoving > 0 ? POLLIN : 0) |
+		    (ipc_buf_used(&c->out) > 0 ? POLLOUT : 0));
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			return;
+		if ((pfd.revents & POLLOUT) && conn_write(c) < 0)
+			return;
+		if ((pfd.revents & (POLLIN | POLLHUP)) && c->nmoving > 0 &&
+		    (n = ipc_frame_read(c->fd, &c->in)) != -EAGAIN && n <= 0)
+			return;		/* wwd is gone */
+	}
+}
+
 /* Close and free; see wwd.h. */
 void
 wwd_free(struct wwd_conn *c)
@@ -323,6 +376,7 @@ wwd_free(struct wwd_conn *c)
 		c->freeing = 1;
 		return;
 	}
+	conn_hand_over(c);
 	while (c->workers != NULL)
 		wwd_worker_free(c->workers);
 	free(c->slots);

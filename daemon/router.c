@@ -190,13 +190,14 @@ router_free(struct wwd *w, struct port *p)
 	}
 	w->nports--;
 	w->drained = 1;		/* senders paused on p may go on */
-	/* Ports carried by frames lost with p need not wait for them. */
+	/*
+	 * Ports carried by frames lost with p reach no one: their holder
+	 * never saw them. They go too (and so on down their own queues).
+	 */
 	for (i = 0; i < p->nwaiters; i++)
 		if ((z = router_find(w, p->waiters[i])) != NULL &&
-		    z->wait == p->id) {
-			z->wait = 0;
-			router_flush(w, z);
-		}
+		    z->wait == p->id)
+			router_free(w, z);
 	ipc_buf_clear(&p->early);
 	ipc_buf_clear(&p->late);
 	free(p->waiters);

@@ -461,6 +461,40 @@ ipc_post_end(struct ipc_buf *b, const struct ipc_mark *m)
 	return ipc_frame_end(b, m->frame);
 }
 
+/*
+ * Append the ids of the ports a POST body carries to ids (uint64_t in
+ * host order): a work list of ports to close, the message reaching no
+ * one. 0, or -ENOMEM.
+ */
+int
+ipc_post_ports(struct ipc_buf *ids, const uint8_t *body, size_t len)
+{
+	struct ipc_post	 p;
+	const char	*why;
+
+	if (ipc_post_decode(body, len, &p, &why) < 0 || p.ntransfer == 0)
+		return 0;
+	return ipc_buf_append(ids, p.transfer,
+	    p.ntransfer * sizeof p.transfer[0]);
+}
+
+/* The same for every POST frame queued in q, which this empties. */
+int
+ipc_queue_ports(struct ipc_buf *ids, struct ipc_buf *q)
+{
+	const uint8_t	*p;
+	int		 rc = 0;
+
+	while (ipc_buf_used(q) > 0) {
+		p = ipc_buf_head(q);
+		if (rc == 0)
+			rc = ipc_post_ports(ids, p + IPC_HEADER_SIZE,
+			    ipc_get32(p));
+		ipc_buf_consume(q, IPC_HEADER_SIZE + (size_t)ipc_get32(p));
+	}
+	return rc;
+}
+
 /* Append a whole POST frame carrying p->data. */
 int
 ipc_post_encode(struct ipc_buf *b, uint64_t port, const struct ipc_post *p)

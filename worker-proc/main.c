@@ -51,12 +51,13 @@ main_leave(struct worker *w, const char *reason, const char *message,
 
 /*
  * The end of close(): the closing task and its microtasks are done;
- * drop every queued task (unread frames, timers), flush, say CLOSING.
+ * drop every queued task (unread frames, timers), finish handing over
+ * the ports given away, flush, say CLOSING.
  */
 void
 main_finish(struct worker *w)
 {
-	ipc_buf_consume(&w->in, ipc_buf_used(&w->in));
+	ports_finish(w);
 	main_leave(w, "closed", "", 0);
 }
 

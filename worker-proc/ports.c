@@ -12,6 +12,7 @@
  * the registry while the port is held here. Runs in wwd-worker only.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,11 +174,17 @@ detach(struct worker *w, struct ports_entry *e)
 	e->object = 0;
 }
 
-/* Forget entry e: unlink, free, detach its object. */
+static void	close_carried(struct worker *, struct ipc_buf *);
+
+/*
+ * Forget entry e: unlink, free, detach its object. The messages it
+ * queued reach no one: the ports they carry are closed.
+ */
 static void
 drop(struct worker *w, struct ports_entry *e)
 {
 	struct ports_entry	**pp;
+	struct ipc_buf		  ids;
 
 	for (pp = &w->ports; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == e) {
@@ -185,9 +192,15 @@ drop(struct worker *w, struct ports_entry *e)
 			w->nports--;
 			break;
 		}
+	if (e->moving)
+		w->nmoving--;
 	detach(w, e);
+	ipc_buf_init(&ids);
+	if (ipc_queue_ports(&ids, &e->queue) < 0)
+		log_fatalx("out of memory");
 	ipc_buf_clear(&e->queue);
 	free(e);
+	close_carried(w, &ids);
 }
 
 /* Close the port of entry e here: CLOSE to wwd, the entry dropped. */
@@ -244,6 +257,7 @@ give(struct worker *w, uint64_t id)
 	if (e->moving)
 		return;
 	e->moving = 1;
+	w->nmoving++;
 	detach(w, e);
 	while (off < ipc_buf_used(&e->queue)) {
 		p = ipc_buf_head(&e->queue) + off;
@@ -254,18 +268,45 @@ give(struct worker *w, uint64_t id)
 }
 
 /*
- * A POST for a port closed here: dropped. The ports it carries were
- * moved here by wwd and reach no one: close them, so that their records
- * go and their peers' posts are dropped.
+ * Close the ports in the list ids (emptied here): ones carried by
+ * messages that reach no one, which wwd moved here. Their records go
+ * and their peers' posts are dropped; an entry made for one when its
+ * message was read goes too, and the ports its own queue carries join
+ * the list: a work list, not recursion, as the chain can be as long as
+ * the ports a worker holds.
  */
 static void
-discard(struct worker *w, const struct ipc_post *p)
+close_carried(struct worker *w, struct ipc_buf *ids)
 {
-	uint32_t	i;
+	struct ports_entry	*e;
+	uint64_t		 id;
 
-	for (i = 0; i < p->ntransfer; i++)
-		if (ipc_empty_encode(&w->out, IPC_CLOSE, p->transfer[i]) < 0)
+	while (ipc_buf_used(ids) > 0) {
+		memcpy(&id, ipc_buf_head(ids), sizeof id);
+		ipc_buf_consume(ids, sizeof id);
+		if ((e = lookup(w, id)) != NULL && e->moving)
+			continue;
+		if (ipc_empty_encode(channel_out(w), IPC_CLOSE, id) < 0)
 			log_fatalx("out of memory");
+		if (e == NULL)
+			continue;
+		if (ipc_queue_ports(ids, &e->queue) < 0)
+			log_fatalx("out of memory");
+		drop(w, e);
+	}
+	ipc_buf_clear(ids);
+}
+
+/* A POST for a port not held here (closed here): close what it carries. */
+static void
+discard(struct worker *w, const struct ipc_frame *f)
+{
+	struct ipc_buf	ids;
+
+	ipc_buf_init(&ids);
+	if (ipc_post_ports(&ids, f->body, f->len) < 0)
+		log_fatalx("out of memory");
+	close_carried(w, &ids);
 }
 
 /* The port id of the MessagePort at idx; 0 if it is detached. */
@@ -673,7 +714,7 @@ ports_frame(struct worker *w, const struct ipc_frame *f)
 		return 1;
 	}
 	if ((e = lookup(w, f->port)) == NULL)
-		discard(w, &p);		/* closed here */
+		discard(w, f);		/* closed here */
 	else if (e->moving)
 		bounce(w, f->raw);	/* it was given away */
 	if (e == NULL || e->moving)
@@ -739,4 +780,38 @@ ports_forget(struct worker *w, uint64_t id)
 
 	if (e != NULL)
 		drop(w, e);
+}
+
+/*
+ * The end of a closing worker, which runs no more script: the ports it
+ * gave away are still handed over whole. What is read for them is
+ * bounced until each one's PORT_MOVED; every other frame is dropped.
+ * It blocks, as nothing else is left to do, until no port is moving or
+ * wwd is gone.
+ */
+void
+ports_finish(struct worker *w)
+{
+	struct pollfd		 pfd = { .fd = w->fd, .events = POLLIN };
+	struct ports_entry	*e;
+	struct ipc_frame	 f;
+	const char		*why;
+	ssize_t			 n;
+	int			 rc = 0;
+
+	while (w->nmoving > 0) {
+		while (w->nmoving > 0 && (rc = ipc_frame_next(&w->in,
+		    IPC_FRAME_MAX, &f, &why)) == 1)
+			if (f.type == IPC_PORT_MOVED || (f.type == IPC_POST &&
+			    (e = lookup(w, f.port)) != NULL && e->moving))
+				(void)ports_frame(w, &f);
+		if (w->nmoving == 0 || rc < 0)
+			break;
+		channel_flush_sync(w);
+		if ((n = ipc_frame_read(w->fd, &w->in)) == -EAGAIN)
+			(void)poll(&pfd, 1, -1);
+		else if (n <= 0)
+			break;		/* wwd is gone */
+	}
+	ipc_buf_consume(&w->in, ipc_buf_used(&w->in));
 }

@@ -126,6 +126,7 @@ struct worker {
 	uint64_t		 port_end;	/* end of the minting range */
 	struct ports_entry	*ports;
 	unsigned		 nports;	/* entries in that list */
+	unsigned		 nmoving;	/* of them, given away */
 	uv_idle_t		 ports_idle;	/* runs started queues */
 	int			 ports_idling;
 };
@@ -250,6 +251,7 @@ int	ports_frame(struct worker *, const struct ipc_frame *);
 uint64_t ports_mint(struct worker *);
 void	ports_adopt(struct worker *, uint64_t, int);
 void	ports_forget(struct worker *, uint64_t);
+void	ports_finish(struct worker *);
 void	ports_push_object(struct worker *, uint64_t);
 
 /* nested.c: Worker, Blob, URL.createObjectURL inside a worker */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <msgpack.h>
 
 #include "harness.h"
 #include "wwd.h"
@@ -683,4 +684,157 @@ Test(ports, libwwd_keeps_to_the_frame_size_wwd_gave,
 	free(mid);
 	free(src);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/* A worker that gives a port away and closes at once loses nothing. */
+Test(ports, a_closing_worker_hands_its_ports_over_whole)
+{
+	wwctl_expect_output("port_handover");
+}
+
+/* The daemon's port records, asked on c: after every frame c sent. */
+static double
+conn_ports(struct wwd_conn *c)
+{
+	struct wwd_reply	 r;
+	msgpack_unpacked	 u;
+	msgpack_object_kv	*kv;
+	double			 n = -1;
+	uint32_t		 i;
+
+	cr_assert(wwd_control(c, "stats", 0, &r, HARNESS_TIMEOUT_MS) == 0,
+	    "%s", wwd_errmsg(c));
+	msgpack_unpacked_init(&u);
+	cr_assert(msgpack_unpack_next(&u, r.data, r.len, NULL) ==
+	    MSGPACK_UNPACK_SUCCESS && u.data.type == MSGPACK_OBJECT_MAP);
+	for (i = 0; i < u.data.via.map.size; i++) {
+		kv = &u.data.via.map.ptr[i];
+		if (kv->key.type == MSGPACK_OBJECT_STR &&
+		    kv->key.via.str.size == 5 &&
+		    memcmp(kv->key.via.str.ptr, "ports", 5) == 0)
+			n = (double)kv->val.via.u64;
+	}
+	msgpack_unpacked_destroy(&u);
+	wwd_reply_clear(&r);
+	cr_assert(n >= 0, "stats has no ports");
+	return n;
+}
+
+/* A message callback that releases every port it is given. */
+static void
+on_message_release(struct wwd_worker *w, const void *p, size_t len,
+    void *arg)
+{
+	on_message(w, p, len, arg);
+	if (wwd_port_count(w) > 0)
+		wwd_worker_release(wwd_port_get(w, 0));
+}
+
+/*
+ * The ports carried by messages that reach no one go with them. The
+ * client is sent a port which its partner floods with ports, and lets
+ * go of it at once (the flood is still queued in wwd, or on its way to
+ * the client), or only once all of it has arrived (it is queued in the
+ * client's handle). Either way only the worker's own pair is left;
+ * before, one record for each carried port stayed, until the connection
+ * hit its port limit.
+ */
+static void
+carried_flood(int at_once)
+{
+	const struct wwd_worker_callbacks rcbs = {
+		.message = on_message_release, .exit = on_exit_cb,
+	};
+	struct wwd_conn		*c;
+	struct wwd_worker	*w;
+	struct inbox		 win = { 0 };
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_carry_flood.js"),
+	    NULL, at_once ? &rcbs : &cbs, &win, &w) == 0, "%s",
+	    wwd_errmsg(c));
+	post_num(w, 3000);
+	cr_assert(pump(&c, 1, &win.n, 2), "no \"done\"");
+	/* "pong" comes after whatever the port had on its way here. */
+	cr_assert(wwd_worker_post_json(w, "\"ping\"", 6) == 0);
+	cr_assert(pump(&c, 1, &win.n, 3), "no pong");
+	cr_assert_str_eq(win.msg[2], "\"pong\"");
+	if (!at_once)
+		wwd_worker_release(win.port);
+	cr_assert(conn_ports(c) == 2, "%.0f port records", conn_ports(c));
+	release_and_free(c, w);
+	inbox_clear(&win);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+Test(ports, ports_carried_to_a_closed_port_are_freed)
+{
+	carried_flood(1);
+}
+
+Test(ports, ports_queued_on_a_released_port_are_freed)
+{
+	carried_flood(0);
+}
+
+/* The same in a worker: closing a port that was never started. */
+Test(ports, a_worker_closing_a_port_frees_the_ports_queued_on_it)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*w;
+	struct inbox		 win = { 0 };
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_unread.js"),
+	    NULL, &cbs, &win, &w) == 0, "%s", wwd_errmsg(c));
+	post_num(w, 3000);
+	cr_assert(pump(&c, 1, &win.n, 1), "not closed");
+	cr_assert_str_eq(win.msg[0], "\"closed\"");
+	/* The client's pair and the nested worker's. */
+	cr_assert(conn_ports(c) == 4, "%.0f port records", conn_ports(c));
+	release_and_free(c, w);
+	inbox_clear(&win);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * A client that gives a port away and frees its connection at once:
+ * wwd_free writes what is queued and hands the port over whole, so the
+ * new holder (a shared worker, which outlives the client) gets every
+ * message posted on it, in order. Before, the queued frames, the port
+ * itself among them, were dropped.
+ */
+Test(ports, libwwd_free_hands_its_ports_over_whole)
+{
+	struct wwd_worker_options o = { .name = "handover" };
+	struct wwd_conn		*c, *d;
+	struct wwd_worker	*watch, *sink, *p1, *p2;
+	struct inbox		 win = { 0 }, sin = { 0 };
+	int			 i;
+
+	cr_assert(wwd_connect(&d, harness.sock) == 0, "%s", wwd_errmsg(d));
+	cr_assert(wwd_shared_connect_file(d, harness_js("shared_sink.js"), &o,
+	    &cbs, &win, &watch) == 0, "%s", wwd_errmsg(d));
+	cr_assert(wwd_worker_post_json(watch, "\"watch\"", 7) == 0);
+	cr_assert(pump(&d, 1, &win.n, 1), "not watching");
+
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_shared_connect_file(c, harness_js("shared_sink.js"), &o,
+	    &cbs, &sin, &sink) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_channel(c, &p1, &p2) == 0, "%s", wwd_errmsg(c));
+	for (i = 0; i < NMSG; i++)
+		post_num(p1, i);
+	/* Some of them come back to p2 here before it goes. */
+	cr_assert(wwd_process(c) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_post_json(sink, "\"take\"", 6, &p2, 1) == 0,
+	    "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_post_json(p1, "\"end\"", 5) == 0);
+	wwd_free(c);
+
+	cr_assert(pump(&d, 1, &win.n, 2), "the sink saw no \"end\"");
+	expect_numbers(&win, 1, NMSG, 1);
+	wwd_worker_release(watch);
+	wwd_free(d);
+	inbox_clear(&win);
+	inbox_clear(&sin);
 }

@@ -367,6 +367,33 @@ Test(msg, post_round_trip_payloads)
 	post_round_trip(UINT64_MAX, &id, 1, big, sizeof big);
 }
 
+/* The ports queued POSTs carry, in order; the queue is emptied. */
+Test(msg, queue_ports_lists_the_carried_ids)
+{
+	static struct ipc_post	m;
+	struct ipc_buf		q, ids;
+	const uint64_t		want[] = { 7, UINT64_MAX, 9 };
+
+	ipc_buf_init(&q);
+	ipc_buf_init(&ids);
+	m.data.ptr = "\xc0";
+	m.data.len = 1;
+	m.ntransfer = 2;
+	m.transfer[0] = 7;
+	m.transfer[1] = UINT64_MAX;
+	cr_assert_eq(ipc_post_encode(&q, 1, &m), 0);
+	m.ntransfer = 0;
+	cr_assert_eq(ipc_post_encode(&q, 1, &m), 0);
+	m.ntransfer = 1;
+	m.transfer[0] = 9;
+	cr_assert_eq(ipc_post_encode(&q, 2, &m), 0);
+	cr_assert_eq(ipc_queue_ports(&ids, &q), 0);
+	cr_assert_eq(ipc_buf_used(&q), 0);
+	cr_assert_eq(ipc_buf_used(&ids), sizeof want);
+	cr_assert_arr_eq(ipc_buf_head(&ids), want, sizeof want);
+	ipc_buf_clear(&ids);
+}
+
 Test(msg, post_data_is_bin32)
 {
 	static const uint8_t	want[] = {
