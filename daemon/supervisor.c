@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "url.h"
 #include "wwd.h"
 
 #define SUPERVISOR_INIT_SLACK	256	/* INIT beside its strings */
@@ -576,11 +577,12 @@ supervisor_started(struct conn *c, uint64_t outside, struct worker *k)
 
 /*
  * CREATE from c (a client, or a worker for a nested worker) on its new
- * port outside: a dedicated worker is spawned, a shared one found or
- * started by the registry. STARTED or EXIT "failed" answers. 0.
+ * port outside, its origin filled in: a dedicated worker is spawned, a
+ * shared one found or started by the registry. STARTED or EXIT
+ * "failed" answers. 0.
  */
-int
-supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
+static int
+supervisor_create_named(struct wwd *w, struct conn *c, uint64_t outside,
     const struct ipc_create *m)
 {
 	struct worker	*k;
@@ -607,6 +609,31 @@ supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
 	if ((k = supervisor_spawn(w, c, m, outside)) != NULL)
 		supervisor_started(c, outside, k);
 	return 0;
+}
+
+/* CREATE from c on its new port outside (see above). 0. */
+int
+supervisor_create(struct wwd *w, struct conn *c, uint64_t outside,
+    const struct ipc_create *m)
+{
+	struct ipc_create	 named = *m;
+	char			*url, *origin = NULL;
+	int			 rc;
+
+	/* No origin: the URL's, which the worker has, ps shows, keys use. */
+	if (m->origin.len == 0) {
+		if ((url = ipc_str_dup(m->url)) != NULL)
+			origin = url_origin_text(url);
+		free(url);
+		if (origin == NULL) {
+			supervisor_fail(c, outside, "out of memory");
+			return 0;
+		}
+		named.origin = ipc_str(origin);
+	}
+	rc = supervisor_create_named(w, c, outside, &named);
+	free(origin);
+	return rc;
 }
 
 /* The principal of connection c: a client's uid, a worker's owner's. */

@@ -441,6 +441,22 @@ url_origin(const struct url *u)
 	return b;
 }
 
+/*
+ * The origin of URL text s: url_origin, or "null" when s does not
+ * parse. malloc'd; NULL when out of memory.
+ */
+char *
+url_origin_text(const char *s)
+{
+	struct url	 u;
+	char		*o;
+
+	url_init(&u);
+	o = url_parse(s, &u) == 0 ? url_origin(&u) : strdup("null");
+	url_clear(&u);
+	return o;
+}
+
 /* The value of hex digit c, or -1. */
 int
 url_hexval(int c)

@@ -28,6 +28,7 @@ int	 url_parse(const char *, struct url *);
 int	 url_resolve(const struct url *, const char *, struct url *);
 char	*url_format(const struct url *);
 char	*url_origin(const struct url *);
+char	*url_origin_text(const char *);
 char	*url_host(const struct url *);
 int	 url_default_port(const char *);
 int	 url_hexval(int);

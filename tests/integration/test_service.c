@@ -333,6 +333,8 @@ Test(service, principals_limits_ps_and_kill)
 	cr_assert_str_eq(json_get(e, "user")->str, "root");
 	cr_assert(num(e, "uid") == 0);
 	cr_assert(strstr(json_get(e, "url")->str, "echo.js") != NULL);
+	/* None given: the URL's, as the worker has it (file: is opaque). */
+	cr_assert_str_eq(json_get(e, "origin")->str, "null");
 	cr_assert_str_eq(json_get(e, "state")->str, "running");
 	cr_assert((e = ps_find(j, opid)) != NULL, "%s", p.obuf);
 	cr_assert(num(e, "uid") == nobody);
