@@ -381,9 +381,10 @@ wwd_port_run(struct wwd_conn *c)
  * Close the ports in the list ids (emptied here): ones carried by
  * messages that reach no one, which wwd moved to this connection, so
  * that their records go and their peers' posts are dropped. A handle
- * adopted for one (its message was queued) is released, and the ports
- * its own queue carries join the list: a work list, not recursion, as
- * the chain can be as long as the ports a connection holds.
+ * adopted for one (its message was queued) is released once the ports
+ * its own queue carries have joined the list, so its release finds
+ * nothing left to close: a work list, as the chain can be as long as
+ * the ports a connection holds.
  */
 static void
 port_close_carried(struct wwd_conn *c, struct ipc_buf *ids)

@@ -221,7 +221,8 @@ worker_create(struct wwd_conn *c, const char *kind, const char *source,
 		rc = wwd_set_error(c, rc, "cannot encode CREATE: %s",
 		    wwd_strerror(rc));
 	else
-		rc = wwd_frame_fits(c, start, "the script");
+		rc = wwd_frame_fits(c, start, "the script with its URL and "
+		    "options");
 	if (rc < 0) {
 		wwd_worker_free(w);
 		return rc;

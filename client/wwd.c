@@ -26,6 +26,8 @@
 #define HANDOVER_TIMEOUT 5000	/* ms wwd_free waits to hand over */
 #define SOFTWARE	"libwwd " WWD_LIB_VERSION
 
+static int	conn_write(struct wwd_conn *);
+
 /*
  * Record a failure's message for wwd_errmsg and return err, so that
  * callers can write "return wwd_set_error(c, -EINVAL, ...)".
@@ -245,6 +247,11 @@ conn_hello(struct wwd_conn *c)
 	if (f.type != IPC_HELLO)
 		return conn_fail(c, -EPROTO,
 		    "wwd at %s did not answer with HELLO", c->path);
+	if (ipc_hello_version(f.body, f.len, &h.version) == 0 &&
+	    h.version != IPC_VERSION)
+		return conn_fail(c, -EPROTONOSUPPORT, "wwd at %s speaks "
+		    "protocol version %u; libwwd speaks version %u", c->path,
+		    h.version, IPC_VERSION);
 	if (ipc_hello_decode(f.body, f.len, &h, &why) < 0)
 		return conn_fail(c, -EPROTO, "wwd at %s: bad HELLO: %s",
 		    c->path, why);
@@ -314,8 +321,6 @@ fail:
 	return conn_fail(c, rc, "cannot connect to wwd at %s: %s", c->path,
 	    strerror(-rc));
 }
-
-static int	conn_write(struct wwd_conn *);
 
 /* Milliseconds on the monotonic clock. */
 static int64_t

@@ -131,6 +131,11 @@ conn_handshake(struct conn *c, struct ipc_frame *f)
 			    "HELLO, not %s", name);
 	} else if (c->hello)
 		conn_fault(c, "handshake", "HELLO sent twice");
+	else if (ipc_hello_version(f->body, f->len, &h.version) == 0 &&
+	    h.version != IPC_VERSION)
+		conn_fault(c, "version", "unsupported protocol version: "
+		    "version %u (wwd speaks version %u)", h.version,
+		    IPC_VERSION);
 	else if (ipc_hello_decode(f->body, f->len, &h, &why) < 0)
 		conn_fault(c, "bad-body", "HELLO: %s", why);
 	else if ((rc = ipc_hello_check(&h, c->ops->role, &why)) < 0)
@@ -144,6 +149,21 @@ conn_handshake(struct conn *c, struct ipc_frame *f)
 	}
 }
 
+/*
+ * The largest body c may send in the frame whose header is next in its
+ * input: its frame_max, but a REPOST bounces a frame someone else sent,
+ * as large as any peer may send.
+ */
+static uint32_t
+conn_frame_max(const struct conn *c)
+{
+	uint16_t	type;
+	size_t		size;
+
+	return ipc_frame_peek(&c->in, &type, &size) && type == IPC_REPOST ?
+	    IPC_FRAME_MAX : c->frame_max;
+}
+
 /* Cut and dispatch every whole frame; stops when the peer is closed. */
 static void
 conn_cut(struct conn *c)
@@ -153,7 +173,7 @@ conn_cut(struct conn *c)
 	int			 rc;
 
 	while (c->reading && !c->closing) {
-		if ((rc = ipc_frame_next(&c->in, c->frame_max, &f,
+		if ((rc = ipc_frame_next(&c->in, conn_frame_max(c), &f,
 		    &why)) == 0)
 			break;
 		if (rc < 0) {
@@ -292,7 +312,7 @@ conn_unfinished(const struct conn *c)
 	size_t		size;
 
 	if (c->closing || c->closed || !ipc_frame_peek(&c->in, &type,
-	    &size) || size > IPC_HEADER_SIZE + (size_t)c->frame_max)
+	    &size) || size > IPC_HEADER_SIZE + (size_t)conn_frame_max(c))
 		return 0;
 	return ipc_buf_used(&c->in) < size ? size : 0;
 }

@@ -137,8 +137,9 @@ router_add(struct wwd *w, uint64_t id, uint64_t peer, struct conn *holder,
 static void	router_flush(struct wwd *, struct port *);
 
 /*
- * Port id, draining from c, was freed (its new holder closed it or
- * went away): c may still bounce frames for it until its PORT_DRAINED.
+ * Port id, given away by c, was freed (its new holder closed it or went
+ * away, or the message carrying it was dropped): c may still bounce
+ * frames for it until its PORT_DRAINED.
  * Remembered until then; a failed allocation only forgets it.
  */
 static void
@@ -167,12 +168,11 @@ router_gone(struct conn *c, uint64_t id, int end)
 	return 0;
 }
 
-/* Forget port p; its peer's frames to it are dropped from now on. */
-void
-router_free(struct wwd *w, struct port *p)
+/* Take p out of the table (its next link is then free). */
+static void
+router_unhash(struct wwd *w, struct port *p)
 {
-	struct port	**pp, *z;
-	size_t		  i;
+	struct port	**pp;
 
 	for (pp = &w->ports[ipc_hash64(p->id) & (w->nslots - 1)];
 	    *pp != NULL; pp = &(*pp)->next)
@@ -180,28 +180,46 @@ router_free(struct wwd *w, struct port *p)
 			*pp = p->next;
 			break;
 		}
-	if (p->holder != NULL) {
-		LIST_REMOVE(p, hold);
-		p->holder->nports--;
+}
+
+/*
+ * Forget port p; its peer's frames to it are dropped from now on. The
+ * ports carried by frames lost with it reach no one (their holder never
+ * saw them): they go too, and so on down their own queues. Those wait
+ * on a stack linked through next, not in recursion: the chain can be as
+ * long as the ports there are.
+ */
+void
+router_free(struct wwd *w, struct port *p)
+{
+	struct port	*doomed, *z;
+	size_t		 i;
+
+	router_unhash(w, p);
+	p->next = NULL;
+	for (doomed = p; (p = doomed) != NULL; free(p)) {
+		doomed = p->next;
+		for (i = 0; i < p->nwaiters; i++)
+			if ((z = router_find(w, p->waiters[i])) != NULL &&
+			    z->wait == p->id) {
+				router_unhash(w, z);
+				z->next = doomed;
+				doomed = z;
+			}
+		if (p->holder != NULL) {
+			LIST_REMOVE(p, hold);
+			p->holder->nports--;
+		}
+		if (p->from != NULL) {
+			p->from->ndraining--;
+			router_gone_add(p->from, p->id);
+		}
+		w->nports--;
+		w->drained = 1;		/* senders paused on p may go on */
+		ipc_buf_clear(&p->early);
+		ipc_buf_clear(&p->late);
+		free(p->waiters);
 	}
-	if (p->from != NULL) {
-		p->from->ndraining--;
-		router_gone_add(p->from, p->id);
-	}
-	w->nports--;
-	w->drained = 1;		/* senders paused on p may go on */
-	/*
-	 * Ports carried by frames lost with p reach no one: their holder
-	 * never saw them. They go too (and so on down their own queues).
-	 */
-	for (i = 0; i < p->nwaiters; i++)
-		if ((z = router_find(w, p->waiters[i])) != NULL &&
-		    z->wait == p->id)
-			router_free(w, z);
-	ipc_buf_clear(&p->early);
-	ipc_buf_clear(&p->late);
-	free(p->waiters);
-	free(p);
 }
 
 /* Forget every port c holds (c is going away); finish its drains. */
@@ -500,6 +518,8 @@ router_drop_carried(struct wwd *w, struct conn *sender,
 	for (i = 0; i < m->ntransfer; i++)
 		if ((x = router_held(w, sender, m->transfer[i])) != NULL) {
 			router_free(w, x);
+			/* Given away: it may bounce frames until PORT_DRAINED. */
+			router_gone_add(sender, m->transfer[i]);
 			if ((b = conn_out(sender)) != NULL &&
 			    ipc_empty_encode(b, IPC_PORT_MOVED,
 			    m->transfer[i]) < 0)

@@ -383,6 +383,40 @@ CODEC(console, CONSOLE, FIELDS_CONSOLE)
 ENCODER_PORT(console, CONSOLE, FIELDS_CONSOLE)
 
 /*
+ * The version a HELLO body names, read before it is decoded: another
+ * version's HELLO may have other fields, and must still be told apart
+ * from a bad one. 0, or -EBADMSG if the body does not start with an
+ * array and an unsigned integer.
+ */
+int
+ipc_hello_version(const uint8_t *p, size_t len, uint32_t *version)
+{
+	size_t		i = 0;
+	unsigned	n;
+	uint64_t	v = 0;
+
+	if (len >= 1 && (p[0] & 0xf0) == 0x90)
+		i = 1;
+	else if (len >= 1 && (p[0] == 0xdc || p[0] == 0xdd))
+		i = p[0] == 0xdc ? 3 : 5;
+	if (i == 0 || i >= len)
+		return -EBADMSG;
+	if (p[i] < 0x80) {
+		*version = p[i];
+		return 0;
+	}
+	if (p[i] < 0xcc || p[i] > 0xcf)
+		return -EBADMSG;
+	n = 1u << (p[i] - 0xcc);	/* 1, 2, 4 or 8 bytes */
+	if (len - i - 1 < n)
+		return -EBADMSG;
+	while (n-- > 0)
+		v = v << 8 | p[++i];
+	*version = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	return 0;
+}
+
+/*
  * Whether a decoded HELLO speaks our version in the expected role.
  * 0, or -EPROTONOSUPPORT (version) / -EPROTO (role) with *why.
  */

@@ -184,6 +184,7 @@ struct ipc_console {
 	struct ipc_str	args;		/* structured clone of the args array */
 };
 
+int ipc_hello_version(const uint8_t *, size_t, uint32_t *);
 int ipc_hello_check(const struct ipc_hello *, const char *, const char **);
 int ipc_hello_encode(struct ipc_buf *, const struct ipc_hello *);
 int ipc_hello_decode(const uint8_t *, size_t, struct ipc_hello *,

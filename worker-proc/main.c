@@ -146,13 +146,9 @@ on_init(struct worker *w, const struct ipc_frame *f)
 		log_fatalx("out of memory");
 	if (url_parse(w->url, &w->purl) < 0)
 		log_warnx("cannot parse the worker URL %s", w->url);
-	if (in.origin.len > 0)
-		w->origin = text_js(in.origin.ptr, in.origin.len, NULL);
-	else if (w->purl.path != NULL)
-		w->origin = url_origin(&w->purl);
-	else
-		w->origin = strdup("null");
-	if (w->origin == NULL)
+	/* wwd filled it in from the URL if CREATE named none. */
+	if ((w->origin = text_js(in.origin.ptr, in.origin.len, NULL)) ==
+	    NULL)
 		log_fatalx("out of memory");
 	w->state = WORKER_RUNNING;
 	if ((rc = sandbox_limits(in.memory_max)) < 0)

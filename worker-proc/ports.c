@@ -176,15 +176,11 @@ detach(struct worker *w, struct ports_entry *e)
 
 static void	close_carried(struct worker *, struct ipc_buf *);
 
-/*
- * Forget entry e: unlink, free, detach its object. The messages it
- * queued reach no one: the ports they carry are closed.
- */
+/* Unlink entry e, detach its object, free it with its queue. */
 static void
-drop(struct worker *w, struct ports_entry *e)
+forget(struct worker *w, struct ports_entry *e)
 {
 	struct ports_entry	**pp;
-	struct ipc_buf		  ids;
 
 	for (pp = &w->ports; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == e) {
@@ -194,12 +190,25 @@ drop(struct worker *w, struct ports_entry *e)
 		}
 	if (e->moving)
 		w->nmoving--;
+	w->forgotten++;
 	detach(w, e);
+	ipc_buf_clear(&e->queue);
+	free(e);
+}
+
+/*
+ * Forget entry e. The messages it queued reach no one: the ports they
+ * carry are closed.
+ */
+static void
+drop(struct worker *w, struct ports_entry *e)
+{
+	struct ipc_buf	ids;
+
 	ipc_buf_init(&ids);
 	if (ipc_queue_ports(&ids, &e->queue) < 0)
 		log_fatalx("out of memory");
-	ipc_buf_clear(&e->queue);
-	free(e);
+	forget(w, e);
 	close_carried(w, &ids);
 }
 
@@ -292,7 +301,7 @@ close_carried(struct worker *w, struct ipc_buf *ids)
 			continue;
 		if (ipc_queue_ports(ids, &e->queue) < 0)
 			log_fatalx("out of memory");
-		drop(w, e);
+		forget(w, e);
 	}
 	ipc_buf_clear(ids);
 }
@@ -510,11 +519,13 @@ ports_idle_cb(uv_idle_t *h)
 	struct ports_entry	*e, *next;
 	const uint8_t		*raw;
 	struct ipc_buf		 one;
+	uint64_t		 next_id, forgotten;
 	size_t			 len;
 	int			 more = 0;
 
 	for (e = w->ports; e != NULL && !w->done && !w->closing; e = next) {
 		next = e->next;
+		next_id = next != NULL ? next->id : 0;
 		if (!e->started || ipc_buf_used(&e->queue) == 0)
 			continue;
 		raw = ipc_buf_head(&e->queue);
@@ -526,9 +537,14 @@ ports_idle_cb(uv_idle_t *h)
 		ipc_buf_consume(&e->queue, len);
 		more |= ipc_buf_used(&e->queue) > 0;
 		push_object(w, e);
+		forgotten = w->forgotten;
 		deliver(w, ipc_buf_head(&one) + IPC_HEADER_SIZE,
 		    (uint32_t)(len - IPC_HEADER_SIZE));
 		ipc_buf_clear(&one);
+		/* The task closed ports: next may be gone (then next turn). */
+		if (w->forgotten != forgotten && next != NULL &&
+		    (next = lookup(w, next_id)) == NULL)
+			more = 1;
 	}
 	if (!more || w->done) {
 		uv_idle_stop(h);

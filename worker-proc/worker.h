@@ -127,6 +127,7 @@ struct worker {
 	struct ports_entry	*ports;
 	unsigned		 nports;	/* entries in that list */
 	unsigned		 nmoving;	/* of them, given away */
+	uint64_t		 forgotten;	/* entries ever freed */
 	uv_idle_t		 ports_idle;	/* runs started queues */
 	int			 ports_idling;
 };

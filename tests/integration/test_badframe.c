@@ -517,6 +517,9 @@ BAD(hello_with_wrong_field_types_is_bad_body, 0, IPC_HELLO, 0, 0, 0,
 _Static_assert(IPC_VERSION == 5, "update the version byte below");
 BAD(hello_as_a_worker_is_handshake, 0, IPC_HELLO, 0, 0, 0,
     "\x96\x05\xa6worker\xa1x\x00\x00\x00", "handshake")
+/* An older client's HELLO has other fields: still told by version. */
+BAD(hello_of_version_4_is_version, 0, IPC_HELLO, 0, 0, 0,
+    "\x95\x04\xa6" "client\xa1x\x00\x00", "version")
 BAD(error_from_a_client_is_wrong_direction, 1, IPC_ERROR, 0, 0, 0,
     "\x92\xa1x\xa1y", "wrong-direction")
 BAD(init_from_a_client_is_wrong_direction, 1, IPC_INIT, 0, 1, 0,

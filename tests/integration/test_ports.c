@@ -692,6 +692,18 @@ Test(ports, a_closing_worker_hands_its_ports_over_whole)
 	wwctl_expect_output("port_handover");
 }
 
+/* Closing a port that carried the next one in line mid-loop. */
+Test(ports, a_task_closing_ports_mid_loop)
+{
+	wwctl_expect_output("port_close_in_task");
+}
+
+/* A message dropped with a port that still had one on its way. */
+Test(ports, a_dropped_message_with_ports_in_flight)
+{
+	wwctl_expect_output("port_dropped_carrier");
+}
+
 /* The daemon's port records, asked on c: after every frame c sent. */
 static double
 conn_ports(struct wwd_conn *c)
@@ -837,4 +849,43 @@ Test(ports, libwwd_free_hands_its_ports_over_whole)
 	wwd_free(d);
 	inbox_clear(&win);
 	inbox_clear(&sin);
+}
+
+/*
+ * A client bounces what a worker sent, whatever the client's own
+ * frame_size: here 4 KiB queued on a port the client then gives away,
+ * under frame_size = 1K. Before, wwd refused the REPOST and closed the
+ * connection, with its workers.
+ */
+Test(ports, libwwd_bounces_frames_over_its_own_frame_size,
+    .init = harness_setup_nostart)
+{
+	struct wwd_conn		*c;
+	struct wwd_worker	*big, *back, *p1, *p2;
+	struct inbox		 bin = { 0 }, kin = { 0 }, pin = { 0 };
+
+	harness_start_config(&harness, "[limits]\nframe_size = 1K\n");
+	cr_assert(wwd_connect(&c, harness.sock) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_big.js"), NULL,
+	    &cbs, &bin, &big) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_worker_create_file(c, harness_js("port_back.js"), NULL,
+	    &cbs, &kin, &back) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_channel(c, &p1, &p2) == 0, "%s", wwd_errmsg(c));
+	cr_assert(wwd_port_post_json(big, "1", 1, &p1, 1) == 0, "%s",
+	    wwd_errmsg(c));
+	/* The 4 KiB message came first: it waits on p2, not started. */
+	cr_assert(pump(&c, 1, &bin.n, 1), "not sent");
+	cr_assert(wwd_port_post_json(back, "2", 1, &p2, 1) == 0, "%s",
+	    wwd_errmsg(c));
+	cr_assert(pump(&c, 1, &kin.n, 1), "the port did not come back");
+	wwd_port_start(kin.port, &cbs, &pin);
+	cr_assert(pump(&c, 1, &pin.n, 1), "the message was lost");
+	cr_assert_eq(strlen(pin.msg[0]), 4002, "%s", pin.msg[0]);
+	cr_assert(bin.exits == 0 && kin.exits == 0, "a worker ended");
+	wwd_worker_release(big);
+	release_and_free(c, back);
+	inbox_clear(&bin);
+	inbox_clear(&kin);
+	inbox_clear(&pin);
+	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
 }

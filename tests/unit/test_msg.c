@@ -84,6 +84,37 @@ Test(msg, hello_round_trip)
 	ipc_buf_clear(&b);
 }
 
+/* The version is read before the rest, in any unsigned form. */
+Test(msg, hello_version_is_read_alone)
+{
+	static const struct {
+		const char	*body;
+		size_t		 len;
+		int		 rc;
+		uint32_t	 version;
+	} cases[] = {
+		{ "\x95\x04\xa1x", 4, 0, 4 },
+		{ "\x96\xcc\x05", 3, 0, 5 },
+		{ "\xdc\x00\x06\xcd\x01\x00", 6, 0, 256 },
+		{ "\xdd\0\0\0\x06\xce\0\x01\0\0", 10, 0, 65536 },
+		{ "\x91\xcf\x01\0\0\0\0\0\0\0", 10, 0, UINT32_MAX },
+		{ "\x91\xcd\x01", 3, -EBADMSG, 0 },	/* cut short */
+		{ "\x91\xff", 2, -EBADMSG, 0 },		/* negative */
+		{ "\x90", 1, -EBADMSG, 0 },
+		{ "\x81\x04\x04", 3, -EBADMSG, 0 },	/* a map */
+		{ "", 0, -EBADMSG, 0 },
+	};
+	uint32_t	v;
+	size_t		i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		v = 0;
+		cr_assert_eq(ipc_hello_version((const uint8_t *)cases[i].body,
+		    cases[i].len, &v), cases[i].rc, "case %zu", i);
+		cr_assert_eq(v, cases[i].version, "case %zu: %u", i, v);
+	}
+}
+
 Test(msg, error_round_trip)
 {
 	struct ipc_error	in = { ipc_str("bad-body"),
