@@ -392,9 +392,7 @@ port_close_carried(struct wwd_conn *c, struct ipc_buf *ids)
 	struct wwd_worker	*w;
 	uint64_t		 id;
 
-	while (ipc_buf_used(ids) > 0) {
-		memcpy(&id, ipc_buf_head(ids), sizeof id);
-		ipc_buf_consume(ids, sizeof id);
+	while (ipc_ports_next(ids, &id)) {
 		if ((w = wwd_worker_find(c, id)) != NULL) {
 			/* Out of memory: they stay until the connection ends. */
 			(void)ipc_queue_ports(ids, &w->queue);

@@ -512,6 +512,17 @@ ipc_post_ports(struct ipc_buf *ids, const uint8_t *body, size_t len)
 	    p.ntransfer * sizeof p.transfer[0]);
 }
 
+/* Take the first id off such a list: 1, or 0 once it is empty. */
+int
+ipc_ports_next(struct ipc_buf *ids, uint64_t *id)
+{
+	if (ipc_buf_used(ids) < sizeof *id)
+		return 0;
+	memcpy(id, ipc_buf_head(ids), sizeof *id);
+	ipc_buf_consume(ids, sizeof *id);
+	return 1;
+}
+
 /* The same for every POST frame queued in q, which this empties. */
 int
 ipc_queue_ports(struct ipc_buf *ids, struct ipc_buf *q)

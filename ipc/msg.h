@@ -220,6 +220,7 @@ int ipc_channel_decode(const uint8_t *, size_t, struct ipc_channel *,
 int ipc_post_encode(struct ipc_buf *, uint64_t, const struct ipc_post *);
 int ipc_post_ports(struct ipc_buf *, const uint8_t *, size_t);
 int ipc_queue_ports(struct ipc_buf *, struct ipc_buf *);
+int ipc_ports_next(struct ipc_buf *, uint64_t *);
 int ipc_post_decode(const uint8_t *, size_t, struct ipc_post *,
     const char **);
 /* Where a POST being packed in place started (offsets from the head). */

@@ -290,9 +290,7 @@ close_carried(struct worker *w, struct ipc_buf *ids)
 	struct ports_entry	*e;
 	uint64_t		 id;
 
-	while (ipc_buf_used(ids) > 0) {
-		memcpy(&id, ipc_buf_head(ids), sizeof id);
-		ipc_buf_consume(ids, sizeof id);
+	while (ipc_ports_next(ids, &id)) {
 		if ((e = lookup(w, id)) != NULL && e->moving)
 			continue;
 		if (ipc_empty_encode(channel_out(w), IPC_CLOSE, id) < 0)
