@@ -28,7 +28,7 @@ static void	conn_dirty(struct conn *);
 
 static void	conn_alloc_cb(uv_handle_t *, size_t, uv_buf_t *);
 static void	conn_read_cb(uv_stream_t *, ssize_t, const uv_buf_t *);
-static size_t	conn_unfinished(const struct conn *);
+static size_t	conn_unfinished(struct conn *);
 static int	conn_charge(struct conn *, size_t, int);
 static void	conn_hold(struct conn *);
 
@@ -151,17 +151,20 @@ conn_handshake(struct conn *c, struct ipc_frame *f)
 
 /*
  * The largest body c may send in the frame whose header is next in its
- * input: its frame_max, but a REPOST bounces a frame someone else sent,
- * as large as any peer may send.
+ * input: its frame_max; but a REPOST on a port that drains from c
+ * bounces a frame someone else sent, as large as any peer may send.
  */
 static uint32_t
-conn_frame_max(const struct conn *c)
+conn_frame_max(struct conn *c)
 {
 	uint16_t	type;
 	size_t		size;
 
-	return ipc_frame_peek(&c->in, &type, &size) && type == IPC_REPOST ?
-	    IPC_FRAME_MAX : c->frame_max;
+	if (ipc_frame_peek(&c->in, &type, &size) && type == IPC_REPOST &&
+	    c->hello && router_bounces(c->w, c,
+	    ipc_get64(ipc_buf_head(&c->in) + 8)))
+		return IPC_FRAME_MAX;
+	return c->frame_max;
 }
 
 /* Cut and dispatch every whole frame; stops when the peer is closed. */
@@ -306,7 +309,7 @@ conn_pause(struct conn *c, struct conn *receiver, uint64_t port)
  * counts nothing: cutting it will fault c.
  */
 static size_t
-conn_unfinished(const struct conn *c)
+conn_unfinished(struct conn *c)
 {
 	uint16_t	type;
 	size_t		size;

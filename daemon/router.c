@@ -168,6 +168,18 @@ router_gone(struct conn *c, uint64_t id, int end)
 	return 0;
 }
 
+/*
+ * Whether c may bounce frames for port id (REPOST): the port drains from
+ * c, or was freed while it did (what c bounces is then dropped).
+ */
+int
+router_bounces(struct wwd *w, struct conn *c, uint64_t id)
+{
+	struct port	*x = router_find(w, id);
+
+	return x != NULL ? x->from == c : router_gone(c, id, 0);
+}
+
 /* Take p out of the table (its next link is then free). */
 static void
 router_unhash(struct wwd *w, struct port *p)

@@ -298,6 +298,7 @@ int		 router_init(struct wwd *);
 void		 router_clear(struct wwd *);
 struct port	*router_find(struct wwd *, uint64_t);
 struct port	*router_held(struct wwd *, struct conn *, uint64_t);
+int		 router_bounces(struct wwd *, struct conn *, uint64_t);
 int		 router_add(struct wwd *, uint64_t, uint64_t, struct conn *,
 		    struct port **);
 void		 router_free(struct wwd *, struct port *);

@@ -521,6 +521,7 @@ ports_idle_cb(uv_idle_t *h)
 	size_t			 len;
 	int			 more = 0;
 
+	w->ports_rescan = 0;
 	for (e = w->ports; e != NULL && !w->done && !w->closing; e = next) {
 		next = e->next;
 		next_id = next != NULL ? next->id : 0;
@@ -544,7 +545,8 @@ ports_idle_cb(uv_idle_t *h)
 		    (next = lookup(w, next_id)) == NULL)
 			more = 1;
 	}
-	if (!more || w->done) {
+	/* A task may have started a port this turn's walk had passed. */
+	if ((!more && !w->ports_rescan) || w->done) {
 		uv_idle_stop(h);
 		w->ports_idling = 0;
 	}
@@ -553,6 +555,7 @@ ports_idle_cb(uv_idle_t *h)
 static void
 schedule(struct worker *w)
 {
+	w->ports_rescan = 1;
 	if (w->ports_idling || w->done)
 		return;
 	w->ports_idling = 1;

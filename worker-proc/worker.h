@@ -130,6 +130,8 @@ struct worker {
 	uint64_t		 forgotten;	/* entries ever freed */
 	uv_idle_t		 ports_idle;	/* runs started queues */
 	int			 ports_idling;
+	int			 ports_rescan;	/* schedule()d since the turn
+						   began */
 };
 
 /* intern.c; js_intern replaces libmujs's own (same name on purpose) */

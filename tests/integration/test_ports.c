@@ -698,6 +698,12 @@ Test(ports, a_task_closing_ports_mid_loop)
 	wwctl_expect_output("port_close_in_task");
 }
 
+/* Starting, in a queued message's task, a port the loop had passed. */
+Test(ports, a_task_starting_a_passed_port)
+{
+	wwctl_expect_output("port_start_in_task");
+}
+
 /* A message dropped with a port that still had one on its way. */
 Test(ports, a_dropped_message_with_ports_in_flight)
 {
@@ -888,4 +894,33 @@ Test(ports, libwwd_bounces_frames_over_its_own_frame_size,
 	inbox_clear(&kin);
 	inbox_clear(&pin);
 	harness_wait_workers(&harness, 0, HARNESS_TIMEOUT_MS);
+}
+
+/*
+ * Only a REPOST on a port that drains from the client may be larger
+ * than its frame_size: any other is refused from its header, as any
+ * frame over the limit is.
+ */
+Test(ports, a_repost_on_no_port_of_its_own_keeps_frame_size,
+    .init = harness_setup_nostart)
+{
+	struct rawc		 c;
+	struct ipc_buf		 b;
+	struct ipc_frame	 f;
+	struct ipc_error	 e;
+	const char		*why = "";
+
+	harness_start_config(&harness, "[limits]\nframe_size = 1K\n");
+	rawc_connect(&c, harness.sock);
+	rawc_hello(&c);
+	ipc_buf_init(&b);
+	harness_frame(&b, 4096, IPC_REPOST, 0, c.port_base + 5, NULL, 0);
+	rawc_send_buf(&c, &b);
+	cr_assert(rawc_read_until(&c, IPC_ERROR, &f, HARNESS_TIMEOUT_MS) == 1,
+	    "no ERROR");
+	cr_assert(ipc_error_decode(f.body, f.len, &e, &why) == 0, "%s", why);
+	cr_assert(ipc_str_eq(e.code, "frame-too-large"), "%.*s",
+	    (int)e.code.len, e.code.ptr);
+	ipc_buf_clear(&b);
+	rawc_close(&c);
 }
