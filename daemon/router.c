@@ -487,7 +487,7 @@ router_move(struct port *x, struct conn *to)
 		conn_abort(old);
 }
 
-/* Check a transfer list: held by c, movable, not p or its peer, once. */
+/* Check a transfer list: held by c, movable, not p itself, once. */
 static int
 router_check_transfer(struct wwd *w, struct conn *c, const struct port *p,
     const struct ipc_post *m, const char **why)
@@ -500,8 +500,7 @@ router_check_transfer(struct wwd *w, struct conn *c, const struct port *p,
 			*why = "a transferred port is not held by the sender";
 			return -ENOENT;
 		}
-		if (x->fixed || x->worker != NULL || x == p ||
-		    x->id == p->peer) {
+		if (x->fixed || x->worker != NULL || x == p) {
 			*why = "a transferred port cannot be moved";
 			return -EINVAL;
 		}
@@ -559,7 +558,15 @@ router_post(struct wwd *w, struct conn *sender, struct ipc_frame *f,
 	}
 	if ((rc = router_check_transfer(w, sender, p, m, why)) < 0)
 		return rc;
-	if ((peer = router_find(w, p->peer)) == NULL || peer->holder == NULL) {
+	/*
+	 * A message that carries the port it is sent to is doomed (HTML):
+	 * dropped, with its ports, as when that port is gone. The sender
+	 * may not know the two are a pair (it received them apart).
+	 */
+	for (i = 0; i < m->ntransfer && m->transfer[i] != p->peer; i++)
+		;
+	if (i < m->ntransfer || (peer = router_find(w, p->peer)) == NULL ||
+	    peer->holder == NULL) {
 		router_drop_carried(w, sender, m);
 		return 0;
 	}

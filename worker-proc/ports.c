@@ -420,8 +420,10 @@ doom(struct worker *w, int msg, int tidx, const uint64_t *ids, uint32_t n)
 
 /*
  * postMessage on port (the implicit one, a MessagePort or a nested
- * Worker's): the message at stack slot msg, the checked transfer list
- * at tidx (0: none). The ports in it leave this worker. May throw.
+ * Worker's; 0: a closed MessagePort, HTML's null target port, which
+ * dooms the message): the message at stack slot msg, the checked
+ * transfer list at tidx (0: none). The ports in it leave this worker.
+ * May throw.
  */
 void
 ports_post(struct worker *w, uint64_t port, int msg, int tidx)
@@ -430,7 +432,7 @@ ports_post(struct worker *w, uint64_t port, int msg, int tidx)
 	struct ports_entry	*src = find(w, port);
 	uint64_t		 ids[IPC_TRANSFER_MAX] = { 0 };
 	uint32_t		 n = 0, i, len;
-	int			 doomed = 0;
+	int			 doomed = port == 0;
 
 	if (tidx > 0) {
 		clone_transfer(w, tidx, "postMessage");
@@ -597,8 +599,7 @@ fn_post(js_State *J)
 	uint64_t	 id = id_of(J, 1);
 	int		 tidx = clone_transfer_arg(J, 3, 1, "postMessage");
 
-	if (id != 0 && find(w, id) != NULL)
-		ports_post(w, id, 2, tidx);
+	ports_post(w, id != 0 && find(w, id) != NULL ? id : 0, 2, tidx);
 	js_pushundefined(J);
 }
 

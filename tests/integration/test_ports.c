@@ -704,6 +704,12 @@ Test(ports, a_task_starting_a_passed_port)
 	wwctl_expect_output("port_start_in_task");
 }
 
+/* Doomed messages: on a closed port, or carrying their port's peer. */
+Test(ports, doomed_messages_drop_their_ports)
+{
+	wwctl_expect_output("port_doomed");
+}
+
 /* A message dropped with a port that still had one on its way. */
 Test(ports, a_dropped_message_with_ports_in_flight)
 {
