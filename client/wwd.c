@@ -43,7 +43,7 @@ wwd_set_error(struct wwd_conn *c, int err, const char *fmt, ...)
 	return err;
 }
 
-/* -EMSGSIZE: what (size bytes framed) is over wwd's frame_size. */
+/* -EMSGSIZE: what (size bytes) is over wwd's frame_size. */
 int
 wwd_too_large(struct wwd_conn *c, const char *what, size_t size)
 {
@@ -336,7 +336,7 @@ conn_now_ms(void)
  * Before the connection closes: write what is queued, and hand the
  * ports given away over whole, bouncing what still arrives for them
  * until each one's PORT_MOVED (docs/architecture.md, "Moving a port").
- * Every other frame is dropped and no callback runs. Blocks for at most
+ * Every other frame is dropped; no worker callback runs. Blocks for at most
  * HANDOVER_TIMEOUT ms, and only while there is something to finish.
  */
 static void
