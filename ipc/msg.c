@@ -216,17 +216,30 @@ decode_field(const msgpack_object *o, const struct field *f)
 	return -EBADMSG;
 }
 
-/* The count of the msgpack array that p (len bytes) starts with, or -1. */
+/*
+ * The count of the msgpack array that p (len bytes) starts with, or -1;
+ * *head (if not NULL) is the length of its header.
+ */
 static int64_t
-array_count(const uint8_t *p, size_t len)
+array_head(const uint8_t *p, size_t len, size_t *head)
 {
-	if (len >= 1 && (p[0] & 0xf0) == 0x90)
-		return p[0] & 0x0f;
-	if (len >= 3 && p[0] == 0xdc)
-		return (int64_t)p[1] << 8 | p[2];
-	if (len >= 5 && p[0] == 0xdd)
-		return ipc_get32(p + 1);
-	return -1;
+	size_t	h;
+	int64_t	n;
+
+	if (len >= 1 && (p[0] & 0xf0) == 0x90) {
+		h = 1;
+		n = p[0] & 0x0f;
+	} else if (len >= 3 && p[0] == 0xdc) {
+		h = 3;
+		n = (int64_t)p[1] << 8 | p[2];
+	} else if (len >= 5 && p[0] == 0xdd) {
+		h = 5;
+		n = ipc_get32(p + 1);
+	} else
+		return -1;
+	if (head != NULL)
+		*head = h;
+	return n;
 }
 
 /*
@@ -246,7 +259,7 @@ unpack(const uint8_t *p, size_t len, msgpack_unpacked *u, uint32_t n,
 	msgpack_unpacked_init(u);
 	if ((rc = ipc_check(p, len, IPC_DEPTH_MAX, why)) < 0)
 		return rc;
-	if (array_count(p, len) != n) {
+	if (array_head(p, len, NULL) != n) {
 		*why = "body must be an array of the type's fields";
 		return -EBADMSG;
 	}
@@ -391,15 +404,11 @@ ENCODER_PORT(console, CONSOLE, FIELDS_CONSOLE)
 int
 ipc_hello_version(const uint8_t *p, size_t len, uint32_t *version)
 {
-	size_t		i = 0;
+	size_t		i;
 	unsigned	n;
 	uint64_t	v = 0;
 
-	if (len >= 1 && (p[0] & 0xf0) == 0x90)
-		i = 1;
-	else if (len >= 1 && (p[0] == 0xdc || p[0] == 0xdd))
-		i = p[0] == 0xdc ? 3 : 5;
-	if (i == 0 || i >= len)
+	if (array_head(p, len, &i) < 1 || i >= len)
 		return -EBADMSG;
 	if (p[i] < 0x80) {
 		*version = p[i];
@@ -616,7 +625,7 @@ ipc_post_decode(const uint8_t *p, size_t len, struct ipc_post *m,
 	if (post_fast(p, len, m))
 		return 0;
 	/* The transfer list's count, too, before anything is unpacked. */
-	if (len > 1 && array_count(p + 1, len - 1) > IPC_TRANSFER_MAX) {
+	if (len > 1 && array_head(p + 1, len - 1, NULL) > IPC_TRANSFER_MAX) {
 		msgpack_unpacked_init(&u);
 		*why = "transfer list is too long";
 		rc = -EBADMSG;
